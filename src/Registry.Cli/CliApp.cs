@@ -1,0 +1,33 @@
+using System.CommandLine;
+
+namespace Registry.Cli;
+
+/// <summary>Builds the <c>registry</c> command tree and runs it.</summary>
+internal static class CliApp
+{
+    /// <summary>Parses and runs <paramref name="args"/>; a usage error exits 2.</summary>
+    public static int Run(string[] args, CliContext context)
+    {
+        var root = Build(context);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                context.Err.WriteLine($"registry: {error.Message}");
+            }
+
+            context.Err.WriteLine("Run 'registry --help' for usage.");
+            return ExitCodes.UsageOrIo;
+        }
+
+        return parsed.Invoke(new InvocationConfiguration { Output = context.Out, Error = context.Err });
+    }
+
+    private static RootCommand Build(CliContext context)
+    {
+        var root = new RootCommand("Pilot Protocol registry: server, write-ahead log and snapshot tools.");
+        root.Subcommands.Add(WalCommands.Create(context));
+        return root;
+    }
+}

@@ -1,0 +1,3 @@
+using Registry.Cli;
+
+return CliApp.Run(args, CliContext.FromConsole());
