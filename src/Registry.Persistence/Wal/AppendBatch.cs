@@ -1,0 +1,64 @@
+using System.Buffers;
+using Registry.Persistence.Deltas;
+
+namespace Registry.Persistence.Wal;
+
+/// <summary>Records appended while the previous batch was being written: written with one call and synced with one fsync.</summary>
+/// <remarks>Mutated only under the log's append lock until handed to the flusher, then only by the flusher.</remarks>
+internal sealed class AppendBatch
+{
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+
+    /// <summary>Completes when the batch is durable (or written, in the weaker modes); faults when it failed.</summary>
+    public TaskCompletionSource Completion { get; private set; } = NewCompletion();
+
+    /// <summary>Encoded bytes held.</summary>
+    public int Length { get; private set; }
+
+    /// <summary>Records held.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>The sequence number of the last record held.</summary>
+    public ulong LastSeq { get; private set; }
+
+    /// <summary>The encoded records.</summary>
+    public ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, Length);
+
+    /// <summary>Encodes one record at the end of the batch.</summary>
+    public void Add(ulong seq, DeltaType type, uint nodeId, ReadOnlySpan<byte> data, bool hasData)
+    {
+        var size = RecordFrame.SizeOf(data.Length);
+        if (_buffer.Length - Length < size)
+        {
+            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, Length + size));
+            _buffer.AsSpan(0, Length).CopyTo(grown);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = grown;
+        }
+
+        RecordFrame.Format(_buffer.AsSpan(Length, size), seq, type, nodeId, data, hasData);
+        Length += size;
+        Count++;
+        LastSeq = seq;
+    }
+
+    /// <summary>Empties the batch for reuse with a fresh completion.</summary>
+    public AppendBatch Reset()
+    {
+        Length = 0;
+        Count = 0;
+        LastSeq = 0;
+        Completion = NewCompletion();
+        if (_buffer.Length > 4 * 1024 * 1024)
+        {
+            // A burst of large records should not pin a huge buffer forever.
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        }
+
+        return this;
+    }
+
+    // Continuations run on the thread pool so the flusher never runs caller code.
+    private static TaskCompletionSource NewCompletion() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

@@ -1,0 +1,551 @@
+using System.Diagnostics;
+using Registry.Persistence.Deltas;
+using Registry.Persistence.IO;
+
+namespace Registry.Persistence.Wal;
+
+/// <summary>An append-only, segmented, checksummed log of registry deltas with group commit.</summary>
+/// <remarks>
+/// <para><b>Durability contract.</b> In <see cref="WalDurability.Always"/> mode (the default), when
+/// <see cref="AppendAsync(DeltaType, uint, ReadOnlySpan{byte}, CancellationToken)"/> completes, the record
+/// and every record with a lower sequence number have been written and fdatasync'd: they survive a crash or
+/// power cut. Appends that arrive while a write is in progress are gathered into the next batch, written
+/// with one call and made durable with one fdatasync, and every caller in the batch is released together.
+/// <see cref="WalDurability.Interval"/> completes after the write and syncs within
+/// <see cref="WalOptions.SyncInterval"/>; <see cref="WalDurability.None"/> never syncs before close.</para>
+/// <para><b>After an I/O error</b> (a failed write, fdatasync, or segment creation) the log is poisoned:
+/// the failing batch's callers get a <see cref="WalPoisonedException"/>, and so does every later append.
+/// Nothing is retried on the same handle, because after a failed fsync the kernel may have dropped the dirty
+/// pages and a second fsync can falsely succeed. Reading keeps working. Reopening recovers from what is on
+/// disk, cutting any partly written batch as a torn tail.</para>
+/// <para><b>Threading.</b> Appends may come from any number of threads. Encoding happens on the caller's
+/// thread under a short lock; writing and syncing happen on one dedicated flusher thread that never runs
+/// caller code. Sequence numbers are assigned in append order, strictly increasing by one, across segments
+/// and restarts. <see cref="AppendedSequence"/> is the last number handed out; <see cref="DurableSequence"/>
+/// the last one known to be on stable storage.</para>
+/// <para><b>Size cap.</b> The total size of all segments is capped (<see cref="WalOptions.MaxSizeBytes"/>);
+/// an append that would pass it fails with <see cref="WalFullException"/> and changes nothing. Space is
+/// reclaimed by <see cref="DeleteSegmentsThrough"/> once a snapshot covers them.</para>
+/// </remarks>
+public sealed class WriteAheadLog : IDisposable
+{
+    private readonly WalOptions _options;
+    private readonly IStorage _storage;
+    private readonly DirectoryLock? _lock;
+    private readonly Thread _flusher;
+
+    // _gate guards the open batch, sequence assignment, the size counter's cap check, poison and closing.
+    private readonly object _gate = new();
+
+    // _io guards the segment list and the active segment's file; held by the flusher while writing.
+    private readonly Lock _io = new();
+    private readonly List<WalSegment> _segments;
+    private AppendBatch _open = new();
+    private AppendBatch? _spare = new();
+    private Task? _inFlight;
+    private ulong _nextSeq;
+    private long _size;
+    private bool _flusherWaiting;
+    private bool _closing;
+    private volatile Exception? _poison;
+    private ulong _writtenSeq;
+    private ulong _durableSeq;
+    private long _lastSyncTimestamp;
+    private long _batches;
+    private long _syncs;
+
+    private WriteAheadLog(WalOptions options, DirectoryLock? directoryLock, List<WalSegment> segments, WalOpenReport report)
+    {
+        _options = options;
+        _storage = options.Storage;
+        _lock = directoryLock;
+        _segments = segments;
+        Recovery = report;
+        _writtenSeq = segments[^1].LastSeq;
+        _durableSeq = _writtenSeq;
+        _nextSeq = _writtenSeq + 1;
+        _size = segments.Sum(s => s.Length);
+        _lastSyncTimestamp = options.TimeProvider.GetTimestamp();
+        _flusher = new Thread(FlushLoop) { IsBackground = true, Name = "wal-flusher" };
+        _flusher.Start();
+    }
+
+    /// <summary>What opening the log found and repaired.</summary>
+    public WalOpenReport Recovery { get; }
+
+    /// <summary>The log's directory.</summary>
+    public string Path => _options.Directory;
+
+    /// <summary>The durability mode.</summary>
+    public WalDurability Durability => _options.Durability;
+
+    /// <summary>Total bytes of all segments, including appends not yet written.</summary>
+    public long Size => Interlocked.Read(ref _size);
+
+    /// <summary>The first sequence number still held by the log.</summary>
+    public ulong FirstSequence
+    {
+        get
+        {
+            lock (_io)
+            {
+                return _segments[0].FirstSeq;
+            }
+        }
+    }
+
+    /// <summary>The last sequence number handed to an append (durable or not).</summary>
+    public ulong AppendedSequence
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _nextSeq - 1;
+            }
+        }
+    }
+
+    /// <summary>The last sequence number known to be on stable storage.</summary>
+    public ulong DurableSequence => Volatile.Read(ref _durableSeq);
+
+    /// <summary>The error that poisoned the log, or null while it is healthy.</summary>
+    public Exception? Failure => _poison;
+
+    /// <summary>Batches written and fdatasync calls made since open; the ratio of appends to batches is the group-commit factor.</summary>
+    public (long Batches, long Syncs) Counters => (Interlocked.Read(ref _batches), Interlocked.Read(ref _syncs));
+
+    /// <summary>The segment files, oldest first, with their sequence ranges.</summary>
+    public IReadOnlyList<(string Path, ulong FirstSeq, ulong LastSeq, long Length)> Segments
+    {
+        get
+        {
+            lock (_io)
+            {
+                return _segments.Select(s => (s.Path, s.FirstSeq, s.LastSeq, s.Length)).ToList();
+            }
+        }
+    }
+
+    /// <summary>Opens (creating if needed) and recovers the log in <see cref="WalOptions.Directory"/>, taking its directory lock.</summary>
+    /// <exception cref="WalCorruptionException">The log is corrupt other than at its tail and prefix recovery was not requested.</exception>
+    /// <exception cref="DirectoryLockedException">Another process has the log open.</exception>
+    public static WriteAheadLog Open(WalOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Directory.CreateDirectory(options.Directory);
+        var directoryLock = options.Storage is OsStorage ? DirectoryLock.Acquire(options.Directory) : null;
+        try
+        {
+            var (segments, report) = WalRecovery.Run(options);
+            return new WriteAheadLog(options, directoryLock, segments, report);
+        }
+        catch
+        {
+            directoryLock?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Appends a delta and completes when it is durable (per the durability mode); returns its sequence number.</summary>
+    /// <remarks>
+    /// The payload is copied before this returns. Cancelling stops the wait, not the append: a cancelled
+    /// append may still become durable, so its outcome is unknown to the caller.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The payload exceeds <see cref="WalOptions.MaxPayloadBytes"/>; nothing was appended.</exception>
+    /// <exception cref="WalFullException">The log is at its size cap; nothing was appended.</exception>
+    /// <exception cref="WalPoisonedException">An earlier I/O error stopped the log, or this batch's write failed.</exception>
+    public ValueTask<ulong> AppendAsync(DeltaType type, uint nodeId, ReadOnlySpan<byte> data, CancellationToken cancellationToken = default) =>
+        AppendCore(type, nodeId, data, hasData: !data.IsEmpty, cancellationToken);
+
+    /// <summary>Appends <paramref name="entry"/> (its <see cref="DeltaEntry.SeqNo"/> is ignored and reassigned) and completes when durable.</summary>
+    public ValueTask<ulong> AppendAsync(in DeltaEntry entry, CancellationToken cancellationToken = default) =>
+        AppendCore(entry.Type, entry.NodeId, entry.Data.Span, entry.HasData, cancellationToken);
+
+    private ValueTask<ulong> AppendCore(DeltaType type, uint nodeId, ReadOnlySpan<byte> data, bool hasData, CancellationToken cancellationToken)
+    {
+        if (data.Length > _options.MaxPayloadBytes)
+        {
+            throw new ArgumentException($"payload of {data.Length} bytes exceeds the {_options.MaxPayloadBytes}-byte record limit", nameof(data));
+        }
+
+        var size = RecordFrame.SizeOf(data.Length);
+        Task completion;
+        ulong seq;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_closing, this);
+            ThrowIfPoisoned();
+            if (_size + size > _options.MaxSizeBytes)
+            {
+                throw new WalFullException($"log at size cap ({_size} + {size} bytes > {_options.MaxSizeBytes}), refusing append", Path);
+            }
+
+            seq = _nextSeq++;
+            _open.Add(seq, type, nodeId, data, hasData);
+            _size += size;
+            completion = _open.Completion.Task;
+            if (_flusherWaiting)
+            {
+                Monitor.Pulse(_gate);
+            }
+        }
+
+        return WaitAsync(completion, seq, cancellationToken);
+    }
+
+    private static async ValueTask<ulong> WaitAsync(Task completion, ulong seq, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.CanBeCanceled)
+        {
+            await completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await completion.ConfigureAwait(false);
+        }
+
+        return seq;
+    }
+
+    /// <summary>Completes when every append made before the call is on stable storage, whatever the durability mode.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        Task? pending;
+        lock (_gate)
+        {
+            ThrowIfPoisoned();
+            pending = _open.Count > 0 ? _open.Completion.Task : _inFlight;
+            if (_flusherWaiting && _open.Count > 0)
+            {
+                Monitor.Pulse(_gate);
+            }
+        }
+
+        if (pending is not null)
+        {
+            await pending.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        lock (_io)
+        {
+            ThrowIfPoisoned();
+            SyncActive();
+        }
+    }
+
+    /// <summary>Closes the active segment so the next append starts a new one; returns the first sequence number of the new segment.</summary>
+    /// <remarks>Compaction calls this after capturing a snapshot, so that the snapshot can later cover whole segments.</remarks>
+    public ulong Rotate()
+    {
+        lock (_io)
+        {
+            ThrowIfPoisoned();
+            var active = _segments[^1];
+            if (!active.HasRecords)
+            {
+                return active.FirstSeq;
+            }
+
+            try
+            {
+                RotateActive();
+            }
+            catch (Exception ex)
+            {
+                Poison(ex);
+                throw new WalPoisonedException($"rotating the log failed: {ex.Message}", Path, ex);
+            }
+
+            return _segments[^1].FirstSeq;
+        }
+    }
+
+    /// <summary>Deletes every closed segment whose records all have sequence numbers at or below <paramref name="sequence"/>; returns how many were deleted.</summary>
+    /// <remarks>The active segment is never deleted. Segments go oldest first, so a crash midway leaves a contiguous log.</remarks>
+    public int DeleteSegmentsThrough(ulong sequence)
+    {
+        lock (_io)
+        {
+            var deleted = 0;
+            while (_segments.Count > 1 && _segments[0].LastSeq <= sequence)
+            {
+                var segment = _segments[0];
+                _storage.Delete(segment.Path);
+                _segments.RemoveAt(0);
+                Interlocked.Add(ref _size, -segment.Length);
+                deleted++;
+            }
+
+            if (deleted > 0)
+            {
+                _storage.SyncDirectory(_options.Directory);
+            }
+
+            return deleted;
+        }
+    }
+
+    /// <summary>Delivers every durable record with a sequence number at or above <paramref name="fromSequence"/>, in order.</summary>
+    /// <remarks>
+    /// Safe while appends continue: the active segment is read only up to the end of what was acknowledged
+    /// (fsync'd in <see cref="WalDurability.Always"/> mode), so a reader never sees a record whose append failed.
+    /// </remarks>
+    public void Read(ulong fromSequence, WalRecordHandler handler, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        List<(string Path, long Limit)> plan;
+        lock (_io)
+        {
+            plan = _segments.Where(s => s.LastSeq >= fromSequence && s.HasRecords).Select(s => (s.Path, s.AcknowledgedLength)).ToList();
+        }
+
+        foreach (var (path, limit) in plan)
+        {
+            using var file = new BoundedFile(_storage.Open(path, writable: false), limit);
+            SegmentScanner.Scan(file, _options.MaxPayloadBytes, (in WalRecord record) =>
+            {
+                if (record.Entry.SeqNo >= fromSequence)
+                {
+                    handler(in record);
+                }
+            }, cancellationToken);
+        }
+    }
+
+    /// <summary>Test hook (the seed's SetSize): sets the size counter without writing, to exercise the cap.</summary>
+    public void SetSizeForTesting(long size)
+    {
+        lock (_gate)
+        {
+            Interlocked.Exchange(ref _size, size);
+        }
+    }
+
+    /// <summary>Writes and syncs whatever is pending, stops the flusher, closes the files and releases the directory lock.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_closing)
+            {
+                return;
+            }
+
+            _closing = true;
+            Monitor.Pulse(_gate);
+        }
+
+        _flusher.Join();
+        lock (_io)
+        {
+            if (_poison is null)
+            {
+                try
+                {
+                    SyncActive();
+                }
+                catch (IOException)
+                {
+                    // Nothing awaits this sync; the data is in the page cache and recovery handles a tear.
+                }
+            }
+
+            foreach (var segment in _segments)
+            {
+                segment.Writer?.Dispose();
+                segment.Writer = null;
+            }
+        }
+
+        _lock?.Dispose();
+    }
+
+    private void FlushLoop()
+    {
+        while (true)
+        {
+            AppendBatch? batch;
+            lock (_gate)
+            {
+                while (_open.Count == 0 && !_closing)
+                {
+                    var timeout = SyncWaitTimeout();
+                    if (timeout == TimeSpan.Zero)
+                    {
+                        break;
+                    }
+
+                    _flusherWaiting = true;
+                    Monitor.Wait(_gate, timeout);
+                    _flusherWaiting = false;
+                }
+
+                if (_open.Count == 0 && _closing)
+                {
+                    return;
+                }
+
+                batch = _open;
+                if (batch.Count == 0)
+                {
+                    // Woken only because an interval sync is due; there is nothing to write.
+                    batch = null;
+                }
+                else
+                {
+                    _open = _spare ?? new AppendBatch();
+                    _spare = null;
+                    _inFlight = batch.Completion.Task;
+                }
+            }
+
+            if (batch is null)
+            {
+                SyncIfDue();
+                continue;
+            }
+
+            WriteBatch(batch);
+            Recycle(batch);
+        }
+    }
+
+    private void WriteBatch(AppendBatch batch)
+    {
+        Exception? failure = null;
+        lock (_io)
+        {
+            try
+            {
+                ThrowIfPoisoned();
+                var active = _segments[^1];
+                if (active.HasRecords && active.Length + batch.Length > _options.SegmentSizeBytes)
+                {
+                    RotateActive();
+                    active = _segments[^1];
+                }
+
+                active.Writer!.Write(batch.Bytes, active.Length);
+                active.Length += batch.Length;
+                active.LastSeq = batch.LastSeq;
+                _writtenSeq = batch.LastSeq;
+                Interlocked.Increment(ref _batches);
+                if (_options.Durability == WalDurability.Always)
+                {
+                    SyncActive();
+                }
+
+                active.AcknowledgedLength = active.Length;
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+        }
+
+        if (failure is null)
+        {
+            batch.Completion.TrySetResult();
+            return;
+        }
+
+        if (failure is not WalPoisonedException)
+        {
+            Poison(failure);
+        }
+
+        batch.Completion.TrySetException(failure as WalPoisonedException
+            ?? new WalPoisonedException($"log write failed; nothing in this batch was acknowledged: {failure.Message}", Path, failure));
+    }
+
+    private void Recycle(AppendBatch batch)
+    {
+        lock (_gate)
+        {
+            if (ReferenceEquals(_inFlight, batch.Completion.Task))
+            {
+                _inFlight = null;
+            }
+
+            _spare = batch.Reset();
+        }
+    }
+
+    /// <summary>Syncs the active segment if anything written is not yet durable. Caller holds <see cref="_io"/>.</summary>
+    private void SyncActive()
+    {
+        if (_durableSeq == _writtenSeq)
+        {
+            return;
+        }
+
+        var target = _writtenSeq;
+        _segments[^1].Writer!.Sync();
+        Interlocked.Increment(ref _syncs);
+        _lastSyncTimestamp = _options.TimeProvider.GetTimestamp();
+        Volatile.Write(ref _durableSeq, target);
+    }
+
+    /// <summary>Makes the active segment durable, then starts a new one after it. Caller holds <see cref="_io"/>.</summary>
+    private void RotateActive()
+    {
+        SyncActive();
+        var old = _segments[^1];
+        var next = WalRecovery.CreateSegment(_storage, _options.Directory, old.LastSeq + 1);
+        old.Writer?.Dispose();
+        old.Writer = null;
+        _segments.Add(next);
+        Interlocked.Add(ref _size, next.Length);
+    }
+
+    private TimeSpan SyncWaitTimeout()
+    {
+        if (_options.Durability != WalDurability.Interval || Volatile.Read(ref _durableSeq) == Volatile.Read(ref _writtenSeq) || _poison is not null)
+        {
+            return Timeout.InfiniteTimeSpan;
+        }
+
+        var due = _options.SyncInterval - _options.TimeProvider.GetElapsedTime(Volatile.Read(ref _lastSyncTimestamp));
+        return due > TimeSpan.Zero ? due : TimeSpan.Zero;
+    }
+
+    private void SyncIfDue()
+    {
+        lock (_io)
+        {
+            if (_poison is not null)
+            {
+                return;
+            }
+
+            try
+            {
+                SyncActive();
+            }
+            catch (Exception ex)
+            {
+                Poison(ex);
+            }
+        }
+    }
+
+    private void Poison(Exception cause)
+    {
+        lock (_gate)
+        {
+            _poison ??= cause;
+        }
+
+        Trace.TraceError($"write-ahead log {Path} poisoned: {cause.Message}");
+    }
+
+    private void ThrowIfPoisoned()
+    {
+        if (_poison is { } cause)
+        {
+            throw new WalPoisonedException($"log refuses appends after an I/O error: {cause.Message}", Path, cause);
+        }
+    }
+}
