@@ -100,7 +100,7 @@ internal static class SegmentScanner
             if (onRecord is not null)
             {
                 var data = hasData ? new ReadOnlyMemory<byte>(buffer, offsetInBuffer + payload.Start.Value, payload.End.Value - payload.Start.Value) : ReadOnlyMemory<byte>.Empty;
-                var record = new WalRecord(scan.Path, pos, recordLength, new DeltaEntry(seq, type, nodeId, data));
+                var record = new WalRecord(scan.Path, pos, recordLength - RecordFrame.HeaderSize, new DeltaEntry(seq, type, nodeId, data));
                 onRecord(in record);
             }
 

@@ -12,7 +12,7 @@ public readonly struct WalRecord(string filePath, long offset, int length, Delta
     /// <summary>Byte offset of the record in <see cref="FilePath"/>.</summary>
     public long Offset { get; } = offset;
 
-    /// <summary>Total bytes of the record, header included.</summary>
+    /// <summary>Bytes of the record after its framing prefix: the payload in the new format, the JSON body (Go's L) in the legacy one.</summary>
     public int Length { get; } = length;
 
     /// <summary>The entry.</summary>

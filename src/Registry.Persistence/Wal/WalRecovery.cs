@@ -51,7 +51,7 @@ internal static class WalRecovery
                 {
                     // A crash while creating the segment: no record was ever acknowledged from it.
                     problems.Add(new WalProblem(0, WalProblemKind.TornTail, $"incomplete new segment: {scan.HeaderError}") { FilePath = path });
-                    bytesCut += SetAside(storage, path, 0, scan.FileLength, "torn", sideFiles, deleteFile: true);
+                    bytesCut += SetAside(storage, path, 0, "torn", sideFiles, deleteFile: true);
                     break;
                 }
 
@@ -79,7 +79,7 @@ internal static class WalRecovery
                 problems.Add(new WalProblem(offset, WalProblemKind.Corruption, corruption!) { FilePath = path });
                 if (usable)
                 {
-                    bytesCut += SetAside(storage, path, scan.ValidEnd, scan.FileLength, "corrupt", sideFiles, deleteFile: false);
+                    bytesCut += SetAside(storage, path, scan.ValidEnd, "corrupt", sideFiles, deleteFile: false);
                     records += scan.Records;
                     segments.Add(new WalSegment(path, scan.FirstSeq, scan.LastSeq, scan.ValidEnd));
                     i++;
@@ -87,8 +87,7 @@ internal static class WalRecovery
 
                 for (; i < files.Count; i++)
                 {
-                    var length = new FileInfo(files[i]).Length;
-                    bytesCut += SetAside(storage, files[i], 0, length, "discarded", sideFiles, deleteFile: true);
+                    bytesCut += SetAside(storage, files[i], 0, "discarded", sideFiles, deleteFile: true);
                 }
 
                 break;
@@ -97,7 +96,7 @@ internal static class WalRecovery
             if (scan.Damage == SegmentDamage.TornTail)
             {
                 problems.Add(new WalProblem(scan.ValidEnd, WalProblemKind.TornTail, scan.DamageMessage!) { FilePath = path });
-                bytesCut += SetAside(storage, path, scan.ValidEnd, scan.FileLength, "torn", sideFiles, deleteFile: false);
+                bytesCut += SetAside(storage, path, scan.ValidEnd, "torn", sideFiles, deleteFile: false);
             }
 
             records += scan.Records;
@@ -149,56 +148,15 @@ internal static class WalRecovery
         return new WalSegment(path, firstSeq, firstSeq - 1, SegmentHeader.Size) { Writer = file };
     }
 
-    /// <summary>Copies bytes [from, to) of <paramref name="path"/> into a side file, then cuts or deletes the original; returns the bytes set aside.</summary>
-    private static long SetAside(IStorage storage, string path, long from, long to, string reason, List<string> sideFiles, bool deleteFile)
+    /// <summary>Sets bytes [from, end) of <paramref name="path"/> aside in a side file; returns the bytes cut.</summary>
+    private static long SetAside(IStorage storage, string path, long from, string reason, List<string> sideFiles, bool deleteFile)
     {
-        var count = to - from;
-        if (count > 0)
+        var side = SideFile.CutTail(storage, path, from, reason, deleteFile, out var cut);
+        if (side is not null)
         {
-            var side = UniqueName($"{path}.{reason}-{from}");
-            using var source = storage.Open(path, writable: false);
-            using var target = storage.Create(side);
-            var buffer = new byte[(int)Math.Min(count, 1 << 20)];
-            for (long done = 0; done < count;)
-            {
-                var n = SegmentScanner.ReadFully(source, buffer.AsSpan(0, (int)Math.Min(buffer.Length, count - done)), from + done);
-                if (n == 0)
-                {
-                    break;
-                }
-
-                target.Write(buffer.AsSpan(0, n), done);
-                done += n;
-            }
-
-            target.Sync();
             sideFiles.Add(side);
         }
 
-        // The side file is durable before the original loses the bytes.
-        storage.SyncDirectory(Path.GetDirectoryName(path)!);
-        if (deleteFile)
-        {
-            storage.Delete(path);
-        }
-        else
-        {
-            using var writer = storage.Open(path, writable: true);
-            writer.SetLength(from);
-            writer.Sync();
-        }
-
-        return count;
-    }
-
-    private static string UniqueName(string path)
-    {
-        var candidate = path;
-        for (var n = 1; File.Exists(candidate); n++)
-        {
-            candidate = $"{path}.{n}";
-        }
-
-        return candidate;
+        return cut;
     }
 }
