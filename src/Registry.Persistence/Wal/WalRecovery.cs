@@ -24,7 +24,7 @@ internal static class WalRecovery
         if (files.Count == 0)
         {
             var created = CreateSegment(storage, dir, options.FirstSequence);
-            return ([created], new WalOpenReport { Created = true, FirstSequence = options.FirstSequence, LastSequence = options.FirstSequence - 1 });
+            return ([created], new WalOpenReport { Created = true, Segments = 1, FirstSequence = options.FirstSequence, LastSequence = options.FirstSequence - 1 });
         }
 
         var segments = new List<WalSegment>();
