@@ -1,0 +1,47 @@
+using System.Text.Json.Serialization;
+
+namespace Registry.Persistence.Deltas.Payloads;
+
+/// <summary>Payload of <see cref="DeltaType.NetworkCreate"/>: the parameters of a new network (Go's <c>NetworkCreateDelta</c>).</summary>
+/// <remarks>
+/// The envelope's node id is 0. Rules, expression policy and network policy are not carried, as in Go.
+/// Optional members are null (strings) or zero/false when absent, which Go treats as the same value.
+/// </remarks>
+public sealed record NetworkCreateDelta
+{
+    /// <summary>The new network's id.</summary>
+    [JsonPropertyName("network_id")]
+    public ushort NetworkId { get; init; }
+
+    /// <summary>The network name.</summary>
+    [JsonPropertyName("name")]
+    public string Name { get; init => field = value ?? string.Empty; } = string.Empty;
+
+    /// <summary>How nodes join: <c>open</c>, <c>token</c> or <c>invite</c>.</summary>
+    [JsonPropertyName("join_rule")]
+    public string JoinRule { get; init => field = value ?? string.Empty; } = string.Empty;
+
+    /// <summary>The join token for <c>token</c> networks, or null.</summary>
+    [JsonPropertyName("token")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public string? Token { get; init; }
+
+    /// <summary>The per-network admin token, or null.</summary>
+    [JsonPropertyName("admin_token")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public string? AdminToken { get; init; }
+
+    /// <summary>Whether the network has enterprise features; omitted when false.</summary>
+    [JsonPropertyName("enterprise")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Enterprise { get; init; }
+
+    /// <summary>The creating node, which becomes the owner; 0 (omitted) when none.</summary>
+    [JsonPropertyName("creator_node_id")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public uint CreatorNodeId { get; init; }
+
+    /// <summary>Creation time as RFC 3339 UTC with seconds.</summary>
+    [JsonPropertyName("created_at")]
+    public string CreatedAt { get; init => field = value ?? string.Empty; } = string.Empty;
+}
