@@ -15,8 +15,10 @@ internal sealed class AppendBatch
     /// <summary>Encoded bytes held.</summary>
     public int Length { get; private set; }
 
-    /// <summary>Records held.</summary>
-    public int Count { get; private set; }
+    private int _count;
+
+    /// <summary>Records held; readable without the append lock as a hint.</summary>
+    public int Count => Volatile.Read(ref _count);
 
     /// <summary>The sequence number of the last record held.</summary>
     public ulong LastSeq { get; private set; }
@@ -38,7 +40,7 @@ internal sealed class AppendBatch
 
         RecordFrame.Format(_buffer.AsSpan(Length, size), seq, type, nodeId, data, hasData);
         Length += size;
-        Count++;
+        Volatile.Write(ref _count, _count + 1);
         LastSeq = seq;
     }
 
@@ -46,7 +48,7 @@ internal sealed class AppendBatch
     public AppendBatch Reset()
     {
         Length = 0;
-        Count = 0;
+        Volatile.Write(ref _count, 0);
         LastSeq = 0;
         Completion = NewCompletion();
         if (_buffer.Length > 4 * 1024 * 1024)

@@ -24,6 +24,9 @@ internal sealed class SegmentScan
     /// <summary>The file's length when scanned.</summary>
     public long FileLength { get; init; }
 
+    /// <summary>Zero bytes after <see cref="ValidEnd"/>: space preallocated by the writer, not damage.</summary>
+    public long PreallocatedBytes { get; set; }
+
     /// <summary>The damage found after <see cref="ValidEnd"/>, if any.</summary>
     public SegmentDamage Damage { get; set; }
 

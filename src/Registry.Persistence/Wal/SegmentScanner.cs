@@ -49,7 +49,16 @@ internal static class SegmentScanner
 
         if (scan.ValidEnd < length)
         {
-            Classify(file, maxPayload, scan);
+            if (IsZeroFrom(file, scan.ValidEnd))
+            {
+                // The writer zero-fills ahead of itself so fdatasync need not commit a size change each time.
+                scan.PreallocatedBytes = length - scan.ValidEnd;
+                scan.DamageMessage = null;
+            }
+            else
+            {
+                Classify(file, maxPayload, scan);
+            }
         }
 
         return scan;
@@ -157,6 +166,32 @@ internal static class SegmentScanner
             }
 
             return -1;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Whether every byte from <paramref name="start"/> to the end of the file is zero.</summary>
+    private static bool IsZeroFrom(IStorageFile file, long start)
+    {
+        var length = file.Length;
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            for (var pos = start; pos < length;)
+            {
+                var n = ReadFully(file, buffer.AsSpan(0, (int)Math.Min(ChunkSize, length - pos)), pos);
+                if (n == 0 || buffer.AsSpan(0, n).ContainsAnyExcept((byte)0))
+                {
+                    return n == 0;
+                }
+
+                pos += n;
+            }
+
+            return true;
         }
         finally
         {

@@ -100,7 +100,10 @@ internal static class WalRecovery
             }
 
             records += scan.Records;
-            segments.Add(new WalSegment(path, scan.FirstSeq, scan.LastSeq, scan.ValidEnd));
+            segments.Add(new WalSegment(path, scan.FirstSeq, scan.LastSeq, scan.ValidEnd)
+            {
+                Allocated = scan.Damage == SegmentDamage.TornTail ? scan.ValidEnd : scan.FileLength,
+            });
         }
 
         if (segments.Count == 0)

@@ -20,6 +20,9 @@ internal sealed class WalSegment(string path, ulong firstSeq, ulong lastSeq, lon
     /// <summary>Bytes in the file, header included.</summary>
     public long Length { get; set; } = length;
 
+    /// <summary>The file's physical length: records plus zero-filled space preallocated after them.</summary>
+    public long Allocated { get; set; } = length;
+
     /// <summary>The end of the records acknowledged to appenders; readers never go past it.</summary>
     public long AcknowledgedLength { get; set; } = length;
 

@@ -29,6 +29,8 @@ namespace Registry.Persistence.Wal;
 /// </remarks>
 public sealed class WriteAheadLog : IDisposable
 {
+    private const int PreallocationChunk = 1024 * 1024;
+    private static readonly byte[] ZeroChunk = new byte[PreallocationChunk];
     private readonly WalOptions _options;
     private readonly IStorage _storage;
     private readonly DirectoryLock? _lock;
@@ -52,6 +54,7 @@ public sealed class WriteAheadLog : IDisposable
     private ulong _durableSeq;
     private long _lastSyncTimestamp;
     private long _batches;
+    private int _lastBatchCount;
     private long _syncs;
 
     private WriteAheadLog(WalOptions options, DirectoryLock? directoryLock, List<WalSegment> segments, WalOpenReport report)
@@ -386,7 +389,11 @@ public sealed class WriteAheadLog : IDisposable
                 {
                     return;
                 }
+            }
 
+            GatherReturningAppenders();
+            lock (_gate)
+            {
                 batch = _open;
                 if (batch.Count == 0)
                 {
@@ -412,6 +419,24 @@ public sealed class WriteAheadLog : IDisposable
         }
     }
 
+    /// <summary>Gives appenders released by the previous batch a bounded moment to append again, so batches stay full.</summary>
+    private void GatherReturningAppenders()
+    {
+        var expected = _lastBatchCount;
+        if (expected <= 1 || _options.MaxCommitDelay == TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var deadline = Stopwatch.GetTimestamp() + (long)(_options.MaxCommitDelay.TotalSeconds * Stopwatch.Frequency);
+        var spinner = default(SpinWait);
+        while (_open.Count < expected && !Volatile.Read(ref _closing) && Stopwatch.GetTimestamp() < deadline)
+        {
+            // Yield rather than spin: on a small machine the appenders need this core to come back.
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+
     private void WriteBatch(AppendBatch batch)
     {
         Exception? failure = null;
@@ -429,6 +454,7 @@ public sealed class WriteAheadLog : IDisposable
 
                 active.Writer!.Write(batch.Bytes, active.Length);
                 active.Length += batch.Length;
+                Preallocate(active);
                 active.LastSeq = batch.LastSeq;
                 _writtenSeq = batch.LastSeq;
                 Interlocked.Increment(ref _batches);
@@ -447,6 +473,7 @@ public sealed class WriteAheadLog : IDisposable
 
         if (failure is null)
         {
+            _lastBatchCount = batch.Count;
             batch.Completion.TrySetResult();
             return;
         }
@@ -471,6 +498,24 @@ public sealed class WriteAheadLog : IDisposable
 
             _spare = batch.Reset();
         }
+    }
+
+    /// <summary>Zero-fills the next chunk ahead of the write position. Caller holds <see cref="_io"/>.</summary>
+    /// <remarks>
+    /// Overwriting space that already exists lets fdatasync skip committing a new file size, which measured
+    /// about twice as fast on ext4 for batch-sized writes; recovery reads an all-zero remainder as a clean end.
+    /// </remarks>
+    private static void Preallocate(WalSegment segment)
+    {
+        if (segment.Length + PreallocationChunk / 2 <= segment.Allocated)
+        {
+            return;
+        }
+
+        var from = Math.Max(segment.Allocated, segment.Length);
+        var to = from + PreallocationChunk;
+        segment.Writer!.Write(ZeroChunk, from);
+        segment.Allocated = to;
     }
 
     /// <summary>Syncs the active segment if anything written is not yet durable. Caller holds <see cref="_io"/>.</summary>

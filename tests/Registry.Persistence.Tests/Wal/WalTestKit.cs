@@ -32,7 +32,18 @@ internal static class WalTestKit
         return list;
     }
 
-    public static string SingleSegment(string dir) => Directory.GetFiles(dir, "*.wal").Single();
+    /// <summary>The only segment, cut to its last record (dropping the zero-filled preallocation) so byte sweeps see records only.</summary>
+    public static string SingleSegment(string dir)
+    {
+        var segment = Directory.GetFiles(dir, "*.wal").Single();
+        var end = WalReader.Read(segment, onRecord: null).ValidBytes;
+        using (var stream = new FileStream(segment, FileMode.Open))
+        {
+            stream.SetLength(end);
+        }
+
+        return segment;
+    }
 
     public static void CopyDirectory(string from, string to)
     {
