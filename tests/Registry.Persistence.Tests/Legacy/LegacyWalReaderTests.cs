@@ -238,6 +238,35 @@ public class LegacyWalReaderTests
     }
 
     [Fact]
+    public void Replay_ApplyRejectsAnEntry_StopsWithGoApplyErrorText()
+    {
+        var expected = ExpectedWal.For("wal-basic.wal");
+        var seen = 0;
+
+        var result = LegacyWalReader.Replay(
+            Fixtures.Go("wal-basic.wal"),
+            r => ++seen == 6 ? $"register delta: bad node {r.Entry.NodeId}" : null,
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal(6, seen);
+        Assert.Equal(5, result.Count);
+        Assert.Equal("apply WAL entry 5: register delta: bad node 0", result.Error);
+        Assert.Equal(expected.Entries[5].Offset, result.ValidBytes);
+        Assert.Empty(result.Problems);
+        Assert.False(result.TornTail);
+    }
+
+    [Fact]
+    public void Replay_ApplyAlwaysSucceeds_SameAsRead()
+    {
+        var result = LegacyWalReader.Replay(Fixtures.Go("wal-corrupt-middle.wal"), _ => null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(29, result.Count);
+        Assert.Null(result.Error);
+        Assert.Equal(1, result.SkippedCount);
+    }
+
+    [Fact]
     public void Read_CancelledToken_Throws()
     {
         using var cts = new CancellationTokenSource();
