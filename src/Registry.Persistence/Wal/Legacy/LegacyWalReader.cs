@@ -75,6 +75,7 @@ public static class LegacyWalReader
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(apply);
 
+        // Share with writers and deleters: a Go or C# registry may hold the log open while a tool reads it.
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
         var fileBytes = RandomAccess.GetLength(handle);
         using var window = new FileWindow(handle, fileBytes, BufferBytes);
