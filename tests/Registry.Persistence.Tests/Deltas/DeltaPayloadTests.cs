@@ -143,6 +143,21 @@ public class DeltaPayloadTests
     }
 
     [Fact]
+    public void Decode_InvalidUtf8InString_ThrowsUnlikeGo()
+    {
+        // Pins the documented difference (docs/delta-kinds.md): Go would decode the byte as U+FFFD.
+        byte[] json = [.. "{\"node_id\":1,\"hostname\":\"a"u8, 0xFF, .. "\"}"u8];
+        Assert.Throws<DeltaPayloadException>(() => DeltaPayload.Decode<HostnameDelta>(json));
+    }
+
+    [Fact]
+    public void Decode_DuplicateMemberLaterNull_GivesZeroUnlikeGo()
+    {
+        // Pins the documented difference: Go keeps 5 because null leaves the field unchanged.
+        Assert.Equal(0U, DeltaPayload.Decode<DeregisterDelta>("{\"node_id\":5,\"node_id\":null}"u8).NodeId);
+    }
+
+    [Fact]
     public void Decode_AbsentMembers_GiveEmptyStringsAndListsNotNull()
     {
         // Regression guard: the source generator passes null for absent init-only members, overriding initializers.

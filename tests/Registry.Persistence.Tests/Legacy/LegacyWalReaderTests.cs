@@ -107,6 +107,37 @@ public class LegacyWalReaderTests
     }
 
     [Fact]
+    public void Read_BasicWithAnyByteFlipped_NeverThrowsAndStaysConsistent()
+    {
+        // Bit-rot sweep: damage anywhere must become skipped records, an oversize stop or a torn tail, never an exception.
+        using var dir = new TempDirectory();
+        var original = File.ReadAllBytes(Fixtures.Go("wal-basic.wal"));
+        var path = dir.Combine("flipped.wal");
+        var prefixBytes = ExpectedWal.For("wal-basic.wal").Entries.SelectMany(e => Enumerable.Range((int)e.Offset, 4)).ToHashSet();
+        for (var i = 0; i < original.Length; i++)
+        {
+            var bytes = (byte[])original.Clone();
+            bytes[i] ^= 0x5A;
+            File.WriteAllBytes(path, bytes);
+            var delivered = 0;
+
+            var result = LegacyWalReader.Read(path, _ => delivered++, TestContext.Current.CancellationToken);
+
+            Assert.Equal(delivered, result.Count);
+            Assert.InRange(result.ValidBytes, 0, result.FileBytes);
+            Assert.True(result.Error is null || result.Problems.Count > 0, $"flip at {i}: error without a problem");
+            if (!prefixBytes.Contains(i))
+            {
+                // Framing is intact: the damaged record either still decodes or is skipped alone.
+                Assert.InRange(result.Count, 29, 30);
+                Assert.Equal(30 - result.Count, result.SkippedCount);
+                Assert.Null(result.Error);
+                Assert.Equal(result.FileBytes, result.ValidBytes);
+            }
+        }
+    }
+
+    [Fact]
     public void Read_EmptyFile_IsAnEmptyLog()
     {
         using var dir = new TempDirectory();
@@ -204,6 +235,35 @@ public class LegacyWalReaderTests
 
         // Streaming: allocation stays far below the file size (one pooled buffer, no per-record copies).
         Assert.True(allocated < 2_000_000, $"allocated {allocated} bytes to read {fileBytes}");
+    }
+
+    [Fact]
+    public void Replay_ApplyRejectsAnEntry_StopsWithGoApplyErrorText()
+    {
+        var expected = ExpectedWal.For("wal-basic.wal");
+        var seen = 0;
+
+        var result = LegacyWalReader.Replay(
+            Fixtures.Go("wal-basic.wal"),
+            r => ++seen == 6 ? $"register delta: bad node {r.Entry.NodeId}" : null,
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal(6, seen);
+        Assert.Equal(5, result.Count);
+        Assert.Equal("apply WAL entry 5: register delta: bad node 0", result.Error);
+        Assert.Equal(expected.Entries[5].Offset, result.ValidBytes);
+        Assert.Empty(result.Problems);
+        Assert.False(result.TornTail);
+    }
+
+    [Fact]
+    public void Replay_ApplyAlwaysSucceeds_SameAsRead()
+    {
+        var result = LegacyWalReader.Replay(Fixtures.Go("wal-corrupt-middle.wal"), _ => null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(29, result.Count);
+        Assert.Null(result.Error);
+        Assert.Equal(1, result.SkippedCount);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ internal sealed class FileWindow : IDisposable
     }
 
     /// <summary>Returns up to <paramref name="count"/> bytes at <paramref name="offset"/>; fewer only at the end of the file.</summary>
-    /// <remarks>Offsets must not go backwards past bytes already released by an earlier call.</remarks>
+    /// <remarks>Meant for forward reading; any other offset works but is read from the file again.</remarks>
     public ReadOnlyMemory<byte> Get(long offset, int count)
     {
         var bufferedEnd = _start + _length;
@@ -35,19 +35,22 @@ internal sealed class FileWindow : IDisposable
             return _buffer.AsMemory((int)(offset - _start), count);
         }
 
-        var keep = offset >= _start && offset < bufferedEnd ? (int)(bufferedEnd - offset) : 0;
+        // Bytes already buffered from offset onwards are kept; a jump past the buffer keeps none.
+        var kept = offset >= _start && offset < bufferedEnd ? _buffer.AsSpan((int)(offset - _start), (int)(bufferedEnd - offset)) : [];
         if (count > _buffer.Length)
         {
             var larger = ArrayPool<byte>.Shared.Rent(Math.Max(count, _buffer.Length * 2));
-            _buffer.AsSpan((int)(offset - _start), keep).CopyTo(larger);
+            kept.CopyTo(larger);
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = larger;
         }
-        else if (keep > 0)
+        else
         {
             // Overlapping copy is safe: Span.CopyTo has memmove semantics.
-            _buffer.AsSpan((int)(offset - _start), keep).CopyTo(_buffer);
+            kept.CopyTo(_buffer);
         }
+
+        var keep = kept.Length;
 
         _start = offset;
         _length = keep;

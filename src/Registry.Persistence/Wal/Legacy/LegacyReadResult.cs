@@ -1,18 +1,19 @@
 namespace Registry.Persistence.Wal.Legacy;
 
-/// <summary>What a pass of <see cref="LegacyWalReader.Read"/> found: the Go-compatible outcome plus details for tools.</summary>
+/// <summary>What a pass of <see cref="LegacyWalReader.Read"/> or <see cref="LegacyWalReader.Replay"/> found: the Go-compatible outcome plus details for tools.</summary>
 /// <remarks>
-/// <see cref="Count"/> and <see cref="Error"/> are exactly what Go's <c>Replay</c> returns when its apply
-/// callback always succeeds. A torn length prefix (1–3 bytes) is a clean end for Go, so it leaves
+/// <see cref="Count"/> and <see cref="Error"/> are exactly what Go's <c>Replay</c> returns given the same
+/// apply outcomes (for <see cref="LegacyWalReader.Read"/>, an apply that always succeeds). A torn length prefix (1–3 bytes) is a clean end for Go, so it leaves
 /// <see cref="Error"/> null but still sets <see cref="TornTail"/> and adds a problem.
 /// </remarks>
 public sealed class LegacyReadResult
 {
     /// <summary>Creates a result.</summary>
-    public LegacyReadResult(int count, IReadOnlyList<WalProblem> problems, int skippedCount, long fileBytes, long validBytes, bool tornTail, string? error)
+    public LegacyReadResult(int count, IReadOnlyList<WalProblem> problems, bool problemsTruncated, int skippedCount, long fileBytes, long validBytes, bool tornTail, string? error)
     {
         Count = count;
         Problems = problems;
+        ProblemsTruncated = problemsTruncated;
         SkippedCount = skippedCount;
         FileBytes = fileBytes;
         ValidBytes = validBytes;
@@ -30,7 +31,7 @@ public sealed class LegacyReadResult
     public int SkippedCount { get; }
 
     /// <summary>Whether <see cref="Problems"/> was cut short at <see cref="LegacyWalReader.MaxReportedProblems"/>.</summary>
-    public bool ProblemsTruncated => Problems.Count < SkippedCount + (TornTail || Error is not null ? 1 : 0);
+    public bool ProblemsTruncated { get; }
 
     /// <summary>The file's size when reading started; bytes appended later are not read.</summary>
     public long FileBytes { get; }

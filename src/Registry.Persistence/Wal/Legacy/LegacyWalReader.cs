@@ -13,7 +13,7 @@ namespace Registry.Persistence.Wal.Legacy;
 /// number of entries delivered so far.</para>
 /// <para>Failure policy: damage in the file is a result, never an exception. I/O failures throw
 /// <see cref="PersistenceException"/>; an exception from the callback propagates unchanged and ends the read
-/// (Go's equivalent is <c>apply WAL entry &lt;count&gt;: &lt;err&gt;</c>, which the caller can compose).</para>
+/// (<see cref="Replay"/> instead turns a rejected entry into Go's <c>apply WAL entry &lt;count&gt;: &lt;err&gt;</c>).</para>
 /// <para>Memory: the file is streamed through one pooled buffer of at least 64 KiB and at most about
 /// <see cref="MaxEntryBytes"/> plus read-ahead. Threading: each call is independent; the callback runs on
 /// the calling thread.</para>
@@ -48,9 +48,34 @@ public static class LegacyWalReader
     /// <exception cref="PersistenceException">Reading the file failed.</exception>
     public static LegacyReadResult Read(string path, Action<LegacyRecord> onEntry, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(onEntry);
+        return Replay(
+            path,
+            record =>
+            {
+                onEntry(record);
+                return null;
+            },
+            cancellationToken);
+    }
 
+    /// <summary>Reads the file like <see cref="Read"/>, stopping at the first entry <paramref name="apply"/> rejects, exactly as Go's <c>Replay(fn)</c> does.</summary>
+    /// <remarks>
+    /// When <paramref name="apply"/> returns an error text, reading stops; <see cref="LegacyReadResult.Error"/> is
+    /// <c>apply WAL entry &lt;count&gt;: &lt;text&gt;</c>, the rejected entry is not counted, and
+    /// <see cref="LegacyReadResult.ValidBytes"/> ends before it. This is not file damage, so no problem is added.
+    /// </remarks>
+    /// <param name="path">The WAL file; it must exist.</param>
+    /// <param name="apply">Applies each entry and returns null, or the reason it could not. The entry's data is valid only during the call.</param>
+    /// <param name="cancellationToken">Checked between records.</param>
+    /// <returns>The count, the Go error text and the problems found.</returns>
+    /// <exception cref="PersistenceException">Reading the file failed.</exception>
+    public static LegacyReadResult Replay(string path, Func<LegacyRecord, string?> apply, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(apply);
+
+        // Share with writers and deleters: a Go or C# registry may hold the log open while a tool reads it.
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
         var fileBytes = RandomAccess.GetLength(handle);
         using var window = new FileWindow(handle, fileBytes, BufferBytes);
@@ -58,6 +83,7 @@ public static class LegacyWalReader
         var problems = new List<WalProblem>();
         var count = 0;
         var skipped = 0;
+        var unreported = 0;
         var offset = 0L;
         var tornTail = false;
         string? error = null;
@@ -67,6 +93,10 @@ public static class LegacyWalReader
             if (problems.Count < MaxReportedProblems)
             {
                 problems.Add(new WalProblem(at, kind, message) { FilePath = path });
+            }
+            else
+            {
+                unreported++;
             }
         }
 
@@ -105,7 +135,13 @@ public static class LegacyWalReader
 
             if (GoEnvelope.TryDecodeInPlace(body, out var entry, out var why))
             {
-                onEntry(new LegacyRecord(offset, (int)length, entry));
+                var rejected = apply(new LegacyRecord(offset, (int)length, entry));
+                if (rejected is not null)
+                {
+                    error = $"apply WAL entry {count}: {rejected}";
+                    break;
+                }
+
                 count++;
             }
             else
@@ -117,7 +153,7 @@ public static class LegacyWalReader
             offset += 4 + length;
         }
 
-        return new LegacyReadResult(count, problems, skipped, fileBytes, offset, tornTail, error);
+        return new LegacyReadResult(count, problems, unreported > 0, skipped, fileBytes, offset, tornTail, error);
     }
 
     private static ReadOnlyMemory<byte> Get(FileWindow window, string path, long offset, int count, int entries)
