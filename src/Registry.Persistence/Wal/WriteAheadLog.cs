@@ -52,6 +52,8 @@ public sealed class WriteAheadLog : IDisposable
     private volatile Exception? _poison;
     private ulong _writtenSeq;
     private ulong _durableSeq;
+    private ulong _acknowledgedSeq;
+    private ulong _inFlightLastSeq;
     private long _lastSyncTimestamp;
     private long _batches;
     private int _lastBatchCount;
@@ -66,6 +68,7 @@ public sealed class WriteAheadLog : IDisposable
         Recovery = report;
         _writtenSeq = segments[^1].LastSeq;
         _durableSeq = _writtenSeq;
+        _acknowledgedSeq = _writtenSeq;
         _nextSeq = _writtenSeq + 1;
         _size = segments.Sum(s => s.Length);
         _lastSyncTimestamp = options.TimeProvider.GetTimestamp();
@@ -166,7 +169,105 @@ public sealed class WriteAheadLog : IDisposable
     public ValueTask<ulong> AppendAsync(in DeltaEntry entry, CancellationToken cancellationToken = default) =>
         AppendCore(entry.Type, entry.NodeId, entry.Data.Span, entry.HasData, cancellationToken);
 
+    /// <summary>Appends without waiting: the sequence number is assigned before this returns, and <see cref="AppendTicket.Acknowledged"/> completes when the entry is durable (per the mode).</summary>
+    /// <remarks>
+    /// For callers that must fix the log order under their own lock and wait for the disk outside it. The same
+    /// exceptions as <see cref="AppendAsync(DeltaType, uint, ReadOnlySpan{byte}, CancellationToken)"/> are thrown
+    /// synchronously when nothing was appended; a write failure faults the ticket's task.
+    /// </remarks>
+    public AppendTicket Enqueue(DeltaType type, uint nodeId, ReadOnlySpan<byte> data)
+    {
+        var seq = EnqueueCore(type, nodeId, data, hasData: !data.IsEmpty, out var completion);
+        return new AppendTicket(seq, completion);
+    }
+
+    /// <summary>A task that completes when every entry up to <paramref name="sequence"/> is acknowledged (durable in <see cref="WalDurability.Always"/> mode), or faults if the log fails first.</summary>
+    public Task WhenAcknowledged(ulong sequence)
+    {
+        lock (_gate)
+        {
+            if (sequence <= _acknowledgedSeq)
+            {
+                return Task.CompletedTask;
+            }
+
+            ThrowIfPoisoned();
+            if (_inFlight is not null && sequence <= _inFlightLastSeq)
+            {
+                return _inFlight;
+            }
+
+            if (sequence < _nextSeq && _open.Count > 0)
+            {
+                return _open.Completion.Task;
+            }
+
+            throw new ArgumentOutOfRangeException(nameof(sequence), sequence, "no entry with this sequence number has been appended");
+        }
+    }
+
+    /// <summary>The last sequence number acknowledged to appenders (equal to <see cref="DurableSequence"/> in <see cref="WalDurability.Always"/> mode).</summary>
+    public ulong AcknowledgedSequence
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _acknowledgedSeq;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Makes the next appended entry's sequence number at least <paramref name="sequence"/> + 1, starting a new
+    /// segment there and deleting the older ones, which a snapshot covering <paramref name="sequence"/> makes redundant.
+    /// </summary>
+    /// <remarks>Used when a snapshot is newer than the log (a log lost or restored from an older backup), so sequence numbers are never reused.</remarks>
+    public void StartAfter(ulong sequence)
+    {
+        lock (_gate)
+        {
+            if (_nextSeq > sequence)
+            {
+                return;
+            }
+
+            if (_open.Count > 0 || _inFlight is not null)
+            {
+                throw new InvalidOperationException("StartAfter is only valid before the first append");
+            }
+
+            lock (_io)
+            {
+                ThrowIfPoisoned();
+                SyncActive();
+                var next = WalRecovery.CreateSegment(_storage, _options.Directory, sequence + 1);
+                _segments[^1].Writer?.Dispose();
+                _segments[^1].Writer = null;
+                foreach (var old in _segments)
+                {
+                    _storage.Delete(old.Path);
+                }
+
+                _storage.SyncDirectory(_options.Directory);
+                _segments.Clear();
+                _segments.Add(next);
+                Interlocked.Exchange(ref _size, next.Length);
+                _writtenSeq = sequence;
+                _durableSeq = sequence;
+                _acknowledgedSeq = sequence;
+                _nextSeq = sequence + 1;
+            }
+        }
+    }
+
     private ValueTask<ulong> AppendCore(DeltaType type, uint nodeId, ReadOnlySpan<byte> data, bool hasData, CancellationToken cancellationToken)
+    {
+        var seq = EnqueueCore(type, nodeId, data, hasData, out var completion);
+        return WaitAsync(completion, seq, cancellationToken);
+    }
+
+    private ulong EnqueueCore(DeltaType type, uint nodeId, ReadOnlySpan<byte> data, bool hasData, out Task completion)
     {
         if (data.Length > _options.MaxPayloadBytes)
         {
@@ -174,7 +275,6 @@ public sealed class WriteAheadLog : IDisposable
         }
 
         var size = RecordFrame.SizeOf(data.Length);
-        Task completion;
         ulong seq;
         lock (_gate)
         {
@@ -195,7 +295,7 @@ public sealed class WriteAheadLog : IDisposable
             }
         }
 
-        return WaitAsync(completion, seq, cancellationToken);
+        return seq;
     }
 
     private static async ValueTask<ulong> WaitAsync(Task completion, ulong seq, CancellationToken cancellationToken)
@@ -405,6 +505,7 @@ public sealed class WriteAheadLog : IDisposable
                     _open = _spare ?? new AppendBatch();
                     _spare = null;
                     _inFlight = batch.Completion.Task;
+                    _inFlightLastSeq = batch.LastSeq;
                 }
             }
 
@@ -474,6 +575,11 @@ public sealed class WriteAheadLog : IDisposable
         if (failure is null)
         {
             _lastBatchCount = batch.Count;
+            lock (_gate)
+            {
+                _acknowledgedSeq = batch.LastSeq;
+            }
+
             batch.Completion.TrySetResult();
             return;
         }
