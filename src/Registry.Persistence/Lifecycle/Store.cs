@@ -147,7 +147,12 @@ public sealed class Store : IAsyncDisposable
     }
 
     /// <summary>Stops the loops, writes a final snapshot if anything changed, closes the log and releases the directory lock.</summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => CloseAsync(finalSnapshot: true);
+
+    /// <summary>Closes as a crash would leave things: no final snapshot (tests of crash recovery).</summary>
+    internal ValueTask CrashForTestingAsync() => CloseAsync(finalSnapshot: false);
+
+    private async ValueTask CloseAsync(bool finalSnapshot)
     {
         if (_stopping.IsCancellationRequested)
         {
@@ -158,7 +163,7 @@ public sealed class Store : IAsyncDisposable
         await Task.WhenAll(_saveLoop, _pushLoop).ConfigureAwait(false);
         try
         {
-            if ((Volatile.Read(ref _dirty) == 1 || Log.AppendedSequence > Interlocked.Read(ref _lastSnapshotSeq)) && Log.Failure is null)
+            if (finalSnapshot && (Volatile.Read(ref _dirty) == 1 || Log.AppendedSequence > Interlocked.Read(ref _lastSnapshotSeq)) && Log.Failure is null)
             {
                 await TriggerSnapshotAsync(CancellationToken.None).ConfigureAwait(false);
             }

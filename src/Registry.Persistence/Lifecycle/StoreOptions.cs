@@ -1,3 +1,5 @@
+using Registry.Persistence.IO;
+using Registry.Persistence.Snapshots.Storage;
 using Registry.Persistence.Wal;
 
 namespace Registry.Persistence.Lifecycle;
@@ -38,6 +40,12 @@ public sealed class StoreOptions
     /// <summary>Called when a snapshot save fails (the seed's IncSaveFailures); the save is retried on the next tick.</summary>
     public Action<Exception>? SaveFailed { get; init; }
 
+    /// <summary>The log's file system; tests substitute one that injects faults.</summary>
+    internal IStorage LogStorage { get; init; } = OsStorage.Instance;
+
+    /// <summary>The snapshots' file system; tests substitute one that injects faults.</summary>
+    internal ISnapshotFileSystem SnapshotFileSystem { get; init; } = PosixSnapshotFileSystem.Instance;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the setting when one is out of range.</summary>
     public void Validate()
     {
@@ -58,7 +66,12 @@ public sealed class StoreOptions
         RecoverPrefix = RecoverPrefix,
         FirstSequence = firstSequence,
         TimeProvider = TimeProvider,
+        Storage = LogStorage,
     };
+
+    /// <summary>The snapshot store for <paramref name="fileName"/> in <paramref name="layout"/>.</summary>
+    internal Snapshots.SnapshotStore SnapshotStore(DataLayout layout, string fileName) =>
+        new(new Snapshots.SnapshotStoreOptions { Directory = layout.Directory, FileName = fileName }, SnapshotFileSystem);
 
     /// <param name="valid">Whether the rule holds.</param>
     /// <param name="setting">The setting's name.</param>

@@ -23,7 +23,7 @@ internal static class StoreRecovery
             return RecoverGo(options, layout, machine, clock);
         }
 
-        var snapshots = new SnapshotStore(new SnapshotStoreOptions { Directory = layout.Directory, FileName = DataLayout.SnapshotFileName });
+        var snapshots = options.SnapshotStore(layout, DataLayout.SnapshotFileName);
         var loaded = snapshots.Load();
         machine.Restore(loaded.Snapshot);
         var snapshotSeq = loaded.Found ? loaded.WalSeq : 0;
@@ -167,7 +167,7 @@ internal static class StoreRecovery
     private static (WriteAheadLog Log, SnapshotStore Snapshots, RecoveryReport Report) RecoverGo(StoreOptions options, DataLayout layout, IStateMachine machine, Stopwatch clock)
     {
         var (loaded, error, replayed, result) = ReplayGo(layout, machine, CancellationToken.None);
-        var snapshots = new SnapshotStore(new SnapshotStoreOptions { Directory = layout.Directory, FileName = DataLayout.SnapshotFileName });
+        var snapshots = options.SnapshotStore(layout, DataLayout.SnapshotFileName);
         var log = WriteAheadLog.Open(options.LogOptions(layout, 1));
         try
         {
