@@ -23,6 +23,11 @@ internal static class DeltaTypeNames
         DeltaType.KeyRotation => "key_rotation",
         DeltaType.TaskExec => "task_exec",
         DeltaType.NetworkDelete => "network_delete",
+        DeltaType.NodeUpdate => "node_update",
+        DeltaType.HandshakeRequest => "handshake_request",
+        DeltaType.HandshakeResponse => "handshake_response",
+        DeltaType.HandshakePoll => "handshake_poll",
+        DeltaType.Reap => "reap",
         _ => $"unknown_{(byte)type}",
     };
 }

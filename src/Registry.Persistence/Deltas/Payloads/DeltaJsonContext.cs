@@ -27,4 +27,9 @@ namespace Registry.Persistence.Deltas.Payloads;
 [JsonSerializable(typeof(HostnameDelta))]
 [JsonSerializable(typeof(TagsDelta))]
 [JsonSerializable(typeof(TaskExecDelta))]
+[JsonSerializable(typeof(NodeUpdateDelta))]
+[JsonSerializable(typeof(HandshakeRequestDelta))]
+[JsonSerializable(typeof(HandshakeResponseDelta))]
+[JsonSerializable(typeof(HandshakePollDelta))]
+[JsonSerializable(typeof(ReapDelta))]
 public sealed partial class DeltaJsonContext : JsonSerializerContext;
