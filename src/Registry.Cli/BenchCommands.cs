@@ -9,5 +9,6 @@ internal static class BenchCommands
     public static Command Create(CliContext context) => new("bench", "Benchmarks of the log and snapshots on this machine.")
     {
         WalBench.CreateCommand(context),
+        SnapshotBench.CreateCommand(context),
     };
 }

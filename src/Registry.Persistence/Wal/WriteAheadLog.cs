@@ -29,46 +29,35 @@ namespace Registry.Persistence.Wal;
 /// </remarks>
 public sealed class WriteAheadLog : IDisposable
 {
-    private const int PreallocationChunk = 1024 * 1024;
-    private static readonly byte[] ZeroChunk = new byte[PreallocationChunk];
     private readonly WalOptions _options;
-    private readonly IStorage _storage;
     private readonly DirectoryLock? _lock;
     private readonly Thread _flusher;
+    private readonly SegmentSet _segments;
 
-    // _gate guards the open batch, sequence assignment, the size counter's cap check, poison and closing.
+    // _gate guards the open batch, sequence assignment, the size cap check, poison, closing and the flusher's sleep.
     private readonly object _gate = new();
-
-    // _io guards the segment list and the active segment's file; held by the flusher while writing.
-    private readonly Lock _io = new();
-    private readonly List<WalSegment> _segments;
     private AppendBatch _open = new();
     private AppendBatch? _spare = new();
     private Task? _inFlight;
+    private ulong _inFlightLastSeq;
     private ulong _nextSeq;
+    private ulong _acknowledgedSeq;
     private long _size;
     private bool _flusherWaiting;
     private bool _closing;
     private volatile Exception? _poison;
-    private ulong _writtenSeq;
-    private ulong _durableSeq;
-    private long _lastSyncTimestamp;
     private long _batches;
     private int _lastBatchCount;
-    private long _syncs;
 
     private WriteAheadLog(WalOptions options, DirectoryLock? directoryLock, List<WalSegment> segments, WalOpenReport report)
     {
         _options = options;
-        _storage = options.Storage;
         _lock = directoryLock;
-        _segments = segments;
+        _segments = new SegmentSet(options, segments, delta => Interlocked.Add(ref _size, delta));
         Recovery = report;
-        _writtenSeq = segments[^1].LastSeq;
-        _durableSeq = _writtenSeq;
-        _nextSeq = _writtenSeq + 1;
+        _acknowledgedSeq = segments[^1].LastSeq;
+        _nextSeq = _acknowledgedSeq + 1;
         _size = segments.Sum(s => s.Length);
-        _lastSyncTimestamp = options.TimeProvider.GetTimestamp();
         _flusher = new Thread(FlushLoop) { IsBackground = true, Name = "wal-flusher" };
         _flusher.Start();
     }
@@ -90,9 +79,9 @@ public sealed class WriteAheadLog : IDisposable
     {
         get
         {
-            lock (_io)
+            lock (_segments.Gate)
             {
-                return _segments[0].FirstSeq;
+                return _segments.FirstSequence;
             }
         }
     }
@@ -109,23 +98,35 @@ public sealed class WriteAheadLog : IDisposable
         }
     }
 
+    /// <summary>The last sequence number acknowledged to appenders (equal to <see cref="DurableSequence"/> in <see cref="WalDurability.Always"/> mode).</summary>
+    public ulong AcknowledgedSequence
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _acknowledgedSeq;
+            }
+        }
+    }
+
     /// <summary>The last sequence number known to be on stable storage.</summary>
-    public ulong DurableSequence => Volatile.Read(ref _durableSeq);
+    public ulong DurableSequence => _segments.DurableSequence;
 
     /// <summary>The error that poisoned the log, or null while it is healthy.</summary>
     public Exception? Failure => _poison;
 
     /// <summary>Batches written and fdatasync calls made since open; the ratio of appends to batches is the group-commit factor.</summary>
-    public (long Batches, long Syncs) Counters => (Interlocked.Read(ref _batches), Interlocked.Read(ref _syncs));
+    public (long Batches, long Syncs) Counters => (Interlocked.Read(ref _batches), _segments.Syncs);
 
     /// <summary>The segment files, oldest first, with their sequence ranges.</summary>
     public IReadOnlyList<(string Path, ulong FirstSeq, ulong LastSeq, long Length)> Segments
     {
         get
         {
-            lock (_io)
+            lock (_segments.Gate)
             {
-                return _segments.Select(s => (s.Path, s.FirstSeq, s.LastSeq, s.Length)).ToList();
+                return _segments.Describe();
             }
         }
     }
@@ -159,57 +160,54 @@ public sealed class WriteAheadLog : IDisposable
     /// <exception cref="ArgumentException">The payload exceeds <see cref="WalOptions.MaxPayloadBytes"/>; nothing was appended.</exception>
     /// <exception cref="WalFullException">The log is at its size cap; nothing was appended.</exception>
     /// <exception cref="WalPoisonedException">An earlier I/O error stopped the log, or this batch's write failed.</exception>
-    public ValueTask<ulong> AppendAsync(DeltaType type, uint nodeId, ReadOnlySpan<byte> data, CancellationToken cancellationToken = default) =>
-        AppendCore(type, nodeId, data, hasData: !data.IsEmpty, cancellationToken);
-
-    /// <summary>Appends <paramref name="entry"/> (its <see cref="DeltaEntry.SeqNo"/> is ignored and reassigned) and completes when durable.</summary>
-    public ValueTask<ulong> AppendAsync(in DeltaEntry entry, CancellationToken cancellationToken = default) =>
-        AppendCore(entry.Type, entry.NodeId, entry.Data.Span, entry.HasData, cancellationToken);
-
-    private ValueTask<ulong> AppendCore(DeltaType type, uint nodeId, ReadOnlySpan<byte> data, bool hasData, CancellationToken cancellationToken)
+    public ValueTask<ulong> AppendAsync(DeltaType type, uint nodeId, ReadOnlySpan<byte> data, CancellationToken cancellationToken = default)
     {
-        if (data.Length > _options.MaxPayloadBytes)
-        {
-            throw new ArgumentException($"payload of {data.Length} bytes exceeds the {_options.MaxPayloadBytes}-byte record limit", nameof(data));
-        }
-
-        var size = RecordFrame.SizeOf(data.Length);
-        Task completion;
-        ulong seq;
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_closing, this);
-            ThrowIfPoisoned();
-            if (_size + size > _options.MaxSizeBytes)
-            {
-                throw new WalFullException($"log at size cap ({_size} + {size} bytes > {_options.MaxSizeBytes}), refusing append", Path);
-            }
-
-            seq = _nextSeq++;
-            _open.Add(seq, type, nodeId, data, hasData);
-            _size += size;
-            completion = _open.Completion.Task;
-            if (_flusherWaiting)
-            {
-                Monitor.Pulse(_gate);
-            }
-        }
-
+        var seq = EnqueueCore(type, nodeId, data, hasData: !data.IsEmpty, out var completion);
         return WaitAsync(completion, seq, cancellationToken);
     }
 
-    private static async ValueTask<ulong> WaitAsync(Task completion, ulong seq, CancellationToken cancellationToken)
+    /// <summary>Appends <paramref name="entry"/> (its <see cref="DeltaEntry.SeqNo"/> is ignored and reassigned) and completes when durable.</summary>
+    public ValueTask<ulong> AppendAsync(in DeltaEntry entry, CancellationToken cancellationToken = default)
     {
-        if (cancellationToken.CanBeCanceled)
-        {
-            await completion.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            await completion.ConfigureAwait(false);
-        }
+        var seq = EnqueueCore(entry.Type, entry.NodeId, entry.Data.Span, entry.HasData, out var completion);
+        return WaitAsync(completion, seq, cancellationToken);
+    }
 
-        return seq;
+    /// <summary>Appends without waiting: the sequence number is assigned before this returns, and <see cref="AppendTicket.Acknowledged"/> completes when the entry is durable (per the mode).</summary>
+    /// <remarks>
+    /// For callers that must fix the log order under their own lock and wait for the disk outside it. The same
+    /// exceptions as <see cref="AppendAsync(DeltaType, uint, ReadOnlySpan{byte}, CancellationToken)"/> are thrown
+    /// synchronously when nothing was appended; a write failure faults the ticket's task.
+    /// </remarks>
+    public AppendTicket Enqueue(DeltaType type, uint nodeId, ReadOnlySpan<byte> data)
+    {
+        var seq = EnqueueCore(type, nodeId, data, hasData: !data.IsEmpty, out var completion);
+        return new AppendTicket(seq, completion);
+    }
+
+    /// <summary>A task that completes when every entry up to <paramref name="sequence"/> is acknowledged (durable in <see cref="WalDurability.Always"/> mode), or faults if the log fails first.</summary>
+    public Task WhenAcknowledged(ulong sequence)
+    {
+        lock (_gate)
+        {
+            if (sequence <= _acknowledgedSeq)
+            {
+                return Task.CompletedTask;
+            }
+
+            ThrowIfPoisoned();
+            if (_inFlight is not null && sequence <= _inFlightLastSeq)
+            {
+                return _inFlight;
+            }
+
+            if (sequence < _nextSeq && _open.Count > 0)
+            {
+                return _open.Completion.Task;
+            }
+
+            throw new ArgumentOutOfRangeException(nameof(sequence), sequence, "no entry with this sequence number has been appended");
+        }
     }
 
     /// <summary>Completes when every append made before the call is on stable storage, whatever the durability mode.</summary>
@@ -231,10 +229,10 @@ public sealed class WriteAheadLog : IDisposable
             await pending.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        lock (_io)
+        lock (_segments.Gate)
         {
             ThrowIfPoisoned();
-            SyncActive();
+            _segments.SyncActive();
         }
     }
 
@@ -242,26 +240,18 @@ public sealed class WriteAheadLog : IDisposable
     /// <remarks>Compaction calls this after capturing a snapshot, so that the snapshot can later cover whole segments.</remarks>
     public ulong Rotate()
     {
-        lock (_io)
+        lock (_segments.Gate)
         {
             ThrowIfPoisoned();
-            var active = _segments[^1];
-            if (!active.HasRecords)
-            {
-                return active.FirstSeq;
-            }
-
             try
             {
-                RotateActive();
+                return _segments.Rotate();
             }
             catch (Exception ex)
             {
                 Poison(ex);
                 throw new WalPoisonedException($"rotating the log failed: {ex.Message}", Path, ex);
             }
-
-            return _segments[^1].FirstSeq;
         }
     }
 
@@ -269,28 +259,43 @@ public sealed class WriteAheadLog : IDisposable
     /// <remarks>The active segment is never deleted. Segments go oldest first, so a crash midway leaves a contiguous log.</remarks>
     public int DeleteSegmentsThrough(ulong sequence)
     {
-        lock (_io)
+        lock (_segments.Gate)
         {
-            var deleted = 0;
-            while (_segments.Count > 1 && _segments[0].LastSeq <= sequence)
-            {
-                var segment = _segments[0];
-                _storage.Delete(segment.Path);
-                _segments.RemoveAt(0);
-                Interlocked.Add(ref _size, -segment.Length);
-                deleted++;
-            }
-
-            if (deleted > 0)
-            {
-                _storage.SyncDirectory(_options.Directory);
-            }
-
-            return deleted;
+            return _segments.DeleteThrough(sequence);
         }
     }
 
-    /// <summary>Delivers every durable record with a sequence number at or above <paramref name="fromSequence"/>, in order.</summary>
+    /// <summary>
+    /// Makes the next appended entry's sequence number at least <paramref name="sequence"/> + 1, starting a new
+    /// segment there and deleting the older ones, which a snapshot covering <paramref name="sequence"/> makes redundant.
+    /// </summary>
+    /// <remarks>Used when a snapshot is newer than the log (a log lost or restored from an older backup), so sequence numbers are never reused.</remarks>
+    public void StartAfter(ulong sequence)
+    {
+        lock (_gate)
+        {
+            if (_nextSeq > sequence)
+            {
+                return;
+            }
+
+            if (_open.Count > 0 || _inFlight is not null)
+            {
+                throw new InvalidOperationException("StartAfter is only valid before the first append");
+            }
+
+            lock (_segments.Gate)
+            {
+                ThrowIfPoisoned();
+                _segments.RestartAfter(sequence);
+            }
+
+            _acknowledgedSeq = sequence;
+            _nextSeq = sequence + 1;
+        }
+    }
+
+    /// <summary>Delivers every acknowledged record with a sequence number at or above <paramref name="fromSequence"/>, in order.</summary>
     /// <remarks>
     /// Safe while appends continue: the active segment is read only up to the end of what was acknowledged
     /// (fsync'd in <see cref="WalDurability.Always"/> mode), so a reader never sees a record whose append failed.
@@ -299,14 +304,14 @@ public sealed class WriteAheadLog : IDisposable
     {
         ArgumentNullException.ThrowIfNull(handler);
         List<(string Path, long Limit)> plan;
-        lock (_io)
+        lock (_segments.Gate)
         {
-            plan = _segments.Where(s => s.LastSeq >= fromSequence && s.HasRecords).Select(s => (s.Path, s.AcknowledgedLength)).ToList();
+            plan = _segments.ReadPlan(fromSequence);
         }
 
         foreach (var (path, limit) in plan)
         {
-            using var file = new BoundedFile(_storage.Open(path, writable: false), limit);
+            using var file = new BoundedFile(_options.Storage.Open(path, writable: false), limit);
             SegmentScanner.Scan(file, _options.MaxPayloadBytes, (in WalRecord record) =>
             {
                 if (record.Entry.SeqNo >= fromSequence)
@@ -341,13 +346,13 @@ public sealed class WriteAheadLog : IDisposable
         }
 
         _flusher.Join();
-        lock (_io)
+        lock (_segments.Gate)
         {
             if (_poison is null)
             {
                 try
                 {
-                    SyncActive();
+                    _segments.SyncActive();
                 }
                 catch (IOException)
                 {
@@ -355,21 +360,60 @@ public sealed class WriteAheadLog : IDisposable
                 }
             }
 
-            foreach (var segment in _segments)
-            {
-                segment.Writer?.Dispose();
-                segment.Writer = null;
-            }
+            _segments.Dispose();
         }
 
         _lock?.Dispose();
+    }
+
+    private ulong EnqueueCore(DeltaType type, uint nodeId, ReadOnlySpan<byte> data, bool hasData, out Task completion)
+    {
+        if (data.Length > _options.MaxPayloadBytes)
+        {
+            throw new ArgumentException($"payload of {data.Length} bytes exceeds the {_options.MaxPayloadBytes}-byte record limit", nameof(data));
+        }
+
+        var size = RecordFrame.SizeOf(data.Length);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_closing, this);
+            ThrowIfPoisoned();
+            if (_size + size > _options.MaxSizeBytes)
+            {
+                throw new WalFullException($"log at size cap ({_size} + {size} bytes > {_options.MaxSizeBytes}), refusing append", Path);
+            }
+
+            var seq = _nextSeq++;
+            _open.Add(seq, type, nodeId, data, hasData);
+            Interlocked.Add(ref _size, size);
+            completion = _open.Completion.Task;
+            if (_flusherWaiting)
+            {
+                Monitor.Pulse(_gate);
+            }
+
+            return seq;
+        }
+    }
+
+    private static async ValueTask<ulong> WaitAsync(Task completion, ulong seq, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.CanBeCanceled)
+        {
+            await completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await completion.ConfigureAwait(false);
+        }
+
+        return seq;
     }
 
     private void FlushLoop()
     {
         while (true)
         {
-            AppendBatch? batch;
             lock (_gate)
             {
                 while (_open.Count == 0 && !_closing)
@@ -392,24 +436,22 @@ public sealed class WriteAheadLog : IDisposable
             }
 
             GatherReturningAppenders();
+            AppendBatch? batch = null;
             lock (_gate)
             {
-                batch = _open;
-                if (batch.Count == 0)
+                if (_open.Count > 0)
                 {
-                    // Woken only because an interval sync is due; there is nothing to write.
-                    batch = null;
-                }
-                else
-                {
+                    batch = _open;
                     _open = _spare ?? new AppendBatch();
                     _spare = null;
                     _inFlight = batch.Completion.Task;
+                    _inFlightLastSeq = batch.LastSeq;
                 }
             }
 
             if (batch is null)
             {
+                // Woken only because an interval sync is due; there is nothing to write.
                 SyncIfDue();
                 continue;
             }
@@ -440,30 +482,13 @@ public sealed class WriteAheadLog : IDisposable
     private void WriteBatch(AppendBatch batch)
     {
         Exception? failure = null;
-        lock (_io)
+        lock (_segments.Gate)
         {
             try
             {
                 ThrowIfPoisoned();
-                var active = _segments[^1];
-                if (active.HasRecords && active.Length + batch.Length > _options.SegmentSizeBytes)
-                {
-                    RotateActive();
-                    active = _segments[^1];
-                }
-
-                active.Writer!.Write(batch.Bytes, active.Length);
-                active.Length += batch.Length;
-                Preallocate(active);
-                active.LastSeq = batch.LastSeq;
-                _writtenSeq = batch.LastSeq;
+                _segments.Write(batch, sync: _options.Durability == WalDurability.Always);
                 Interlocked.Increment(ref _batches);
-                if (_options.Durability == WalDurability.Always)
-                {
-                    SyncActive();
-                }
-
-                active.AcknowledgedLength = active.Length;
             }
             catch (Exception ex)
             {
@@ -474,6 +499,11 @@ public sealed class WriteAheadLog : IDisposable
         if (failure is null)
         {
             _lastBatchCount = batch.Count;
+            lock (_gate)
+            {
+                _acknowledgedSeq = batch.LastSeq;
+            }
+
             batch.Completion.TrySetResult();
             return;
         }
@@ -500,65 +530,20 @@ public sealed class WriteAheadLog : IDisposable
         }
     }
 
-    /// <summary>Zero-fills the next chunk ahead of the write position. Caller holds <see cref="_io"/>.</summary>
-    /// <remarks>
-    /// Overwriting space that already exists lets fdatasync skip committing a new file size, which measured
-    /// about twice as fast on ext4 for batch-sized writes; recovery reads an all-zero remainder as a clean end.
-    /// </remarks>
-    private static void Preallocate(WalSegment segment)
-    {
-        if (segment.Length + PreallocationChunk / 2 <= segment.Allocated)
-        {
-            return;
-        }
-
-        var from = Math.Max(segment.Allocated, segment.Length);
-        var to = from + PreallocationChunk;
-        segment.Writer!.Write(ZeroChunk, from);
-        segment.Allocated = to;
-    }
-
-    /// <summary>Syncs the active segment if anything written is not yet durable. Caller holds <see cref="_io"/>.</summary>
-    private void SyncActive()
-    {
-        if (_durableSeq == _writtenSeq)
-        {
-            return;
-        }
-
-        var target = _writtenSeq;
-        _segments[^1].Writer!.Sync();
-        Interlocked.Increment(ref _syncs);
-        _lastSyncTimestamp = _options.TimeProvider.GetTimestamp();
-        Volatile.Write(ref _durableSeq, target);
-    }
-
-    /// <summary>Makes the active segment durable, then starts a new one after it. Caller holds <see cref="_io"/>.</summary>
-    private void RotateActive()
-    {
-        SyncActive();
-        var old = _segments[^1];
-        var next = WalRecovery.CreateSegment(_storage, _options.Directory, old.LastSeq + 1);
-        old.Writer?.Dispose();
-        old.Writer = null;
-        _segments.Add(next);
-        Interlocked.Add(ref _size, next.Length);
-    }
-
     private TimeSpan SyncWaitTimeout()
     {
-        if (_options.Durability != WalDurability.Interval || Volatile.Read(ref _durableSeq) == Volatile.Read(ref _writtenSeq) || _poison is not null)
+        if (_options.Durability != WalDurability.Interval || _segments.DurableSequence == _segments.WrittenSequence || _poison is not null)
         {
             return Timeout.InfiniteTimeSpan;
         }
 
-        var due = _options.SyncInterval - _options.TimeProvider.GetElapsedTime(Volatile.Read(ref _lastSyncTimestamp));
+        var due = _options.SyncInterval - _options.TimeProvider.GetElapsedTime(_segments.LastSyncTimestamp);
         return due > TimeSpan.Zero ? due : TimeSpan.Zero;
     }
 
     private void SyncIfDue()
     {
-        lock (_io)
+        lock (_segments.Gate)
         {
             if (_poison is not null)
             {
@@ -567,7 +552,7 @@ public sealed class WriteAheadLog : IDisposable
 
             try
             {
-                SyncActive();
+                _segments.SyncActive();
             }
             catch (Exception ex)
             {

@@ -1,0 +1,94 @@
+using System.Text;
+using System.Text.Json;
+using Registry.Persistence.Snapshots;
+using Registry.Persistence.Snapshots.Model;
+
+namespace Registry.Persistence.Tests.Snapshots;
+
+public class SnapshotEncoderTests
+{
+    [Fact]
+    public void Encode_DecodedGoFixture_ReproducesFileByteForByte()
+    {
+        var path = Fixtures.Go("snapshot-small.json");
+        var original = File.ReadAllBytes(path);
+        var loaded = SnapshotReader.Read(path);
+
+        var encoded = SnapshotEncoder.EncodeToArray(loaded.Snapshot);
+
+        Assert.Equal(Encoding.UTF8.GetString(original), Encoding.UTF8.GetString(encoded));
+        Assert.True(original.AsSpan().SequenceEqual(encoded));
+    }
+
+    [Fact]
+    public void Encode_GoFixture_ProducesEveryExactSnippet()
+    {
+        using var expected = JsonDocument.Parse(File.ReadAllBytes(Fixtures.Go("snapshot-expected.json")));
+        var encoded = Encoding.UTF8.GetString(SnapshotEncoder.EncodeToArray(SnapshotReader.Read(Fixtures.Go("snapshot-small.json")).Snapshot));
+
+        foreach (var snippet in expected.RootElement.GetProperty("exact_file_snippets").EnumerateArray())
+        {
+            Assert.Contains(snippet.GetString()!, encoded, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Encode_ReturnsChecksumOfUnsignedBody()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var checksum = SnapshotEncoder.Encode(SnapshotReader.Read(Fixtures.Go("snapshot-small.json")).Snapshot, buffer);
+
+        Assert.Equal("b6edfccb5202c6123e11e9df8437b049cbf275ababf501e624c7f2ec8920c99f", checksum);
+        Assert.Equal(checksum, SnapshotChecksum.ComputeFromSealed(buffer.WrittenSpan));
+    }
+
+    [Fact]
+    public void Encode_WalSeqSet_WritesItJustBeforeChecksum()
+    {
+        var snapshot = new Snapshot { NextNode = 1, Nodes = [], Networks = [], WalSeq = 77 };
+
+        var text = Encoding.UTF8.GetString(SnapshotEncoder.EncodeToArray(snapshot));
+
+        Assert.StartsWith("{\"version\":1,\"next_node\":1,\"next_net\":0,\"nodes\":{},\"networks\":{},\"wal_seq\":77,\"checksum\":\"", text, StringComparison.Ordinal);
+        Assert.EndsWith("\"}", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Encode_WalSeqZero_OmitsIt()
+    {
+        var text = Encoding.UTF8.GetString(SnapshotEncoder.EncodeToArray(new Snapshot()));
+
+        Assert.StartsWith("{\"version\":1,\"next_node\":0,\"next_net\":0,\"nodes\":null,\"networks\":null,\"checksum\":\"", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Encode_NullAndEmptyLists_WrittenAsGoDoes()
+    {
+        var snapshot = new Snapshot
+        {
+            Nodes = new() { ["1"] = new SnapshotNode { Id = 1, Networks = [], Tags = [], LanAddrs = null } },
+            Networks = new()
+            {
+                ["0"] = new SnapshotNet
+                {
+                    Members = [],
+                    MemberTags = new() { ["1"] = null, ["2"] = [] },
+                    Policy = new NetworkPolicy { AllowedPorts = null },
+                },
+            },
+        };
+
+        var text = Encoding.UTF8.GetString(SnapshotEncoder.EncodeToArray(snapshot));
+
+        Assert.Contains("\"nodes\":{\"1\":{\"id\":1,\"public_key\":\"\",\"networks\":[]}}", text, StringComparison.Ordinal);
+        Assert.Contains("\"members\":[],\"member_tags\":{\"1\":null,\"2\":[]},\"policy\":{\"max_members\":0,\"allowed_ports\":null,\"description\":\"\"},\"created\":\"\"", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Encode_InvalidExprPolicy_ThrowsLikeGoMarshal()
+    {
+        var snapshot = new Snapshot { Networks = new() { ["1"] = new SnapshotNet { ExprPolicy = "{\"a\":"u8.ToArray() } } };
+
+        Assert.Throws<Registry.Persistence.Json.GoJsonException>(() => SnapshotEncoder.EncodeToArray(snapshot));
+    }
+}
