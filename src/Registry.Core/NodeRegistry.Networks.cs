@@ -165,9 +165,18 @@ public sealed partial class NodeRegistry
             return null;
         }
 
-        var why = expr
-            ? Validation.CheckExprPolicy(bytes.Span)
-            : Validation.IsJson(bytes.Span) ? null : $"invalid {what}: not a JSON document";
+        string? why;
+        if (expr)
+        {
+            why = Validation.CheckExprPolicy(bytes.Span);
+        }
+        else
+        {
+            // Rules are stored in Go's NetworkRules shape so that snapshots carry them without change.
+            var canonical = RulesDocument.Normalize(bytes.Span, out why);
+            bytes = canonical ?? bytes;
+        }
+
         if (why is not null)
         {
             throw new RegistryException(expr ? RegistryErrorCode.InvalidExprPolicy : RegistryErrorCode.InvalidRules, why);

@@ -1,5 +1,6 @@
 using Registry.Persistence.Deltas;
 using Registry.Persistence.Deltas.Payloads;
+using Registry.Persistence.Snapshots.Model;
 
 namespace Registry.Core;
 
@@ -20,7 +21,7 @@ namespace Registry.Core;
 public sealed partial class NodeRegistry
 {
     private readonly Lock _lock = new();
-    private readonly RegistryState _state = new();
+    private RegistryState _state = new();
     private readonly IDeltaLog _log;
     private readonly TimeProvider _time;
     private readonly RegistryOptions _options;
@@ -120,6 +121,28 @@ public sealed partial class NodeRegistry
                 Created = created.ToUniversalTime(),
             });
             return true;
+        }
+    }
+
+    /// <summary>Captures the state as a snapshot document together with the sequence of the last delta it contains, atomically with respect to mutations.</summary>
+    public (Snapshot Snapshot, ulong Sequence) CaptureSnapshot()
+    {
+        lock (_lock)
+        {
+            return (_state.ToSnapshot(_lastAppliedSequence, _time.GetUtcNow()), _lastAppliedSequence);
+        }
+    }
+
+    /// <summary>Replaces the whole state with the snapshot's (Go load rules), or with the empty state (no backbone) when it is null.</summary>
+    /// <param name="snapshot">The verified snapshot, or null for a fresh start.</param>
+    /// <param name="warnings">Receives one line per skipped or repaired item, when given.</param>
+    public void Restore(Snapshot? snapshot, ICollection<string>? warnings = null)
+    {
+        lock (_lock)
+        {
+            _state = snapshot is null ? new RegistryState() : RegistryState.FromSnapshot(snapshot, _time.GetUtcNow(), warnings);
+            _lastAppliedSequence = snapshot?.WalSeq ?? 0;
+            _reapCursor = 0;
         }
     }
 

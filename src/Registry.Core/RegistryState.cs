@@ -8,7 +8,7 @@ namespace Registry.Core;
 /// The key and owner indexes may name nodes that are not in <see cref="Nodes"/>: a reaped node keeps them so that a
 /// later register reclaims its id (wire-protocol §2.4).
 /// </remarks>
-public sealed class RegistryState
+public sealed partial class RegistryState
 {
     /// <summary>The backbone network's id; every registered node is a member.</summary>
     public const ushort BackboneId = 0;

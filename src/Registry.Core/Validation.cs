@@ -132,21 +132,6 @@ internal static class Validation
         }
     }
 
-    /// <summary>Whether the text is valid JSON (rules are kept raw but must be a document).</summary>
-    public static bool IsJson(ReadOnlySpan<byte> json)
-    {
-        try
-        {
-            var reader = new Utf8JsonReader(json);
-            using var doc = JsonDocument.ParseValue(ref reader);
-            return true;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
-
     /// <summary>The shared shape of hostnames, network names and tags: <c>^[a-z0-9]([a-z0-9-]*[a-z0-9])?$</c> (lengths checked by callers).</summary>
     private static bool IsLabel(string text)
     {

@@ -37,7 +37,7 @@ public sealed class NodeRegistryNetworkTests
         var net = Registry.GetNetwork(1)!;
         Assert.Equal([creator], net.Members);
         Assert.Equal(MemberRoles.Owner, Registry.RoleOf(creator, 1));
-        Assert.Equal("{\"links\":3,\"cycle\":\"24h\"}", Encoding.UTF8.GetString(net.Rules!.Value.Span));
+        Assert.Equal("{\"links\":3,\"cycle\":\"24h\",\"prune\":0,\"prune_by\":\"\",\"fill\":0,\"fill_how\":\"\"}", Encoding.UTF8.GetString(net.Rules!.Value.Span));
         Assert.Contains((ushort)1, Registry.Lookup(creator)!.Networks);
         Assert.True(Registry.NetworkAdminTokenMatches(1, "adm"));
         Assert.False(Registry.NetworkAdminTokenMatches(1, "adx"));
@@ -91,7 +91,11 @@ public sealed class NodeRegistryNetworkTests
         _kit.AssertRefused(
             () => Registry.CreateNetwork(new CreateNetworkRequest { NodeId = creator, Name = "lab", Rules = Encoding.UTF8.GetBytes("{nope") }),
             RegistryErrorCode.InvalidRules,
-            "invalid rules: not a JSON document");
+            "invalid rules: not valid JSON");
+        _kit.AssertRefused(
+            () => Registry.CreateNetwork(new CreateNetworkRequest { NodeId = creator, Name = "lab", Rules = Encoding.UTF8.GetBytes("{\"links\":\"x\"}") }),
+            RegistryErrorCode.InvalidRules,
+            "invalid rules: a member has the wrong type");
     }
 
     [Fact]
