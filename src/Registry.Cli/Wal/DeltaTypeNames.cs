@@ -28,6 +28,15 @@ internal static class DeltaTypeNames
         DeltaType.HandshakeResponse => "handshake_response",
         DeltaType.HandshakePoll => "handshake_poll",
         DeltaType.Reap => "reap",
+        DeltaType.KeyExpiry => "key_expiry",
+        DeltaType.NetworkRename => "network_rename",
+        DeltaType.NetworkEnterprise => "network_enterprise",
+        DeltaType.InviteInbox => "invite_inbox",
+        DeltaType.MemberRoles => "member_roles",
+        DeltaType.MemberTags => "member_tags",
+        DeltaType.NetworkPolicy => "network_policy",
+        DeltaType.ExprPolicy => "expr_policy",
+        DeltaType.ExternalId => "external_id",
         _ => $"unknown_{(byte)type}",
     };
 }

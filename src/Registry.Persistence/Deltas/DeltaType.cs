@@ -66,4 +66,31 @@ public enum DeltaType : byte
 
     /// <summary>A stale node was reaped: removed from the node table but its key and owner stay indexed (ours).</summary>
     Reap = 19,
+
+    /// <summary>A node's key expiry was set or cleared (ours).</summary>
+    KeyExpiry = 20,
+
+    /// <summary>A network was renamed (ours).</summary>
+    NetworkRename = 21,
+
+    /// <summary>A network's enterprise flag changed, with the resulting roles (ours).</summary>
+    NetworkEnterprise = 22,
+
+    /// <summary>A node's network-invite inbox changed (ours).</summary>
+    InviteInbox = 23,
+
+    /// <summary>Roles of network members changed: promote, demote, transfer (ours).</summary>
+    MemberRoles = 24,
+
+    /// <summary>A member's tags in a network changed (ours).</summary>
+    MemberTags = 25,
+
+    /// <summary>A network's policy changed (ours).</summary>
+    NetworkPolicy = 26,
+
+    /// <summary>A network's expression policy was set or cleared (ours).</summary>
+    ExprPolicy = 27,
+
+    /// <summary>A node's external id changed (ours).</summary>
+    ExternalId = 28,
 }

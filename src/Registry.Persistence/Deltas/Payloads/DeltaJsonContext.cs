@@ -32,4 +32,13 @@ namespace Registry.Persistence.Deltas.Payloads;
 [JsonSerializable(typeof(HandshakeResponseDelta))]
 [JsonSerializable(typeof(HandshakePollDelta))]
 [JsonSerializable(typeof(ReapDelta))]
+[JsonSerializable(typeof(KeyExpiryDelta))]
+[JsonSerializable(typeof(NetworkRenameDelta))]
+[JsonSerializable(typeof(NetworkEnterpriseDelta))]
+[JsonSerializable(typeof(InviteInboxDelta))]
+[JsonSerializable(typeof(MemberRolesDelta))]
+[JsonSerializable(typeof(MemberTagsDelta))]
+[JsonSerializable(typeof(NetworkPolicyDelta))]
+[JsonSerializable(typeof(ExprPolicyDelta))]
+[JsonSerializable(typeof(ExternalIdDelta))]
 public sealed partial class DeltaJsonContext : JsonSerializerContext;

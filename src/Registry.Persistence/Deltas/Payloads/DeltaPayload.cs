@@ -85,6 +85,15 @@ public static class DeltaPayload
         DeltaType.HandshakeResponse => Decode<HandshakeResponseDelta>(data),
         DeltaType.HandshakePoll => Decode<HandshakePollDelta>(data),
         DeltaType.Reap => Decode<ReapDelta>(data),
+        DeltaType.KeyExpiry => Decode<KeyExpiryDelta>(data),
+        DeltaType.NetworkRename => Decode<NetworkRenameDelta>(data),
+        DeltaType.NetworkEnterprise => Decode<NetworkEnterpriseDelta>(data),
+        DeltaType.InviteInbox => Decode<InviteInboxDelta>(data),
+        DeltaType.MemberRoles => Decode<MemberRolesDelta>(data),
+        DeltaType.MemberTags => Decode<MemberTagsDelta>(data),
+        DeltaType.NetworkPolicy => Decode<NetworkPolicyDelta>(data),
+        DeltaType.ExprPolicy => Decode<ExprPolicyDelta>(data),
+        DeltaType.ExternalId => Decode<ExternalIdDelta>(data),
         _ => null,
     };
 
