@@ -2,8 +2,8 @@ namespace Registry.Persistence.Deltas;
 
 /// <summary>The kind of registry mutation a delta records.</summary>
 /// <remarks>
-/// Values 1 to 14 are the Go original's kinds and keep its numbers. The type is a byte so that a
-/// kind this build does not know (15 to 255, or 0) round-trips through the log unchanged.
+/// Values 1 to 14 are the Go original's kinds and keep its numbers; 15 and up are ours (docs/delta-kinds.md). The type is a byte so that a
+/// kind this build does not know (0, or above the last defined one) round-trips through the log unchanged.
 /// </remarks>
 public enum DeltaType : byte
 {
@@ -51,4 +51,46 @@ public enum DeltaType : byte
 
     /// <summary>A network was deleted.</summary>
     NetworkDelete = 14,
+
+    /// <summary>An existing node was refreshed, reclaimed or given a recovered key by <c>register</c> (ours; carries the resulting node record).</summary>
+    NodeUpdate = 15,
+
+    /// <summary>A handshake request was queued in a node's inbox (ours).</summary>
+    HandshakeRequest = 16,
+
+    /// <summary>A node answered a handshake request (ours).</summary>
+    HandshakeResponse = 17,
+
+    /// <summary>A node polled, and so cleared, its handshake inboxes (ours).</summary>
+    HandshakePoll = 18,
+
+    /// <summary>A stale node was reaped: removed from the node table but its key and owner stay indexed (ours).</summary>
+    Reap = 19,
+
+    /// <summary>A node's key expiry was set or cleared (ours).</summary>
+    KeyExpiry = 20,
+
+    /// <summary>A network was renamed (ours).</summary>
+    NetworkRename = 21,
+
+    /// <summary>A network's enterprise flag changed, with the resulting roles (ours).</summary>
+    NetworkEnterprise = 22,
+
+    /// <summary>A node's network-invite inbox changed (ours).</summary>
+    InviteInbox = 23,
+
+    /// <summary>Roles of network members changed: promote, demote, transfer (ours).</summary>
+    MemberRoles = 24,
+
+    /// <summary>A member's tags in a network changed (ours).</summary>
+    MemberTags = 25,
+
+    /// <summary>A network's policy changed (ours).</summary>
+    NetworkPolicy = 26,
+
+    /// <summary>A network's expression policy was set or cleared (ours).</summary>
+    ExprPolicy = 27,
+
+    /// <summary>A node's external id changed (ours).</summary>
+    ExternalId = 28,
 }

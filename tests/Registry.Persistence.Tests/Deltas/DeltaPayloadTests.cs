@@ -216,7 +216,7 @@ public class DeltaPayloadTests
 
     [Theory]
     [InlineData(DeltaType.None)]
-    [InlineData((DeltaType)15)]
+    [InlineData((DeltaType)150)]
     [InlineData((DeltaType)200)]
     public void Decode_KindWithoutPayloadType_ReturnsNull(DeltaType type)
     {

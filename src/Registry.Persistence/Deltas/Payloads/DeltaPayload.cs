@@ -64,7 +64,7 @@ public static class DeltaPayload
         }
     }
 
-    /// <summary>Decodes the payload of an entry into the record type of its kind, or returns null for a kind without a payload type (0 and 15–255).</summary>
+    /// <summary>Decodes the payload of an entry into the record type of its kind, or returns null for a kind without a payload type (0, and kinds this build does not define).</summary>
     /// <exception cref="DeltaPayloadException">The kind has a payload type and the data does not decode into it.</exception>
     public static object? Decode(DeltaType type, ReadOnlySpan<byte> data) => type switch
     {
@@ -80,6 +80,20 @@ public static class DeltaPayload
         DeltaType.KeyRotation => Decode<KeyRotationDelta>(data),
         DeltaType.TaskExec => Decode<TaskExecDelta>(data),
         DeltaType.NetworkDelete => Decode<NetworkDeleteDelta>(data),
+        DeltaType.NodeUpdate => Decode<NodeUpdateDelta>(data),
+        DeltaType.HandshakeRequest => Decode<HandshakeRequestDelta>(data),
+        DeltaType.HandshakeResponse => Decode<HandshakeResponseDelta>(data),
+        DeltaType.HandshakePoll => Decode<HandshakePollDelta>(data),
+        DeltaType.Reap => Decode<ReapDelta>(data),
+        DeltaType.KeyExpiry => Decode<KeyExpiryDelta>(data),
+        DeltaType.NetworkRename => Decode<NetworkRenameDelta>(data),
+        DeltaType.NetworkEnterprise => Decode<NetworkEnterpriseDelta>(data),
+        DeltaType.InviteInbox => Decode<InviteInboxDelta>(data),
+        DeltaType.MemberRoles => Decode<MemberRolesDelta>(data),
+        DeltaType.MemberTags => Decode<MemberTagsDelta>(data),
+        DeltaType.NetworkPolicy => Decode<NetworkPolicyDelta>(data),
+        DeltaType.ExprPolicy => Decode<ExprPolicyDelta>(data),
+        DeltaType.ExternalId => Decode<ExternalIdDelta>(data),
         _ => null,
     };
 

@@ -1,10 +1,13 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Registry.Persistence.Deltas.Payloads;
 
 /// <summary>Payload of <see cref="DeltaType.NetworkCreate"/>: the parameters of a new network (Go's <c>NetworkCreateDelta</c>).</summary>
 /// <remarks>
-/// The envelope's node id is 0. Rules, expression policy and network policy are not carried, as in Go.
+/// The envelope's node id is 0. Go carries no rules, expression policy or network policy; ours add them as
+/// optional members (<see cref="Rules"/>, <see cref="ExprPolicy"/>, <see cref="Policy"/>) so a crash loses
+/// nothing. Go ignores them.
 /// Optional members are null (strings) or zero/false when absent, which Go treats as the same value.
 /// </remarks>
 public sealed record NetworkCreateDelta
@@ -44,4 +47,19 @@ public sealed record NetworkCreateDelta
     /// <summary>Creation time as RFC 3339 UTC with seconds.</summary>
     [JsonPropertyName("created_at")]
     public string CreatedAt { get; init => field = value ?? string.Empty; } = string.Empty;
+
+    /// <summary>The managed-network rules document as given at creation (ours), or null.</summary>
+    [JsonPropertyName("rules")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public JsonElement? Rules { get; init; }
+
+    /// <summary>The expression policy document as given at creation (ours), or null.</summary>
+    [JsonPropertyName("expr_policy")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public JsonElement? ExprPolicy { get; init; }
+
+    /// <summary>The network policy at creation (ours), or null for none.</summary>
+    [JsonPropertyName("policy")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public NetworkPolicyPayload? Policy { get; init; }
 }

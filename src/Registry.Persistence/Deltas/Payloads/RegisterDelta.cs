@@ -48,4 +48,9 @@ public sealed record RegisterDelta
     [JsonPropertyName("created_at")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public string? CreatedAt { get; init; }
+
+    /// <summary>Whether the node is reachable only through a relay (ours; Go has no such member and ignores it); omitted when false.</summary>
+    [JsonPropertyName("relay_only")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool RelayOnly { get; init; }
 }

@@ -1,0 +1,37 @@
+namespace Registry.Core;
+
+/// <summary>One network's mutable record inside <see cref="RegistryState"/>; only the delta applier changes it.</summary>
+internal sealed class NetworkState
+{
+    public required ushort Id { get; init; }
+
+    public string Name { get; set; } = string.Empty;
+
+    public string JoinRule { get; set; } = JoinRules.Open;
+
+    public string Token { get; set; } = string.Empty;
+
+    public string AdminToken { get; set; } = string.Empty;
+
+    /// <summary>Members in join order (Go keeps a slice; list_nodes and the legacy owner backfill depend on the order).</summary>
+    public List<uint> Members { get; } = [];
+
+    public Dictionary<uint, string> MemberRoles { get; } = [];
+
+    /// <summary>Per-member tags; kept when a node deregisters (format-spec §3.3).</summary>
+    public Dictionary<uint, List<string>> MemberTags { get; } = [];
+
+    public NetworkPolicy? Policy { get; set; }
+
+    /// <summary>The managed-network rules as raw JSON, or null.</summary>
+    public byte[]? Rules { get; set; }
+
+    /// <summary>The expression policy as raw JSON, or null.</summary>
+    public byte[]? ExprPolicy { get; set; }
+
+    public bool Enterprise { get; set; }
+
+    public long RequestCount { get; set; }
+
+    public DateTimeOffset Created { get; set; }
+}

@@ -1,0 +1,195 @@
+using Registry.Persistence.Deltas;
+using Registry.Persistence.Deltas.Payloads;
+using Registry.Persistence.Snapshots.Model;
+
+namespace Registry.Core;
+
+/// <summary>The registry: validated mutations, each logged as exactly one delta, plus the queries the server answers.</summary>
+/// <remarks>
+/// <para>Every mutation (1) validates the request against the current state and throws <see cref="RegistryException"/>
+/// without changing anything when it is refused; (2) builds one delta carrying the resulting values; (3) hands it
+/// to <see cref="IDeltaLog.Enqueue"/>, which assigns the sequence; (4) applies it through <see cref="Apply"/>, the same
+/// code replay uses, so live and replayed state cannot drift. Enqueue comes before apply so that a refused append
+/// (log full or poisoned) leaves the state untouched. The result carries the sequence to await for durability.</para>
+/// <para>Threading: one lock guards the state; every public member takes it, so the type is thread-safe.
+/// The clock (<see cref="TimeProvider"/>) is read only while building deltas, never while applying them.</para>
+/// <para>Authentication (signatures, admin tokens) is the caller's job; rules about state (network tokens, roles
+/// through <see cref="RoleOf"/>) are checked or exposed here.</para>
+/// The type is not named <c>Registry</c> because that is the root namespace of every project: in
+/// <c>Registry.Server</c> the name would bind to the namespace.
+/// </remarks>
+public sealed partial class NodeRegistry
+{
+    private readonly Lock _lock = new();
+    private RegistryState _state = new();
+    private readonly IDeltaLog _log;
+    private readonly TimeProvider _time;
+    private readonly RegistryOptions _options;
+    private uint _reapCursor;
+    private ulong _lastAppliedSequence;
+    private long _appliedCount;
+    private long _ignoredCount;
+
+    /// <summary>Creates an empty registry without the backbone network; call <see cref="EnsureBackbone()"/> at the point the startup order needs it.</summary>
+    public NodeRegistry(IDeltaLog log, TimeProvider? time = null, RegistryOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        _log = log;
+        _time = time ?? TimeProvider.System;
+        _options = options ?? new RegistryOptions();
+    }
+
+    /// <summary>The highest sequence number applied so far (live or replayed); 0 before any, and Go-written entries carry 0.</summary>
+    public ulong LastAppliedSequence
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _lastAppliedSequence;
+            }
+        }
+    }
+
+    /// <summary>Number of entries applied (including ignored kinds), as Go's replay counts them.</summary>
+    public long AppliedCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _appliedCount;
+            }
+        }
+    }
+
+    /// <summary>Number of entries whose kind was ignored (unknown kinds, or our kinds during a Go-format replay).</summary>
+    public long IgnoredCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _ignoredCount;
+            }
+        }
+    }
+
+    /// <summary>Applies a logged delta (replay of our log); kinds this build does not know are counted and ignored.</summary>
+    /// <exception cref="InvalidDeltaException">The entry cannot be applied; the state is unchanged and replay should stop.</exception>
+    public void Apply(in DeltaEntry entry)
+    {
+        lock (_lock)
+        {
+            ApplyLocked(entry, goKindsOnly: false);
+        }
+    }
+
+    /// <summary>Applies an entry of a Go-written log: only kinds 1, 2, 9, 10, 11, 12 and 14 act; the rest are counted and ignored, as Go does.</summary>
+    /// <remarks>Go never wrote kinds 3–8 and 13, so their bodies in such a log are not ours to interpret (format-spec §3.1).</remarks>
+    /// <exception cref="InvalidDeltaException">The entry cannot be applied; the state is unchanged and replay should stop.</exception>
+    public void ApplyLegacy(in DeltaEntry entry)
+    {
+        lock (_lock)
+        {
+            ApplyLocked(entry, goKindsOnly: true);
+        }
+    }
+
+    /// <summary>Creates the backbone network 0 (name "backbone", join rule "open", no members) if absent, dated now; returns whether it was created.</summary>
+    /// <remarks>
+    /// Not logged: its only input is the moment of the call. A fresh data directory creates it before anything else;
+    /// a Go directory without a snapshot creates it after replaying the Go log, as Go does (format-spec §1 step 4).
+    /// </remarks>
+    public bool EnsureBackbone() => EnsureBackbone(Times.Truncate(_time.GetUtcNow()));
+
+    /// <summary>Creates the backbone network 0 with the given creation time if absent; returns whether it was created.</summary>
+    public bool EnsureBackbone(DateTimeOffset created)
+    {
+        lock (_lock)
+        {
+            if (_state.Networks.ContainsKey(RegistryState.BackboneId))
+            {
+                return false;
+            }
+
+            _state.Networks.Add(RegistryState.BackboneId, new NetworkState
+            {
+                Id = RegistryState.BackboneId,
+                Name = "backbone",
+                JoinRule = JoinRules.Open,
+                Created = created.ToUniversalTime(),
+            });
+            return true;
+        }
+    }
+
+    /// <summary>Captures the state as a snapshot document together with the sequence of the last delta it contains, atomically with respect to mutations.</summary>
+    public (Snapshot Snapshot, ulong Sequence) CaptureSnapshot()
+    {
+        lock (_lock)
+        {
+            return (_state.ToSnapshot(_lastAppliedSequence, _time.GetUtcNow()), _lastAppliedSequence);
+        }
+    }
+
+    /// <summary>Replaces the whole state with the snapshot's (Go load rules), or with the empty state (no backbone) when it is null.</summary>
+    /// <param name="snapshot">The verified snapshot, or null for a fresh start.</param>
+    /// <param name="warnings">Receives one line per skipped or repaired item, when given.</param>
+    public void Restore(Snapshot? snapshot, ICollection<string>? warnings = null)
+    {
+        lock (_lock)
+        {
+            _state = snapshot is null ? new RegistryState() : RegistryState.FromSnapshot(snapshot, _time.GetUtcNow(), warnings);
+            _lastAppliedSequence = snapshot?.WalSeq ?? 0;
+            _reapCursor = 0;
+        }
+    }
+
+    /// <summary>A deterministic JSON text of the whole state; equal states give equal text (for tests and debugging).</summary>
+    public string ToCanonicalJson()
+    {
+        lock (_lock)
+        {
+            return _state.ToCanonicalJson();
+        }
+    }
+
+    private void ApplyLocked(in DeltaEntry entry, bool goKindsOnly)
+    {
+        var applied = DeltaApplier.Apply(_state, entry, goKindsOnly, Times.Truncate(_time.GetUtcNow()));
+        _appliedCount++;
+        if (!applied)
+        {
+            _ignoredCount++;
+        }
+
+        if (entry.SeqNo > _lastAppliedSequence)
+        {
+            _lastAppliedSequence = entry.SeqNo;
+        }
+    }
+
+    /// <summary>Logs and applies one delta; called under the lock after validation succeeded.</summary>
+    private ulong Commit<T>(DeltaType type, uint nodeId, T payload)
+        where T : class
+    {
+        var data = DeltaPayload.Encode(payload);
+        var sequence = _log.Enqueue(type, nodeId, data);
+        ApplyLocked(new DeltaEntry(sequence, type, nodeId, data), goKindsOnly: false);
+        return sequence;
+    }
+
+    /// <summary>Now, in whole seconds: deltas carry whole seconds, so the live state must too.</summary>
+    private DateTimeOffset Now() => Times.Truncate(_time.GetUtcNow());
+
+    private NodeState RequireNode(uint nodeId) =>
+        _state.Nodes.TryGetValue(nodeId, out var node)
+            ? node
+            : throw new RegistryException(RegistryErrorCode.NodeNotFound, $"node {nodeId}: node not found");
+
+    private NetworkState RequireNetwork(ushort networkId) =>
+        _state.Networks.TryGetValue(networkId, out var net)
+            ? net
+            : throw new RegistryException(RegistryErrorCode.NetworkNotFound, $"network {networkId}: network not found");
+}

@@ -1,0 +1,14 @@
+namespace Registry.Core;
+
+/// <summary>Limits of a <see cref="NodeRegistry"/>.</summary>
+public sealed record RegistryOptions
+{
+    /// <summary>The node table cap; register of a new node beyond it fails with "registry full". Default 1,000,000.</summary>
+    public int MaxNodes { get; init; } = 1_000_000;
+
+    /// <summary>A handshake inbox holds at most this many requests. Default 100.</summary>
+    public int MaxHandshakeInbox { get; init; } = 100;
+
+    /// <summary>A handshake justification is at most this many UTF-8 bytes. Default 1024.</summary>
+    public int MaxJustificationBytes { get; init; } = 1024;
+}

@@ -1,0 +1,271 @@
+using System.Globalization;
+using Registry.Persistence.Snapshots.Model;
+using ModelPolicy = Registry.Persistence.Snapshots.Model.NetworkPolicy;
+using ModelInvite = Registry.Persistence.Snapshots.Model.NetworkInvite;
+
+namespace Registry.Core;
+
+/// <summary>Conversion between the registry state and the snapshot document (format-spec §4.4 save, §4.5 load).</summary>
+public sealed partial class RegistryState
+{
+    private static readonly TimeSpan _onlineWindow = TimeSpan.FromMinutes(30);
+
+    /// <summary>Builds the snapshot document of this state, recording <paramref name="walSeq"/> as the last delta it contains.</summary>
+    /// <remarks>
+    /// Dashboard history, start time, audit and configuration members are not registry state and are left empty for
+    /// the caller to fill. The counters use <paramref name="now"/> for <c>online_nodes</c> (30-minute window, as Go).
+    /// Pending handshakes that were already polled are not in the Go schema and are not carried.
+    /// </remarks>
+    public Snapshot ToSnapshot(ulong walSeq, DateTimeOffset now)
+    {
+        var snapshot = new Snapshot
+        {
+            Version = 1,
+            NextNode = NextNode,
+            NextNet = NextNet,
+            Nodes = new Dictionary<string, SnapshotNode>(StringComparer.Ordinal),
+            Networks = new Dictionary<string, SnapshotNet>(StringComparer.Ordinal),
+            WalSeq = walSeq,
+            TotalNodes = Nodes.Count,
+            OnlineNodes = Nodes.Values.Count(n => n.LastSeen > now - _onlineWindow),
+            TrustLinks = TrustPairs.Count,
+            UniqueTags = Nodes.Values.SelectMany(n => n.Tags).Distinct(StringComparer.Ordinal).Count(),
+            TaskExecutors = Nodes.Values.Count(n => n.TaskExec),
+        };
+        foreach (var node in Nodes.Values.OrderBy(n => n.Id))
+        {
+            snapshot.Nodes.Add(Key(node.Id), ToModel(node));
+        }
+
+        foreach (var net in Networks.Values.OrderBy(n => n.Id))
+        {
+            snapshot.Networks.Add(Key(net.Id), ToModel(net));
+        }
+
+        snapshot.TrustPairs = TrustPairs.Count == 0 ? null : [.. TrustPairs.Order().Select(p => Key(p.A) + ":" + Key(p.B))];
+
+        // The full key index, so a reaped node's key still reclaims its id after a restart.
+        snapshot.PubKeyIdx = KeyIndex.Count == 0 ? null : new Dictionary<string, uint>(KeyIndex, StringComparer.Ordinal);
+        snapshot.HandshakeInbox = Inbox(HandshakeInbox, m => new HandshakeRelayMsg { FromNodeId = m.FromNodeId, Justification = m.Justification, Timestamp = Times.Format(m.Timestamp) });
+        snapshot.HandshakeResponses = Inbox(HandshakeResponses, m => new HandshakeResponseMsg { FromNodeId = m.FromNodeId, Accept = m.Accept, Timestamp = Times.Format(m.Timestamp) });
+        snapshot.InviteInbox = Inbox(InviteInbox, m => new ModelInvite { NetworkId = m.NetworkId, InviterId = m.InviterId, Timestamp = Times.Format(m.Timestamp) });
+        return snapshot;
+    }
+
+    /// <summary>Builds a state from a snapshot document with Go's load rules (format-spec §4.5).</summary>
+    /// <param name="snapshot">The verified snapshot.</param>
+    /// <param name="now">Used for nodes whose <c>last_seen</c> is missing or unparsable.</param>
+    /// <param name="warnings">Receives one line per skipped or repaired item, when given.</param>
+    public static RegistryState FromSnapshot(Snapshot snapshot, DateTimeOffset now, ICollection<string>? warnings = null)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var state = new RegistryState { NextNode = snapshot.NextNode, NextNet = snapshot.NextNet };
+        foreach (var (key, model) in (snapshot.Nodes ?? []).OrderBy(p => p.Value?.Id ?? 0))
+        {
+            // Go dereferences a null entry and panics; skipping it is the only sane reading.
+            if (model is null || (!string.IsNullOrEmpty(model.PublicKey) && !Validation.IsBase64(model.PublicKey)))
+            {
+                warnings?.Add($"node {key}: skipped (null entry or public key is not valid base64)");
+                continue;
+            }
+
+            var node = FromModel(model, now);
+            state.Nodes[node.Id] = node;
+            if (node.PublicKey.Length > 0)
+            {
+                state.KeyIndex[node.PublicKey] = node.Id;
+            }
+
+            if (node.Owner.Length > 0)
+            {
+                state.OwnerIndex[node.Owner] = node.Id;
+            }
+
+            if (node.Hostname.Length > 0 && !state.HostnameIndex.TryAdd(node.Hostname, node.Id))
+            {
+                // Hostnames must be unique; as the Go standby does, a duplicate is cleared (here: on the higher id).
+                warnings?.Add($"node {node.Id}: hostname \"{node.Hostname}\" already used by node {state.HostnameIndex[node.Hostname]}, cleared");
+                node.Hostname = string.Empty;
+            }
+        }
+
+        foreach (var (key, model) in snapshot.Networks ?? [])
+        {
+            if (model is null)
+            {
+                warnings?.Add($"network {key}: skipped (null entry)");
+                continue;
+            }
+
+            state.Networks[model.Id] = FromModel(model);
+        }
+
+        foreach (var pair in snapshot.TrustPairs ?? [])
+        {
+            var colon = pair.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && GoScan.TryParseUInt32(pair[..colon], out var a) && GoScan.TryParseUInt32(pair[(colon + 1)..], out var b))
+            {
+                state.TrustPairs.Add(Pair(a, b));
+            }
+            else
+            {
+                warnings?.Add($"trust pair \"{pair}\": skipped (not \"a:b\")");
+            }
+        }
+
+        foreach (var (key, id) in snapshot.PubKeyIdx ?? [])
+        {
+            state.KeyIndex.TryAdd(key, id);
+        }
+
+        LoadInbox(snapshot.HandshakeInbox, state.HandshakeInbox, m => new HandshakeRequestMessage(m.FromNodeId, m.Justification ?? string.Empty, ParseOrZero(m.Timestamp)));
+        LoadInbox(snapshot.HandshakeResponses, state.HandshakeResponses, m => new HandshakeResponseMessage(m.FromNodeId, m.Accept, ParseOrZero(m.Timestamp)));
+        LoadInbox(snapshot.InviteInbox, state.InviteInbox, m => new NetworkInvite(m.NetworkId, m.InviterId, ParseOrZero(m.Timestamp)));
+
+        // Requests still in an inbox are pending; ones already polled away are not in the schema (as in Go).
+        foreach (var (to, list) in state.HandshakeInbox)
+        {
+            foreach (var message in list)
+            {
+                state.PendingHandshakes.Add((to, message.FromNodeId));
+            }
+        }
+
+        return state;
+    }
+
+    private static SnapshotNode ToModel(NodeState n) => new()
+    {
+        Id = n.Id,
+        Owner = n.Owner,
+        PublicKey = n.PublicKey,
+        RealAddr = n.RealAddr,
+        Networks = n.Networks.Count == 0 ? null : [.. n.Networks],
+        Public = n.Public,
+        LastSeen = Times.Format(n.LastSeen),
+        Hostname = n.Hostname,
+        Tags = n.Tags.Count == 0 ? null : [.. n.Tags],
+        TaskExec = n.TaskExec,
+        LanAddrs = n.LanAddrs.Count == 0 ? null : [.. n.LanAddrs],
+        KeyCreated = NullIfEmpty(Times.Format(n.KeyCreated)),
+        KeyRotated = NullIfEmpty(Times.Format(n.KeyRotated)),
+        KeyRotCount = n.KeyRotateCount,
+        KeyExpires = NullIfEmpty(Times.Format(n.KeyExpires)),
+        ExternalId = n.ExternalId,
+        Version = n.Version,
+        RelayOnly = n.RelayOnly,
+    };
+
+    private static NodeState FromModel(SnapshotNode m, DateTimeOffset now) => new()
+    {
+        Id = m.Id,
+        Owner = m.Owner ?? string.Empty,
+        PublicKey = m.PublicKey ?? string.Empty,
+        RealAddr = m.RealAddr ?? string.Empty,
+        Networks = m.Networks is null ? [] : [.. m.Networks],
+        Public = m.Public,
+        LastSeen = Times.Parse(m.LastSeen) ?? now,
+        Hostname = m.Hostname ?? string.Empty,
+        Tags = m.Tags is null ? [] : [.. m.Tags],
+        TaskExec = m.TaskExec,
+        LanAddrs = m.LanAddrs is null ? [] : [.. m.LanAddrs],
+        KeyCreated = Times.Parse(m.KeyCreated),
+        KeyRotated = Times.Parse(m.KeyRotated),
+        KeyRotateCount = (int)Math.Clamp(m.KeyRotCount, 0, int.MaxValue),
+        KeyExpires = Times.Parse(m.KeyExpires),
+        ExternalId = m.ExternalId ?? string.Empty,
+        Version = m.Version ?? string.Empty,
+        RelayOnly = m.RelayOnly,
+    };
+
+    private static SnapshotNet ToModel(NetworkState n) => new()
+    {
+        Id = n.Id,
+        Name = n.Name,
+        JoinRule = n.JoinRule,
+        Token = n.Token,
+        Members = n.Members.Count == 0 ? null : [.. n.Members],
+        MemberRoles = n.MemberRoles.Count == 0 ? null : n.MemberRoles.OrderBy(p => p.Key).ToDictionary(p => Key(p.Key), p => (string?)p.Value, StringComparer.Ordinal),
+        MemberTags = n.MemberTags.Count == 0 ? null : n.MemberTags.OrderBy(p => p.Key).ToDictionary(p => Key(p.Key), p => p.Value.Count == 0 ? null : (List<string>?)[.. p.Value], StringComparer.Ordinal),
+        AdminToken = n.AdminToken,
+        Policy = n.Policy is { } p && (p.MaxMembers != 0 || p.AllowedPorts.Count > 0 || p.Description.Length > 0)
+            ? new ModelPolicy { MaxMembers = p.MaxMembers, AllowedPorts = p.AllowedPorts.Count == 0 ? null : [.. p.AllowedPorts], Description = p.Description }
+            : null,
+        Rules = n.Rules is null ? null : RulesDocument.ToModel(n.Rules),
+        ExprPolicy = n.ExprPolicy?.ToArray(),
+        Enterprise = n.Enterprise,
+        RequestCount = n.RequestCount,
+        Created = Times.Format(n.Created),
+    };
+
+    private static NetworkState FromModel(SnapshotNet m)
+    {
+        var net = new NetworkState
+        {
+            Id = m.Id,
+            Name = m.Name ?? string.Empty,
+            JoinRule = m.JoinRule ?? string.Empty,
+            Token = m.Token ?? string.Empty,
+            AdminToken = m.AdminToken ?? string.Empty,
+            Policy = m.Policy is { } p ? new NetworkPolicy((int)Math.Clamp(p.MaxMembers, int.MinValue, int.MaxValue), p.AllowedPorts is null ? [] : [.. p.AllowedPorts], p.Description ?? string.Empty) : null,
+            Rules = m.Rules is null ? null : RulesDocument.FromModel(m.Rules),
+            ExprPolicy = m.ExprPolicy is { Length: > 0 } expr ? [.. expr] : null,
+            Enterprise = m.Enterprise,
+            RequestCount = m.RequestCount,
+            Created = Times.Parse(m.Created) ?? default,
+        };
+        net.Members.AddRange(m.Members ?? []);
+        foreach (var (key, role) in m.MemberRoles ?? [])
+        {
+            if (GoScan.TryParseUInt32(key, out var id))
+            {
+                net.MemberRoles[id] = role ?? string.Empty;
+            }
+        }
+
+        foreach (var (key, tags) in m.MemberTags ?? [])
+        {
+            if (GoScan.TryParseUInt32(key, out var id))
+            {
+                net.MemberTags[id] = tags is null ? [] : [.. tags];
+            }
+        }
+
+        // Legacy snapshots predate roles: the first member owns the network, the rest are members.
+        if (m.MemberRoles is null or { Count: 0 } && net.Members.Count > 0 && net.Id != BackboneId)
+        {
+            net.MemberRoles[net.Members[0]] = MemberRoles.Owner;
+            foreach (var member in net.Members.Skip(1))
+            {
+                net.MemberRoles.TryAdd(member, MemberRoles.Member);
+            }
+        }
+
+        return net;
+    }
+
+    private static Dictionary<string, List<TModel>?>? Inbox<TMessage, TModel>(Dictionary<uint, List<TMessage>> inboxes, Func<TMessage, TModel> convert)
+    {
+        var result = inboxes.Where(p => p.Value.Count > 0).OrderBy(p => p.Key)
+            .ToDictionary(p => Key(p.Key), p => (List<TModel>?)[.. p.Value.Select(convert)], StringComparer.Ordinal);
+        return result.Count == 0 ? null : result;
+    }
+
+    private static void LoadInbox<TModel, TMessage>(Dictionary<string, List<TModel>?>? models, Dictionary<uint, List<TMessage>> inboxes, Func<TModel, TMessage> convert)
+    {
+        foreach (var (key, list) in models ?? [])
+        {
+            // Keys that are 0 or do not parse are dropped, as Go's Sscanf-based loader does.
+            if (GoScan.TryParseUInt32(key, out var id) && id != 0 && list is { Count: > 0 })
+            {
+                inboxes[id] = [.. list.Where(m => m is not null).Select(convert)];
+            }
+        }
+    }
+
+    private static DateTimeOffset ParseOrZero(string? text) => Times.Parse(text) ?? default;
+
+    private static string? NullIfEmpty(string text) => text.Length == 0 ? null : text;
+
+    private static string Key(uint id) => id.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,89 @@
+namespace Registry.Core.Tests;
+
+public sealed class NodeRegistryQueryTests
+{
+    private readonly TestKit _kit = new();
+
+    private NodeRegistry Registry => _kit.Registry;
+
+    [Fact]
+    public void Resolve_PrivateTarget_DeniedUntilTrustOrSharedNetwork()
+    {
+        var a = _kit.Register(1);
+        var b = _kit.Register(2);
+        var c = _kit.Register(3);
+
+        var ex = Assert.Throws<RegistryException>(() => Registry.Resolve(b, a));
+        Assert.Equal("resolve denied: node 2 is private (establish mutual trust first)", ex.Message);
+        Registry.ReportTrust(a, b);
+        Assert.Equal(b, Registry.Resolve(b, a).Id);
+        var net = _kit.CreateNetwork(c, "lab");
+        Registry.JoinNetwork(b, net, null);
+        Assert.Equal(c, Registry.Resolve(c, b).Id);
+        Registry.SetVisibility(c, true);
+        Assert.Equal(c, Registry.Resolve(c, a).Id);
+    }
+
+    [Fact]
+    public void Resolve_UnknownRequesterOrTarget_Refused()
+    {
+        var a = _kit.Register(1);
+
+        Assert.Equal("resolve denied: requester node 9 is not registered", Assert.Throws<RegistryException>(() => Registry.Resolve(a, 9)).Message);
+        Assert.Equal("node 8: node not found", Assert.Throws<RegistryException>(() => Registry.Resolve(8, a)).Message);
+    }
+
+    [Fact]
+    public void ResolveHostname_VisibilityRules()
+    {
+        var a = _kit.Register(1, hostname: "alpha");
+        var b = _kit.Register(2);
+
+        Assert.Equal(a, Registry.ResolveHostname("alpha", a).Id);
+        Assert.Equal("hostname \"alpha\" not found", Assert.Throws<RegistryException>(() => Registry.ResolveHostname("alpha", b)).Message);
+        Assert.Equal("hostname required", Assert.Throws<RegistryException>(() => Registry.ResolveHostname("", b)).Message);
+        Registry.SetVisibility(a, true);
+        Assert.Equal(a, Registry.ResolveHostname("alpha", b).Id);
+    }
+
+    [Fact]
+    public void ListNodesAndNetworks_ReturnMembersRolesAndBackbone()
+    {
+        var a = _kit.Register(1);
+        var b = _kit.Register(2);
+        var net = _kit.CreateNetwork(a, "lab");
+        Registry.JoinNetwork(b, net, null);
+
+        var members = Registry.ListNodes(net);
+        var networks = Registry.ListNetworks();
+
+        Assert.Equal([(a, MemberRoles.Owner), (b, MemberRoles.Member)], members.Select(m => (m.NodeId, m.Role!)));
+        Assert.Equal(["backbone", "lab"], networks.Select(n => n.Name));
+        Assert.Equal("network 4: network not found", Assert.Throws<RegistryException>(() => Registry.ListNodes(4)).Message);
+    }
+
+    [Fact]
+    public void GetKeyInfo_AgeCountsFromRotation()
+    {
+        var a = _kit.Register(1);
+        _kit.Time.Advance(TimeSpan.FromDays(3));
+        Registry.RotateKey(a, TestKit.Key(2));
+        _kit.Time.Advance(TimeSpan.FromDays(2));
+
+        var info = Registry.GetKeyInfo(a);
+
+        Assert.Equal(1, info.RotateCount);
+        Assert.Equal(2, info.AgeDays(_kit.Time.GetUtcNow()));
+        Assert.Equal(TestKit.Key(2), Registry.PublicKeyOf(a));
+        Assert.Null(Registry.PublicKeyOf(9));
+    }
+
+    [Theory]
+    [InlineData(0, 5u, "0:0000.0000.0005")]
+    [InlineData(3, 0x10003u, "3:0003.0001.0003")]
+    [InlineData(65535, 0xABCDEF01u, "65535:FFFF.ABCD.EF01")]
+    public void NodeAddress_Format_UppercaseHex(ushort network, uint node, string expected)
+    {
+        Assert.Equal(expected, NodeAddress.Format(network, node));
+    }
+}

@@ -1,0 +1,87 @@
+using System.Text;
+
+namespace Registry.Core.Tests;
+
+/// <summary>Seeded random registry operations, valid and invalid, for model-based replay tests.</summary>
+internal sealed class RandomWorkload(TestKit kit, Random random)
+{
+    private static readonly string[] _hostnames = ["alpha", "beta", "gamma", "delta", "", "Bad", "localhost", "x-1", "-no"];
+    private static readonly string[] _owners = ["ann", "ben", "cat", "dan", "eve"];
+    private static readonly string[] _tags = ["gpu", "#lab", "edge", "Bad", "", "x", "y", "z", "gpu"];
+    private static readonly string[] _names = ["lab", "ops", "dev", "backbone", "Bad", "qa", "prod"];
+    private static readonly string[] _rules = ["open", "token", "invite", "", "weird"];
+
+    public string LastOperation { get; private set; } = string.Empty;
+
+    public int MaxDeltasLastStep { get; private set; }
+
+    private NodeRegistry Registry => kit.Registry;
+
+    public void Step()
+    {
+        kit.Time.Advance(TimeSpan.FromSeconds(random.Next(0, 90)));
+        var op = random.Next(19);
+        LastOperation = op.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        MaxDeltasLastStep = 1;
+        switch (op)
+        {
+            case 0:
+            case 1:
+                Registry.Register(new RegisterRequest
+                {
+                    PublicKey = random.Next(30) == 0 ? "bad" : TestKit.Key(random.Next(60)),
+                    Owner = random.Next(3) == 0 ? Pick(_owners) : null,
+                    Hostname = random.Next(2) == 0 ? Pick(_hostnames) : null,
+                    RealAddr = $"203.0.113.{random.Next(250)}:4000",
+                    Version = random.Next(2) == 0 ? "v1" : null,
+                    RelayOnly = random.Next(4) == 0,
+                });
+                break;
+            case 2: Registry.Heartbeat(Node()); break;
+            case 3: Registry.Deregister(Node()); break;
+            case 4: Registry.RotateKey(Node(), TestKit.Key(random.Next(60, 120))); break;
+            case 5: Registry.SetVisibility(Node(), random.Next(2) == 0); break;
+            case 6: Registry.SetHostname(Node(), Pick(_hostnames)); break;
+            case 7: Registry.SetTags(Node(), [.. Enumerable.Range(0, random.Next(4)).Select(_ => Pick(_tags))]); break;
+            case 8: Registry.SetTaskExec(Node(), random.Next(2) == 0); break;
+            case 9: Registry.ReportTrust(Node(), Node()); break;
+            case 10: Registry.RevokeTrust(Node(), Node()); break;
+            case 11: Registry.RequestHandshake(Node(), Node(), random.Next(20) == 0 ? new string('j', 1100) : "why"); break;
+            case 12: Registry.RespondHandshake(Node(), Node(), random.Next(3) != 0); break;
+            case 13: Registry.PollHandshakes(Node()); break;
+            case 14:
+                Registry.CreateNetwork(new CreateNetworkRequest
+                {
+                    NodeId = Node(),
+                    Name = Pick(_names),
+                    JoinRule = Pick(_rules),
+                    Token = random.Next(2) == 0 ? "tok" : null,
+                    Enterprise = random.Next(2) == 0,
+                    ExprPolicy = random.Next(4) == 0 ? Encoding.UTF8.GetBytes("{\"version\":1}") : null,
+                });
+                break;
+            case 15: Registry.JoinNetwork(Node(), Network(), random.Next(2) == 0 ? "tok" : "nope"); break;
+            case 16:
+                var net = Network();
+                var members = Registry.GetNetwork(net)?.Members ?? [];
+                Registry.LeaveNetwork(members.Count > 0 && random.Next(4) != 0 ? members[random.Next(members.Count)] : Node(), net);
+                break;
+            case 17: Registry.DeleteNetwork(Network()); break;
+            default:
+                MaxDeltasLastStep = int.MaxValue;
+                Registry.ReapStale(TimeSpan.FromMinutes(random.Next(10, 60)), random.Next(1, 20));
+                break;
+        }
+    }
+
+    /// <summary>Mostly a live node (so valid operations happen), sometimes any id, including unknown and reaped ones.</summary>
+    private uint Node()
+    {
+        var live = Registry.ListNodes(0);
+        return live.Count > 0 && random.Next(6) != 0 ? live[random.Next(live.Count)].NodeId : (uint)random.Next(0, 80);
+    }
+
+    private ushort Network() => (ushort)random.Next(0, 8);
+
+    private string Pick(string[] values) => values[random.Next(values.Length)];
+}

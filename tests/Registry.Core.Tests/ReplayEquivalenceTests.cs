@@ -1,0 +1,115 @@
+using System.Text;
+using Registry.Persistence.Deltas;
+
+namespace Registry.Core.Tests;
+
+/// <summary>Live state must equal the replay of the deltas it logged, for every kind, once and with each entry applied twice.</summary>
+public sealed class ReplayEquivalenceTests
+{
+    [Fact]
+    public void Replay_ScriptUsingEveryKind_EqualsLiveStateAndIsIdempotent()
+    {
+        var kit = new TestKit();
+        var r = kit.Registry;
+        var a = kit.Register(1, owner: "alice", hostname: "alpha");
+        var b = kit.Register(2, owner: "bob");
+        var c = kit.Register(3);
+        var d = kit.Register(4, owner: "dora");
+        kit.Time.Advance(TimeSpan.FromSeconds(10));
+        r.Heartbeat(a);
+        r.SetVisibility(b, true);
+        r.SetHostname(b, "beta");
+        r.SetTags(c, ["#gpu", "lab"]);
+        r.SetTaskExec(c, true);
+        r.RotateKey(a, TestKit.Key(11));
+        r.ReportTrust(a, b);
+        r.ReportTrust(a, c);
+        r.RevokeTrust(c, a);
+        r.RequestHandshake(c, b, "hello");
+        r.RequestHandshake(d, b, "hi");
+        r.PollHandshakes(b);
+        r.RespondHandshake(b, c, accept: true);
+        r.RespondHandshake(b, d, accept: false);
+        var lab = r.CreateNetwork(new CreateNetworkRequest
+        {
+            NodeId = a,
+            Name = "lab",
+            JoinRule = "token",
+            Token = "t",
+            NetworkAdminToken = "adm",
+            Enterprise = true,
+            Rules = Encoding.UTF8.GetBytes("{\"links\":2}"),
+            ExprPolicy = Encoding.UTF8.GetBytes("{\"version\":1,\"rules\":[]}"),
+        }).NetworkId;
+        var temp = kit.CreateNetwork(b, "temp");
+        r.JoinNetwork(b, lab, "t");
+        r.JoinNetwork(c, lab, "t");
+        r.JoinNetwork(d, temp, null);
+        r.LeaveNetwork(c, lab);
+        r.DeleteNetwork(temp);
+        kit.Time.Advance(TimeSpan.FromMinutes(10));
+        r.Register(new RegisterRequest { PublicKey = TestKit.Key(2), RealAddr = "198.51.100.2:1", Version = "v2" });
+        r.Register(new RegisterRequest { PublicKey = TestKit.Key(44), Owner = "bob" });
+        kit.Time.Advance(TimeSpan.FromMinutes(40));
+        r.Heartbeat(a);
+        r.Heartbeat(b);
+        r.ReapStale(TimeSpan.FromMinutes(30));
+        r.Register(new RegisterRequest { PublicKey = TestKit.Key(3) });
+        r.Register(new RegisterRequest { PublicKey = TestKit.Key(55), Owner = "dora" });
+        r.Deregister(a);
+
+        var kinds = kit.Log.Entries.Select(e => e.Type).ToHashSet();
+        var expected = Enum.GetValues<DeltaType>().Where(t => t != DeltaType.None);
+        Assert.Empty(expected.Except(kinds));
+        Assert.Equal(kit.Log.Entries.Select(e => e.SeqNo), Enumerable.Range(1, kit.Log.Entries.Count).Select(i => (ulong)i));
+        Assert.Equal((ulong)kit.Log.Entries.Count, r.LastAppliedSequence);
+        kit.AssertReplayEqual();
+        kit.AssertReplayEqual(twice: true);
+        Assert.Equal(r.LastAppliedSequence, kit.Replay().LastAppliedSequence);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Replay_RandomOperations_EqualsLiveStateAtEveryCheckpoint(int seed)
+    {
+        var kit = new TestKit(new RegistryOptions { MaxNodes = 45, MaxHandshakeInbox = 5 });
+        var model = new RandomWorkload(kit, new Random(seed));
+        var checkpoints = new List<(int Entries, string Dump)>();
+        var refused = 0;
+        for (var step = 0; step < 2_000; step++)
+        {
+            var before = kit.Registry.ToCanonicalJson();
+            var logged = kit.Log.Entries.Count;
+            try
+            {
+                model.Step();
+                Assert.InRange(kit.Log.Entries.Count - logged, 0, int.MaxValue);
+                Assert.True(kit.Log.Entries.Count - logged <= model.MaxDeltasLastStep, $"step {step} ({model.LastOperation}) logged too many deltas");
+            }
+            catch (RegistryException)
+            {
+                refused++;
+                Assert.Equal(before, kit.Registry.ToCanonicalJson());
+                Assert.Equal(logged, kit.Log.Entries.Count);
+            }
+
+            if (step % 250 == 249)
+            {
+                checkpoints.Add((kit.Log.Entries.Count, kit.Registry.ToCanonicalJson()));
+            }
+        }
+
+        Assert.InRange(refused, 100, 1_900);
+        var entries = kit.Log.Entries;
+        Assert.InRange(entries.Count, 300, 2_000);
+        Assert.True(entries.Select(e => e.Type).Distinct().Count() == 19, "the workload should reach every kind: " + string.Join(",", entries.Select(e => e.Type).Distinct()));
+        foreach (var (count, dump) in checkpoints)
+        {
+            Assert.Equal(dump, TestKit.ReplayEntries(entries.Take(count)).ToCanonicalJson());
+        }
+
+        Assert.Equal(kit.Registry.ToCanonicalJson(), TestKit.ReplayEntries(entries, twice: true).ToCanonicalJson());
+    }
+}
