@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Registry.Persistence.Deltas;
+using Registry.Persistence.Diagnostics;
 using Registry.Persistence.IO;
 
 namespace Registry.Persistence.Wal;
@@ -544,6 +545,9 @@ public sealed class WriteAheadLog : IDisposable
                 _acknowledgedSeq = batch.LastSeq;
             }
 
+            PersistenceMetrics.BatchRecords.Record(batch.Count);
+            PersistenceMetrics.AppendedBytes.Add(batch.Length);
+            PersistenceMetrics.AppendLatency.Record(Stopwatch.GetElapsedTime(batch.StartedAt).TotalSeconds);
             NotifyListener(batch);
             batch.Completion.TrySetResult();
             return;
@@ -619,8 +623,15 @@ public sealed class WriteAheadLog : IDisposable
     {
         lock (_gate)
         {
-            _poison ??= cause;
+            if (_poison is not null)
+            {
+                return;
+            }
+
+            _poison = cause;
         }
+
+        PersistenceMetrics.Poisonings.Add(1);
 
         Trace.TraceError($"write-ahead log {Path} poisoned: {cause.Message}");
     }
