@@ -85,9 +85,11 @@ internal sealed class ClientConnection
         // Timers are made once per connection and re-armed per request: no allocation per request for timeouts.
         using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
         using var readToken = CancellationTokenSource.CreateLinkedTokenSource(stopReading, idle.Token);
-        using var writeTimer = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
-        using var writeToken = CancellationTokenSource.CreateLinkedTokenSource(abort, writeTimer.Token);
 
+        // A write deadline closes the socket, as Go's SetWriteDeadline does. Cancelling the pipe's flush instead would
+        // leave a pending-flush cancellation behind when the timer fires just after a write completes, failing the next reply.
+        using var writeTimer = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+        using var writeDeadline = writeTimer.Token.UnsafeRegister(static state => ((ClientConnection)state!).Abort(), this);
         while (true)
         {
             idle.CancelAfter(_options.IdleTimeout);
@@ -143,9 +145,9 @@ internal sealed class ClientConnection
             writeTimer.CancelAfter(_options.WriteTimeout);
             try
             {
-                await writer.WriteAsync(response, writeToken.Token);
+                await writer.WriteAsync(response, abort);
             }
-            catch (OperationCanceledException) when (writeTimer.IsCancellationRequested)
+            catch (Exception ex) when (writeTimer.IsCancellationRequested && ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
             {
                 return CloseReason.WriteTimeout;
             }
@@ -156,7 +158,7 @@ internal sealed class ClientConnection
                 return CloseReason.Requested;
             }
         }
-    }
+}
 
     private async Task SubscribeAsync(JsonElement request, PipeReader input, FrameWriter writer, CancellationToken stopReading, CancellationToken abort)
     {
