@@ -33,8 +33,14 @@ public static partial class RegistryServerHost
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<RegistryServerOptions>().Bind(configuration.GetSection(RegistryServerOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RegistryServerOptions>, RegistryServerOptionsValidator>();
-        services.AddOptions<HostOptions>().Configure<IOptions<RegistryServerOptions>>((host, server) =>
-            host.ShutdownTimeout = server.Value.DrainTimeout + TimeSpan.FromSeconds(5));
+
+        // Read raw, not through IOptions: HostOptions is resolved while the host is built, and validation must fail at
+        // start (where RunAsync turns it into one line), not inside Build().
+        services.Configure<HostOptions>(host =>
+        {
+            var drain = configuration.GetSection(RegistryServerOptions.SectionName).GetValue<TimeSpan?>(nameof(RegistryServerOptions.DrainTimeout));
+            host.ShutdownTimeout = (drain ?? new RegistryServerOptions().DrainTimeout) + TimeSpan.FromSeconds(5);
+        });
 
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
