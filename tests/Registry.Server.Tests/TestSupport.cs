@@ -17,12 +17,15 @@ internal sealed class TestServer : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    private TestServer(RegistryListener listener, ServerMetrics metrics, ServiceProvider services)
+    private TestServer(RegistryListener listener, ServerMetrics metrics, PrometheusExporter exporter, ServiceProvider services)
     {
         Listener = listener;
         Metrics = metrics;
+        Exporter = exporter;
         _services = services;
     }
+
+    public PrometheusExporter Exporter { get; }
 
     public RegistryListener Listener { get; }
 
@@ -37,7 +40,9 @@ internal sealed class TestServer : IAsyncDisposable
         Func<bool>? isStandby = null)
     {
         var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        var metrics = new ServerMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        var factory = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        var exporter = new PrometheusExporter(m => ReferenceEquals(m.Scope, factory));
+        var metrics = new ServerMetrics(factory);
         var dispatcher = new RequestDispatcher(NullLogger<RequestDispatcher>.Instance);
         dispatcher.Map("echo", static (_, request, _) => ValueTask.FromResult(Response.Build("echo_ok", request.Clone(), static (w, r) =>
         {
@@ -59,7 +64,7 @@ internal sealed class TestServer : IAsyncDisposable
         options = configure?.Invoke(options) ?? options;
         var listener = new RegistryListener(options, dispatcher, replication, metrics, NullLogger<RegistryListener>.Instance);
         listener.Start();
-        return new TestServer(listener, metrics, services);
+        return new TestServer(listener, metrics, exporter, services);
     }
 
     public async Task<WireClient> ConnectAsync(CancellationToken cancellationToken) => await WireClient.ConnectAsync(EndPoint, cancellationToken);
@@ -67,6 +72,7 @@ internal sealed class TestServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Listener.DisposeAsync();
+        Exporter.Dispose();
         await _services.DisposeAsync();
     }
 }

@@ -292,4 +292,38 @@ public sealed class TransportTests
             Assert.Null(await client.ReadAsync(ct));
         }
     }
+
+    [Fact]
+    public async Task Write_PeerStopsReading_ClosedAfterWriteTimeout()
+    {
+        var ct = Timeouts.Bounded(30);
+        var time = new FakeTimeProvider();
+
+        // Far larger than loopback socket buffers, so the flush blocks while the client reads nothing.
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var huge = new byte[32 * 1024 * 1024];
+        "{\"type\":\"big_ok\",\"pad\":\""u8.CopyTo(huge);
+        huge.AsSpan(24, huge.Length - 26).Fill((byte)'x');
+        "\"}"u8.CopyTo(huge.AsSpan(huge.Length - 2));
+        await using var server = TestServer.Start(
+            map: d => d.Map("big", (_, _, _) =>
+            {
+                entered.TrySetResult();
+                return ValueTask.FromResult(Response.FromJson(huge));
+            }),
+            configure: o => o with { TimeProvider = time, WriteTimeout = TimeSpan.FromSeconds(5) });
+        using var client = await server.ConnectAsync(ct);
+        await client.SendAsync("{\"type\":\"big\"}", ct);
+        await entered.Task.WaitAsync(ct);
+
+        // The deadline is armed when the write starts; advancing until the connection is gone avoids guessing when.
+        while (server.Listener.ConnectionCount > 0)
+        {
+            time.Advance(TimeSpan.FromSeconds(5));
+            await Task.Delay(20, ct);
+        }
+
+        var text = server.Exporter.Render();
+        Assert.True(text.Contains("registry_server_connections_closed_total{reason=\"write_timeout\"} 1", StringComparison.Ordinal), text);
+    }
 }

@@ -11,6 +11,8 @@ namespace Registry.Server.Protocol;
 /// </remarks>
 public readonly struct Response
 {
+    private const int MaxRetainedScratchBytes = 64 * 1024;
+
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_scratch;
 
@@ -43,7 +45,10 @@ public readonly struct Response
     public static Response Ok(string okType) => Build(okType, 0, static (_, _) => { });
 
     /// <summary>A success response <c>{"type":"&lt;okType&gt;", …}</c> whose other members <paramref name="writeFields"/> writes.</summary>
-    /// <remarks>Encodes into a per-thread scratch buffer and copies out one exact-size array, so only the body is allocated.</remarks>
+    /// <remarks>
+    /// Encodes into a per-thread scratch buffer and copies out one exact-size array, so only the body is allocated.
+    /// <paramref name="writeFields"/> must not call <see cref="Build{TState}"/> itself (it would reuse the same scratch buffer).
+    /// </remarks>
     public static Response Build<TState>(string okType, TState state, Action<Utf8JsonWriter, TState> writeFields)
     {
         ArgumentNullException.ThrowIfNull(okType);
@@ -58,7 +63,14 @@ public readonly struct Response
             writer.WriteEndObject();
         }
 
-        return new Response(scratch.WrittenSpan.ToArray(), null, closeAfter: false);
+        var body = scratch.WrittenSpan.ToArray();
+        if (scratch.Capacity > MaxRetainedScratchBytes)
+        {
+            // One huge reply (a big list_nodes) must not pin its buffer on this thread forever.
+            t_scratch = null;
+        }
+
+        return new Response(body, null, closeAfter: false);
     }
 
     /// <summary>This response, with the connection closed after it is written.</summary>

@@ -69,9 +69,21 @@ internal sealed class ClientConnection
         }
         finally
         {
-            await input.CompleteAsync();
-            await output.CompleteAsync();
             _metrics.ConnectionClosed(reason);
+            await CompleteQuietlyAsync(input, output);
+        }
+    }
+
+    private static async ValueTask CompleteQuietlyAsync(PipeReader input, PipeWriter output)
+    {
+        await input.CompleteAsync();
+        try
+        {
+            // Completing the writer flushes what is buffered; after a write timeout or reset that fails, and there is nobody left to tell.
+            await output.CompleteAsync();
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
         }
     }
 

@@ -168,9 +168,21 @@ public sealed class RegistryListener : IAsyncDisposable
                 continue;
             }
 
-            client.NoDelay = true;
+            ClientConnection connection;
             var id = Interlocked.Increment(ref _nextId);
-            var connection = new ClientConnection(id, client, _options, _dispatcher, _replication, _metrics, _logger);
+            try
+            {
+                client.NoDelay = true;
+                connection = new ClientConnection(id, client, _options, _dispatcher, _replication, _metrics, _logger);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                // A peer that resets between accept and setup must cost one socket, never the accept loop.
+                TransportLog.SetupFailed(_logger, ex, id);
+                client.Dispose();
+                continue;
+            }
+
             _metrics.ConnectionOpened();
 
             // Registered before it starts so StopAsync always sees it; removal happens when it ends.
@@ -186,6 +198,12 @@ public sealed class RegistryListener : IAsyncDisposable
         try
         {
             await connection.RunAsync(_stopReading.Token, _abort.Token);
+        }
+#pragma warning disable CA1031 // A bug in one connection must not become an unobserved task exception or touch others.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            TransportLog.ConnectionCrashed(_logger, ex, connection.Id);
         }
         finally
         {

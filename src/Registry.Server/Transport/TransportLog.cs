@@ -33,4 +33,10 @@ internal static partial class TransportLog
 
     [LoggerMessage(9, LogLevel.Critical, "Giving up on the listener after {Errors} consecutive accept errors")]
     public static partial void AcceptGaveUp(ILogger logger, int errors);
+
+    [LoggerMessage(10, LogLevel.Debug, "Connection {ConnectionId} reset before it could be set up")]
+    public static partial void SetupFailed(ILogger logger, Exception exception, long connectionId);
+
+    [LoggerMessage(11, LogLevel.Error, "Connection {ConnectionId} ended with an unexpected error")]
+    public static partial void ConnectionCrashed(ILogger logger, Exception exception, long connectionId);
 }
