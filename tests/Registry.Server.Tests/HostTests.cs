@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Registry.Server.Hosting;
 
@@ -78,5 +79,26 @@ public sealed class HostTests
         await host.StopAsync(ct);
 
         Assert.Null(await client.ReadAsync(ct));
+    }
+
+    [Fact]
+    public async Task RunAsync_PortInUse_LogsExactlyOneLineWithoutStackTrace()
+    {
+        var ct = Timeouts.Bounded();
+        using var occupier = new TcpListener(IPAddress.Loopback, 0);
+        occupier.Start();
+        var port = ((IPEndPoint)occupier.LocalEndpoint).Port;
+        var logs = new CapturingLoggerProvider();
+        var builder = RegistryServerHost.CreateBuilder([]);
+        builder.Logging.ClearProviders().AddProvider(logs);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Registry:ListenEndpoint"] = $"127.0.0.1:{port}" });
+        using var host = builder.Build();
+
+        Assert.Equal(1, await RegistryServerHost.RunAsync(host, ct));
+
+        var entry = Assert.Single(logs.Entries);
+        Assert.Equal(LogLevel.Critical, entry.Level);
+        Assert.Null(entry.Exception);
+        Assert.StartsWith($"Registry server failed to start: cannot start the client listener on 127.0.0.1:{port}: ", entry.Message, StringComparison.Ordinal);
     }
 }
