@@ -48,6 +48,7 @@ public static partial class RegistryServerHost
         services.TryAddSingleton<RequestDispatcher>();
         services.TryAddSingleton<SignatureVerifier>(_ => new SignatureVerifier());
         services.TryAddSingleton(sp => new AdminToken(sp.GetRequiredService<IOptions<RegistryServerOptions>>().Value.AdminToken));
+        services.TryAddSingleton(sp => new RecentVerifications(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<RegistryServerOptions>>().Value.HeartbeatVerifySkip));
         services.TryAddSingleton<ServerMetrics>();
         services.TryAddSingleton<PersistenceMetrics>();
         services.TryAddSingleton(sp =>

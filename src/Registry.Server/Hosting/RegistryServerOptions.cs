@@ -53,6 +53,10 @@ public sealed class RegistryServerOptions
     /// <summary>False disables the per-connection rate rule (§1.4). Default true.</summary>
     public bool RateLimit { get; set; } = true;
 
+    /// <summary>How long after a verified signature heartbeats skip verification (Go: 120 s). Default 0 = always verify.</summary>
+    /// <remarks>Off by default: skipping accepts unsigned heartbeats for a node inside the window; enable it only if verify cost matters.</remarks>
+    public TimeSpan HeartbeatVerifySkip { get; set; } = TimeSpan.Zero;
+
     /// <summary>A standby lagging more than this is reported not ready. Default 30 s.</summary>
     public TimeSpan MaxStandbyLag { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -36,6 +36,11 @@ public sealed class RegistryServerOptionsValidator : IValidateOptions<RegistrySe
             failures.Add("Registry:IdleTimeout and Registry:WriteTimeout must be positive, Registry:DrainTimeout not negative");
         }
 
+        if (options.HeartbeatVerifySkip < TimeSpan.Zero)
+        {
+            failures.Add("Registry:HeartbeatVerifySkip must not be negative");
+        }
+
         if (options.MaxConnections < 1)
         {
             failures.Add("Registry:MaxConnections must be at least 1");
