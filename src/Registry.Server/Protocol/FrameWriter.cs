@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
-using System.Text.Json;
+using Registry.Persistence.Json;
 
 namespace Registry.Server.Protocol;
 
@@ -56,15 +56,16 @@ public sealed class FrameWriter
     private void WriteError(PipeWriter output, string text)
     {
         // The pipe's memory must not be touched after Advance, so the (small) error object is encoded aside first.
+        // GoJsonWriter gives Go's exact escaping (\" and \u003c rather than \u0022), so error bytes match the Go server's.
         _scratch.ResetWrittenCount();
-        using (var writer = new Utf8JsonWriter(_scratch))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("error"u8, text);
-            writer.WriteString("type"u8, "error"u8);
-            writer.WriteEndObject();
-        }
-
+        var writer = new GoJsonWriter(_scratch);
+        writer.WriteStartObject();
+        writer.WritePropertyName("error"u8);
+        writer.WriteStringValue(text);
+        writer.WritePropertyName("type"u8);
+        writer.WriteStringValue("error"u8);
+        writer.WriteEndObject();
+        writer.Flush();
         WriteBody(output, _scratch.WrittenSpan);
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Registry.Persistence.Json;
 
 namespace Registry.Server.Protocol;
 
@@ -63,6 +64,35 @@ public readonly struct Response
             writer.WriteEndObject();
         }
 
+        return new Response(Detach(scratch), null, closeAfter: false);
+    }
+
+    /// <summary>A success response in Go's exact JSON bytes, with <c>type</c> placed where it sorts among the members.</summary>
+    /// <remarks>
+    /// Members whose names sort before "type" go in <paramref name="writeBeforeType"/>, the rest in <paramref name="writeAfterType"/>,
+    /// which reproduces <c>json.Marshal</c> of a Go map byte for byte. Use it where a reply must match the Go server exactly.
+    /// </remarks>
+    public static Response BuildGo<TState>(string okType, TState state, Action<GoJsonWriter, TState>? writeBeforeType, Action<GoJsonWriter, TState>? writeAfterType)
+    {
+        ArgumentNullException.ThrowIfNull(okType);
+        var scratch = t_scratch ??= new ArrayBufferWriter<byte>(256);
+        scratch.ResetWrittenCount();
+        var writer = new GoJsonWriter(scratch);
+        writer.WriteStartObject();
+        writeBeforeType?.Invoke(writer, state);
+        writer.WritePropertyName("type"u8);
+        writer.WriteStringValue(okType);
+        writeAfterType?.Invoke(writer, state);
+        writer.WriteEndObject();
+        writer.Flush();
+        return new Response(Detach(scratch), null, closeAfter: false);
+    }
+
+    /// <summary>This response, with the connection closed after it is written.</summary>
+    public Response ThenClose() => new(Body, Error, closeAfter: true);
+
+    private static byte[] Detach(ArrayBufferWriter<byte> scratch)
+    {
         var body = scratch.WrittenSpan.ToArray();
         if (scratch.Capacity > MaxRetainedScratchBytes)
         {
@@ -70,11 +100,8 @@ public readonly struct Response
             t_scratch = null;
         }
 
-        return new Response(body, null, closeAfter: false);
+        return body;
     }
-
-    /// <summary>This response, with the connection closed after it is written.</summary>
-    public Response ThenClose() => new(Body, Error, closeAfter: true);
 
     /// <summary>The body as text, for logs and tests.</summary>
     public override string ToString() => Error is null ? Encoding.UTF8.GetString(Body.Span) : "error: " + Error;
