@@ -101,4 +101,22 @@ public sealed class HostTests
         Assert.Null(entry.Exception);
         Assert.StartsWith($"Registry server failed to start: cannot start the client listener on 127.0.0.1:{port}: ", entry.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task RunAsync_StopApplication_DrainsAndReturnsZero()
+    {
+        var ct = Timeouts.Bounded();
+        using var host = MetricsTests.BuildHost(new MetricsTests.SwitchableBackend(), metricsEndpoint: null);
+        var run = RegistryServerHost.RunAsync(host, ct);
+        var lifetime = host.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        {
+            await started.Task.WaitAsync(ct);
+        }
+
+        lifetime.StopApplication();
+
+        Assert.Equal(0, await run.WaitAsync(ct));
+    }
 }

@@ -80,7 +80,7 @@ public static partial class RegistryServerHost
         }
 
         await host.WaitForShutdownAsync(cancellationToken);
-        return Environment.ExitCode;
+        return host.Services.GetService<RegistryServerService>() is { Failed: true } ? 1 : 0;
     }
 
     private static async Task StopQuietlyAsync(IHost host)

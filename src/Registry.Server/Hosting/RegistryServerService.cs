@@ -30,6 +30,7 @@ public sealed partial class RegistryServerService : IHostedService, IReadinessPr
     private RegistryListener? _listener;
     private MetricsEndpoint? _metricsEndpoint;
     private volatile bool _started;
+    private volatile bool _failed;
 
     /// <summary>Creates the service from DI.</summary>
     public RegistryServerService(
@@ -57,6 +58,9 @@ public sealed partial class RegistryServerService : IHostedService, IReadinessPr
 
     /// <summary>The bound client endpoint (real port when 0 was configured); null before start.</summary>
     public IPEndPoint? ListenEndPoint => _listener?.LocalEndPoint;
+
+    /// <summary>True when the server stopped because its listener failed (the process should exit non-zero).</summary>
+    public bool Failed => _failed;
 
     /// <summary>The bound metrics endpoint; null when off or before start.</summary>
     public IPEndPoint? MetricsEndPoint => _metricsEndpoint?.LocalEndPoint;
@@ -179,6 +183,7 @@ public sealed partial class RegistryServerService : IHostedService, IReadinessPr
 #pragma warning restore CA1031
         {
             ListenerFailed(_logger, ex);
+            _failed = true;
             Environment.ExitCode = 1;
             _lifetime.StopApplication();
         }
