@@ -12,6 +12,8 @@ namespace Registry.Server.Protocol;
 /// exception unwinding on every frame. The body is parsed straight from the pipe's buffers, so a frame that
 /// arrives in one read costs no copy; the length is checked before any body byte is buffered, so an oversize
 /// prefix cannot make us allocate. Not thread-safe: one reader per connection, driven by its read loop.
+/// Lifetime: a returned document may reference the pipe's memory, so the frame is only marked consumed at the
+/// next <see cref="ReadAsync"/> (or <see cref="Release"/>); until then the pipe cannot recycle those bytes.
 /// </remarks>
 public sealed class FrameReader
 {
@@ -22,6 +24,7 @@ public sealed class FrameReader
 
     private readonly PipeReader _input;
     private readonly int _maxBodyBytes;
+    private SequencePosition? _pendingConsumed;
 
     /// <summary>Creates a reader over <paramref name="input"/> refusing bodies above <paramref name="maxBodyBytes"/>.</summary>
     public FrameReader(PipeReader input, int maxBodyBytes)
@@ -33,8 +36,10 @@ public sealed class FrameReader
     }
 
     /// <summary>Reads the next frame; cancellation (idle timeout, shutdown) surfaces as <see cref="OperationCanceledException"/>.</summary>
+    /// <remarks>The previous frame's document must be disposed before this call: its bytes are released here.</remarks>
     public async ValueTask<FrameReadResult> ReadAsync(CancellationToken cancellationToken)
     {
+        Release();
         while (true)
         {
             var read = await _input.ReadAsync(cancellationToken);
@@ -42,7 +47,16 @@ public sealed class FrameReader
             var outcome = TryParse(ref buffer, out var document, out var bodyLength);
             if (outcome is { } done)
             {
-                _input.AdvanceTo(buffer.Start);
+                if (done == FrameOutcome.Request)
+                {
+                    // Keep the bytes pinned in the pipe while the document (which may point into them) is alive.
+                    _pendingConsumed = buffer.Start;
+                }
+                else
+                {
+                    _input.AdvanceTo(buffer.Start);
+                }
+
                 return new FrameReadResult(done, document, bodyLength);
             }
 
@@ -54,6 +68,16 @@ public sealed class FrameReader
 
             // Not enough bytes yet: mark everything examined so the next read waits for more.
             _input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>Marks the last request frame consumed; call before reading <see cref="PipeReader"/> directly (replication) and only after its document is disposed.</summary>
+    public void Release()
+    {
+        if (_pendingConsumed is { } consumed)
+        {
+            _pendingConsumed = null;
+            _input.AdvanceTo(consumed);
         }
     }
 

@@ -1,7 +1,6 @@
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Registry.Server.Dispatch;
 using Registry.Server.Observability;
@@ -134,7 +133,10 @@ internal sealed class ClientConnection
             // Intercepted before the rate rule and the standby gate, so even a standby can feed subscribers (§5).
             if (string.Equals(type, ReplicationHandshake.SubscribeType, StringComparison.Ordinal))
             {
-                await SubscribeAsync(request, input, writer, stopReading, abort);
+                var error = ReplicationHandshake.Check(request, _options.ReplicationToken());
+                document.Dispose();
+                reader.Release();
+                await SubscribeAsync(error, input, writer, stopReading, abort);
                 return CloseReason.Replication;
             }
 
@@ -172,9 +174,8 @@ internal sealed class ClientConnection
         }
 }
 
-    private async Task SubscribeAsync(JsonElement request, PipeReader input, FrameWriter writer, CancellationToken stopReading, CancellationToken abort)
+    private async Task SubscribeAsync(string? error, PipeReader input, FrameWriter writer, CancellationToken stopReading, CancellationToken abort)
     {
-        var error = ReplicationHandshake.Check(request, _options.ReplicationToken());
         if (error is null && _replication is null)
         {
             // A token without a source is a wiring mistake; the subscriber sees the same text as an unconfigured server.
