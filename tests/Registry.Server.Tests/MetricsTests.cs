@@ -37,6 +37,24 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public void Render_SameTagsInAnyOrderOrManyTags_OneSeriesEach()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var factory = services.GetRequiredService<IMeterFactory>();
+        using var exporter = new PrometheusExporter(m => ReferenceEquals(m.Scope, factory));
+        var counter = factory.Create("Registry.Test").CreateCounter<long>("registry.test.events");
+
+        counter.Add(1, new KeyValuePair<string, object?>("a", "1"), new KeyValuePair<string, object?>("b", 2));
+        counter.Add(1, new KeyValuePair<string, object?>("b", 2), new KeyValuePair<string, object?>("a", "1"));
+        counter.Add(5, new("a", "x"), new("b", "y"), new("c", "z"), new("d", "w"));
+        counter.Add(1, new("a", "x"), new("b", "y"), new("c", "z"), new("d", "w"));
+        var text = exporter.Render();
+
+        Assert.Contains("registry_test_events_total{a=\"1\",b=\"2\"} 2", text, StringComparison.Ordinal);
+        Assert.Contains("registry_test_events_total{a=\"x\",b=\"y\",c=\"z\",d=\"w\"} 6", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Render_PersistenceSampler_ExportsStoreNumbers()
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();

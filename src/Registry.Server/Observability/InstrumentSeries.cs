@@ -7,7 +7,10 @@ namespace Registry.Server.Observability;
 /// <summary>The aggregated series of one instrument, keyed by label set, and its Prometheus rendering.</summary>
 internal sealed class InstrumentSeries
 {
+    // Rendering reads _points (one entry per label text); recording goes through _byTags, which maps the raw tags to
+    // the same Point without formatting, so the hot path allocates nothing once a series exists.
     private readonly ConcurrentDictionary<string, Point> _points = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<TagKey, Point> _byTags = new();
     private readonly double[] _buckets;
     private readonly Kind _kind;
     private readonly bool _cumulative;
@@ -42,8 +45,7 @@ internal sealed class InstrumentSeries
 
     public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        var labels = Labels(tags);
-        var point = _points.GetOrAdd(labels, static (_, buckets) => new Point(buckets.Length), _buckets);
+        var point = Find(tags);
         lock (point)
         {
             if (_kind == Kind.Histogram)
@@ -62,6 +64,19 @@ internal sealed class InstrumentSeries
                 point.Value = value;
             }
         }
+    }
+
+    private Point Find(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        var key = new TagKey(tags, tags.Length > 3 ? Labels(tags) : null);
+        if (_byTags.TryGetValue(key, out var point))
+        {
+            return point;
+        }
+
+        point = _points.GetOrAdd(Labels(tags), static (_, buckets) => new Point(buckets.Length), _buckets);
+        _byTags.TryAdd(key, point);
+        return point;
     }
 
     public void Render(StringBuilder text)
