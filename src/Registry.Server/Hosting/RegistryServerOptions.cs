@@ -50,6 +50,9 @@ public sealed class RegistryServerOptions
     /// <summary>How long shutdown waits for requests in flight. Default 3 s; the host's shutdown timeout is this plus 5 s.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>Client socket send/receive buffer size in bytes; unset keeps the OS default (Go uses 4096 for very many connections).</summary>
+    public int? SocketBufferBytes { get; set; }
+
     /// <summary>False disables the per-connection rate rule (§1.4). Default true.</summary>
     public bool RateLimit { get; set; } = true;
 

@@ -41,6 +41,11 @@ public sealed class RegistryServerOptionsValidator : IValidateOptions<RegistrySe
             failures.Add("Registry:HeartbeatVerifySkip must not be negative");
         }
 
+        if (options.SocketBufferBytes is < 1024)
+        {
+            failures.Add($"Registry:SocketBufferBytes {options.SocketBufferBytes} is below 1024");
+        }
+
         if (options.MaxConnections < 1)
         {
             failures.Add("Registry:MaxConnections must be at least 1");

@@ -147,6 +147,7 @@ public sealed partial class RegistryServerService : IHostedService, IReadinessPr
         MaxConnections = options.MaxConnections,
         DrainTimeout = options.DrainTimeout,
         RateRule = new RateRule { Enabled = options.RateLimit },
+        SocketBufferBytes = options.SocketBufferBytes,
         ReplicationToken = () => _backend.ReplicationToken,
         TimeProvider = _time,
     };

@@ -135,13 +135,22 @@ public sealed class RegistryListener : IAsyncDisposable
     private async Task AcceptLoopAsync(Socket listener, CancellationToken stopping)
     {
         var errors = 0;
+        var throttle = new AcceptThrottle(_options.TimeProvider, _options.WarmUpWindow, _options.WarmUpAcceptsPerSecond);
+        var wait = TimeSpan.Zero;
         while (!stopping.IsCancellationRequested)
         {
             Socket client;
             try
             {
+                if (wait > TimeSpan.Zero)
+                {
+                    // Pausing before the next accept (never delaying one already accepted) leaves the storm queued in the kernel backlog.
+                    await Task.Delay(wait, _options.TimeProvider, stopping);
+                }
+
                 client = await listener.AcceptAsync(stopping);
                 errors = 0;
+                wait = throttle.DelayBeforeNextAccept();
             }
             catch (Exception) when (stopping.IsCancellationRequested)
             {
@@ -173,6 +182,11 @@ public sealed class RegistryListener : IAsyncDisposable
             try
             {
                 client.NoDelay = true;
+                if (_options.SocketBufferBytes is { } size)
+                {
+                    client.ReceiveBufferSize = size;
+                    client.SendBufferSize = size;
+                }
                 connection = new ClientConnection(id, client, _options, _dispatcher, _replication, _metrics, _logger);
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)

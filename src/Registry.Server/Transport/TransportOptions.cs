@@ -23,6 +23,15 @@ public sealed record TransportOptions
     /// <summary>Connections above this count are accepted and closed at once. Default 100,000.</summary>
     public int MaxConnections { get; init; } = 100_000;
 
+    /// <summary>After start, accepts are paced to <see cref="WarmUpAcceptsPerSecond"/> for this long (§1.1). Default 60 s; zero disables.</summary>
+    public TimeSpan WarmUpWindow { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Accepts per second allowed during the warm-up window. Default 1000.</summary>
+    public int WarmUpAcceptsPerSecond { get; init; } = 1000;
+
+    /// <summary>Socket send and receive buffer size for client connections; null keeps the OS default. Go uses 4 KiB to fit a million connections.</summary>
+    public int? SocketBufferBytes { get; init; }
+
     /// <summary>How long a stop waits for in-flight requests before aborting them. Default 3 s.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
