@@ -49,6 +49,7 @@ public static partial class RegistryServerHost
         services.TryAddSingleton<SignatureVerifier>(_ => new SignatureVerifier());
         services.TryAddSingleton(sp => new AdminToken(sp.GetRequiredService<IOptions<RegistryServerOptions>>().Value.AdminToken));
         services.TryAddSingleton(sp => new RecentVerifications(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<RegistryServerOptions>>().Value.HeartbeatVerifySkip));
+        services.TryAddSingleton<PerIpLimits>();
         services.TryAddSingleton<ServerMetrics>();
         services.TryAddSingleton<PersistenceMetrics>();
         services.TryAddSingleton(sp =>

@@ -60,6 +60,12 @@ public sealed class RegistryServerOptions
     /// <remarks>Off by default: skipping accepts unsigned heartbeats for a node inside the window; enable it only if verify cost matters.</remarks>
     public TimeSpan HeartbeatVerifySkip { get; set; } = TimeSpan.Zero;
 
+    /// <summary>Registrations allowed per client IP per minute; 0 = unlimited (default, as the newest Go server). [M] used 10.</summary>
+    public int RegistrationsPerIpPerMinute { get; set; }
+
+    /// <summary>Lookups/resolves/list_nodes allowed per client IP per minute; 0 = unlimited (default). [M] used 500.</summary>
+    public int QueriesPerIpPerMinute { get; set; }
+
     /// <summary>A standby lagging more than this is reported not ready. Default 30 s.</summary>
     public TimeSpan MaxStandbyLag { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -46,6 +46,11 @@ public sealed class RegistryServerOptionsValidator : IValidateOptions<RegistrySe
             failures.Add($"Registry:SocketBufferBytes {options.SocketBufferBytes} is below 1024");
         }
 
+        if (options.RegistrationsPerIpPerMinute < 0 || options.QueriesPerIpPerMinute < 0)
+        {
+            failures.Add("Registry:RegistrationsPerIpPerMinute and Registry:QueriesPerIpPerMinute must not be negative");
+        }
+
         if (options.MaxConnections < 1)
         {
             failures.Add("Registry:MaxConnections must be at least 1");
