@@ -172,7 +172,7 @@ internal sealed class ClientConnection
                 return CloseReason.Requested;
             }
         }
-}
+    }
 
     private async Task SubscribeAsync(string? error, PipeReader input, FrameWriter writer, CancellationToken stopReading, CancellationToken abort)
     {
@@ -193,7 +193,8 @@ internal sealed class ClientConnection
         }
 
         TransportLog.ReplicationSubscribed(_logger, _remote);
-        var subscriber = new ReplicationSubscriber(writer, input, _context.RemoteEndPoint, _options.ReplicationWriteTimeout);
+        var subscriber = new ReplicationSubscriber(writer, input, _remote, _options.ReplicationWriteTimeout, _options.TimeProvider, Abort);
+
         // A subscription has no request in flight to drain, so it ends as soon as the server stops reading.
         await _replication!.ServeAsync(subscriber, stopReading);
     }
