@@ -34,9 +34,13 @@ internal static class RecoveryBench
             var buildSeconds = build.Elapsed.TotalSeconds;
 
             var registry = new NodeRegistry(new WalDeltaLog());
+            using var process = Process.GetCurrentProcess();
+            var cpuBefore = process.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             var store = Store.Open(new StoreOptions { DataDirectory = root, MaxLogBytes = 16L * 1024 * 1024 * 1024, SnapshotAfterLogBytes = 16L * 1024 * 1024 * 1024 }, new RegistryStateMachine(registry));
             var elapsed = clock.Elapsed;
+            process.Refresh();
+            var cpu = process.TotalProcessorTime - cpuBefore;
             var report = store.Recovery;
             var (state, _) = registry.CaptureSnapshot();
             await store.DisposeAsync();
@@ -52,6 +56,8 @@ internal static class RecoveryBench
                 ("snapshot_bytes", snapshotBytes),
                 ("log_bytes", logBytes),
                 ("recovery_ms", Math.Round(elapsed.TotalMilliseconds, 1)),
+                ("recovery_cpu_ms", Math.Round(cpu.TotalMilliseconds, 1)),
+                ("load_average", Math.Round(LoadAverage(), 2)),
                 ("entries_per_s", Math.Round(entryCount / elapsed.TotalSeconds)),
                 ("build_s", Math.Round(buildSeconds, 1)),
             };
@@ -78,6 +84,20 @@ internal static class RecoveryBench
         finally
         {
             Directory.Delete(root, recursive: true);
+        }
+    }
+
+    /// <summary>The 1-minute load average (Linux), so a reader can judge how contended the machine was; -1 elsewhere.</summary>
+    internal static double LoadAverage()
+    {
+        try
+        {
+            var text = File.ReadAllText("/proc/loadavg");
+            return double.Parse(text.AsSpan(0, text.IndexOf(' ', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return -1;
         }
     }
 

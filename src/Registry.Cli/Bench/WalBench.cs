@@ -69,6 +69,7 @@ internal static class WalBench
             }
 
             Note("rounds", Rounds);
+            Note("load_average", RecoveryBench.LoadAverage());
             Note("seconds_per_phase", seconds);
 
             var replay = await ReplayNew(Path.Combine(root, "replay"), replayEntries, cancellationToken);
