@@ -4,7 +4,7 @@ using Registry.Persistence.IO;
 
 namespace Registry.Cli.Bench;
 
-/// <summary>The benchmark baseline: what the Go original does, a mutex held across write + write + fsync for every append.</summary>
+/// <summary>The benchmark baseline: what the Go original does, a mutex held across write + write + fsync (Go's File.Sync) for every append.</summary>
 internal sealed class LockPerAppendLog : IDisposable
 {
     private readonly Lock _lock = new();
@@ -27,7 +27,7 @@ internal sealed class LockPerAppendLog : IDisposable
         {
             RandomAccess.Write(_handle, prefix, _position);
             RandomAccess.Write(_handle, body, _position + 4);
-            Durability.SyncData(_handle, _path);
+            Durability.SyncAll(_handle, _path);
             _position += 4 + body.Length;
         }
     }

@@ -41,6 +41,41 @@ public static class Durability
         }
     }
 
+    /// <summary>Flushes the file's data and all its metadata to disk (fsync); throws when the kernel reports an error.</summary>
+    /// <remarks>What Go's <c>File.Sync</c> does; the log itself needs only <see cref="SyncData"/>.</remarks>
+    public static void SyncAll(SafeFileHandle handle, string path)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        if (OperatingSystem.IsWindows())
+        {
+            RandomAccess.FlushToDisk(handle);
+            return;
+        }
+
+        var added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            int rc;
+            do
+            {
+                rc = NativeMethods.fsync(handle.DangerousGetHandle());
+            }
+            while (rc != 0 && Marshal.GetLastPInvokeError() == NativeMethods.EINTR);
+            if (rc != 0)
+            {
+                ThrowSyncFailed("fsync", path, Marshal.GetLastPInvokeError());
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
     /// <summary>Flushes a directory's entries (a rename or a new file in it) to disk; throws on failure.</summary>
     public static void SyncDirectory(string directory)
     {
