@@ -148,6 +148,34 @@ public sealed class Store : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Replaces the state with a primary's <paramref name="snapshot"/> (a standby resynchronising): the state is
+    /// restored, the snapshot saved durably, and only then is the log restarted after its <c>wal_seq</c>.
+    /// </summary>
+    /// <remarks>
+    /// The order matters: a crash after the save but before the log restart leaves the new snapshot with an older log,
+    /// which recovery handles (nothing to replay, numbering continues after the snapshot); the reverse order could
+    /// leave an old snapshot beside a log that starts after it, which recovery must refuse.
+    /// </remarks>
+    public async Task InstallSnapshotAsync(Snapshots.Model.Snapshot snapshot, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        await _saveGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _machine.Restore(snapshot, DataLayoutKind.Pilot);
+            _snapshots.Save(snapshot, cancellationToken);
+            Log.ResetAfter(snapshot.WalSeq);
+            Interlocked.Exchange(ref _lastSnapshotSeq, snapshot.WalSeq);
+            Volatile.Write(ref _dirty, 0);
+            Volatile.Write(ref _pushDirty, 1);
+        }
+        finally
+        {
+            _saveGate.Release();
+        }
+    }
+
     /// <summary>Stops the loops, writes a final snapshot if anything changed, closes the log and releases the directory lock.</summary>
     public ValueTask DisposeAsync() => CloseAsync(finalSnapshot: true);
 

@@ -218,18 +218,27 @@ public sealed partial class WriteAheadLog : IDisposable
     /// segment there and deleting the older ones, which a snapshot covering <paramref name="sequence"/> makes redundant.
     /// </summary>
     /// <remarks>Used when a snapshot is newer than the log (a log lost or restored from an older backup), so sequence numbers are never reused.</remarks>
-    public void StartAfter(ulong sequence)
+    public void StartAfter(ulong sequence) => Restart(sequence, onlyIfBehind: true);
+
+    /// <summary>
+    /// Discards every segment and continues numbering at <paramref name="sequence"/> + 1, whether the log was behind
+    /// or ahead: a standby installing a primary's snapshot that covers <paramref name="sequence"/>.
+    /// </summary>
+    /// <remarks>Only valid with no append in flight. The caller must have made that snapshot durable first.</remarks>
+    public void ResetAfter(ulong sequence) => Restart(sequence, onlyIfBehind: false);
+
+    private void Restart(ulong sequence, bool onlyIfBehind)
     {
         lock (_gate)
         {
-            if (_nextSeq > sequence)
+            if (onlyIfBehind && _nextSeq > sequence)
             {
                 return;
             }
 
             if (_open.Count > 0 || _inFlight is not null)
             {
-                throw new InvalidOperationException("StartAfter is only valid before the first append");
+                throw new InvalidOperationException("the log can only be restarted with no append in flight");
             }
 
             lock (_segments.Gate)

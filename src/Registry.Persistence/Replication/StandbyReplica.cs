@@ -1,0 +1,32 @@
+using Registry.Persistence.Lifecycle;
+using Registry.Persistence.Snapshots.Model;
+using Registry.Persistence.Wal;
+
+namespace Registry.Persistence.Replication;
+
+/// <summary>The standby side of replication: installs a primary's snapshot, then appends and applies its delta chunks, persisting both.</summary>
+/// <remarks>
+/// <para><b>Durability.</b> A chunk is appended to the standby's own log with the primary's sequence numbers (every
+/// checksum and the continuity checked first), applied to the state, and <see cref="ApplyChunkAsync"/> returns when it
+/// is durable. A standby that restarts recovers like any registry and resumes from <see cref="NextSequence"/>.</para>
+/// <para><b>Threading.</b> One caller at a time (the replication connection's loop).</para>
+/// </remarks>
+public sealed class StandbyReplica(Store store, IStateMachine machine)
+{
+    /// <summary>The sequence number the primary should stream from next: one past the last one this standby holds.</summary>
+    public ulong NextSequence => store.Log.AppendedSequence + 1;
+
+    /// <summary>Replaces everything with the primary's snapshot (first contact, or when the primary no longer has the log this standby needs).</summary>
+    public Task InstallSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken = default) =>
+        store.InstallSnapshotAsync(snapshot, cancellationToken);
+
+    /// <summary>Appends the chunk's records to the log, applies them, and completes when they are durable.</summary>
+    /// <exception cref="WalCorruptionException">A record is damaged or does not continue this standby's sequence; nothing was appended or applied.</exception>
+    public async Task ApplyChunkAsync(ReplicationChunk chunk, CancellationToken cancellationToken = default)
+    {
+        var ticket = store.Log.EnqueueReplicated(chunk.Frames.Span);
+        WalFrames.ForEach(chunk.Frames, (in WalRecord record) => machine.Apply(record.Entry));
+        store.TriggerSave();
+        await ticket.Acknowledged.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

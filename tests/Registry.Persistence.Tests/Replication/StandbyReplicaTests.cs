@@ -1,0 +1,151 @@
+using Registry.Core;
+using Registry.Core.Lifecycle;
+using Registry.Persistence.Lifecycle;
+using Registry.Persistence.Replication;
+
+namespace Registry.Persistence.Tests.Replication;
+
+/// <summary>A primary and a standby in one process, joined by the feed instead of a socket: the standby converges, survives a restart and resyncs after compaction.</summary>
+public class StandbyReplicaTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private sealed class Node : IAsyncDisposable
+    {
+        private Node(NodeRegistry registry, Store store)
+        {
+            Registry = registry;
+            Store = store;
+        }
+
+        public NodeRegistry Registry { get; }
+
+        public Store Store { get; }
+
+        public static Node Open(string dir)
+        {
+            var log = new WalDeltaLog();
+            var registry = new NodeRegistry(log);
+            var store = Store.Open(new StoreOptions { DataDirectory = dir }, new RegistryStateMachine(registry));
+            log.Attach(store.Log);
+            return new Node(registry, store);
+        }
+
+        public async Task MutateAsync(int from, int count)
+        {
+            for (var i = from; i < from + count; i++)
+            {
+                var key = new byte[32];
+                BitConverter.TryWriteBytes(key, i);
+                var registered = Registry.Register(new RegisterRequest { PublicKey = Convert.ToBase64String(key), Hostname = $"node-{i}" });
+                await Store.Log.WhenAcknowledged(registered.Sequence);
+                await Store.Log.WhenAcknowledged(Registry.SetTags(registered.NodeId, [$"t{i % 3}"]).Sequence);
+            }
+        }
+
+        public ValueTask DisposeAsync() => Store.DisposeAsync();
+    }
+
+    /// <summary>What the standby connection does, minus the socket: snapshot first when fresh or when the log is gone, then chunks.</summary>
+    private static async Task FollowAsync(Node primary, DeltaFeed feed, Node standby, CancellationToken cancellationToken)
+    {
+        var replica = new StandbyReplica(standby.Store, new RegistryStateMachine(standby.Registry));
+        DeltaSubscription? subscription = null;
+        if (replica.NextSequence > 1)
+        {
+            try
+            {
+                subscription = feed.Subscribe(replica.NextSequence);
+            }
+            catch (SnapshotRequiredException)
+            {
+            }
+        }
+
+        if (subscription is null)
+        {
+            var (snapshot, sequence) = primary.Registry.CaptureSnapshot();
+            await primary.Store.Log.WhenAcknowledged(sequence);
+            snapshot.WalSeq = sequence;
+            await replica.InstallSnapshotAsync(snapshot, cancellationToken);
+            subscription = feed.Subscribe(replica.NextSequence);
+        }
+
+        using (subscription)
+        {
+            try
+            {
+                await foreach (var chunk in subscription.ReadAllAsync(cancellationToken))
+                {
+                    await replica.ApplyChunkAsync(chunk, cancellationToken);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
+    }
+
+    private static void WaitConverged(Node primary, Node standby)
+    {
+        var target = primary.Store.Log.AcknowledgedSequence;
+        Assert.True(SpinWait.SpinUntil(() => standby.Registry.LastAppliedSequence >= target, TimeSpan.FromSeconds(20)), $"standby stuck at {standby.Registry.LastAppliedSequence} of {target}");
+        Assert.Equal(primary.Registry.ToCanonicalJson(), standby.Registry.ToCanonicalJson());
+    }
+
+    [Fact]
+    public async Task Standby_FollowsRestartsAndResyncs_StateEqualsPrimary()
+    {
+        using var dir = new TempDirectory();
+        await using var primary = Node.Open(dir.Combine("primary"));
+        using var feed = new DeltaFeed(primary.Store.Log);
+        await primary.MutateAsync(1, 20);
+
+        // First contact: snapshot, then the stream, while the primary keeps writing.
+        var standby = Node.Open(dir.Combine("standby"));
+        using (var follow = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+        {
+            var following = FollowAsync(primary, feed, standby, follow.Token);
+            await primary.MutateAsync(21, 40);
+            WaitConverged(primary, standby);
+            await follow.CancelAsync();
+            await following;
+        }
+
+        // Restart: the standby recovers from its own files and resumes from its last sequence, without a snapshot.
+        var resumeFrom = standby.Store.Log.AppendedSequence + 1;
+        await standby.DisposeAsync();
+        await primary.MutateAsync(61, 10);
+        standby = Node.Open(dir.Combine("standby"));
+        Assert.Equal(resumeFrom - 1, standby.Store.Recovery.LastSequence);
+        using (var follow = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+        {
+            var following = FollowAsync(primary, feed, standby, follow.Token);
+            WaitConverged(primary, standby);
+            await follow.CancelAsync();
+            await following;
+        }
+
+        // Fall far behind while the primary compacts its log away: the standby is resynced from a snapshot.
+        await standby.DisposeAsync();
+        await primary.MutateAsync(71, 10);
+        await primary.Store.TriggerSnapshotAsync(Ct);
+        await primary.MutateAsync(81, 10);
+        await primary.Store.TriggerSnapshotAsync(Ct);
+        Assert.True(primary.Store.Log.FirstSequence > resumeFrom, "the primary's log should no longer hold what the standby needs");
+        standby = Node.Open(dir.Combine("standby"));
+        await using (standby)
+        {
+            using var follow = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            var following = FollowAsync(primary, feed, standby, follow.Token);
+            await primary.MutateAsync(91, 5);
+            WaitConverged(primary, standby);
+            await follow.CancelAsync();
+            await following;
+        }
+
+        // And the resynced standby's own files recover to the same state.
+        await using var reopened = Node.Open(dir.Combine("standby"));
+        Assert.Equal(primary.Registry.ToCanonicalJson(), reopened.Registry.ToCanonicalJson());
+    }
+}
