@@ -1,4 +1,3 @@
-using System.Text;
 using Registry.Persistence.Deltas.Payloads;
 
 namespace Registry.Core;
@@ -22,8 +21,8 @@ internal static partial class DeltaApplier
             AdminToken = d.AdminToken ?? string.Empty,
             Enterprise = d.Enterprise,
             Created = Times.Parse(d.CreatedAt) ?? fallbackNow,
-            Rules = d.Rules is { } rules ? Encoding.UTF8.GetBytes(rules.GetRawText()) : null,
-            ExprPolicy = d.ExprPolicy is { } expr ? Encoding.UTF8.GetBytes(expr.GetRawText()) : null,
+            Rules = RawOrNull(d.Rules),
+            ExprPolicy = RawOrNull(d.ExprPolicy),
             Policy = d.Policy is { } p ? new NetworkPolicy(p.MaxMembers, [.. p.AllowedPorts], p.Description) : null,
         };
         state.Networks.Add(net.Id, net);

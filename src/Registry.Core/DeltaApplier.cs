@@ -88,7 +88,7 @@ internal static partial class DeltaApplier
                 state.HandshakeResponses.Remove(poll.NodeId);
                 return true;
             default:
-                return false;
+                return ApplyNextTierKind(state, type, data);
         }
     }
 
