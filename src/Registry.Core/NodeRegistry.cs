@@ -39,7 +39,7 @@ public sealed partial class NodeRegistry
         _options = options ?? new RegistryOptions();
     }
 
-    /// <summary>The highest sequence number applied so far (live or replayed); 0 before any, and Go-written entries carry 0.</summary>
+    /// <summary>The highest sequence number applied so far (live or replayed from our log, or restored from a snapshot); Go-written entries do not move it.</summary>
     public ulong LastAppliedSequence
     {
         get
@@ -164,7 +164,9 @@ public sealed partial class NodeRegistry
             _ignoredCount++;
         }
 
-        if (entry.SeqNo > _lastAppliedSequence)
+        // Go-written sequence numbers (0 in production, arbitrary in fixtures) are not ours: a Go log is migrated into
+        // a new log numbered from 1, so they must not move our position.
+        if (!goKindsOnly && entry.SeqNo > _lastAppliedSequence)
         {
             _lastAppliedSequence = entry.SeqNo;
         }
