@@ -25,7 +25,8 @@ public sealed partial class NodeRegistry
     private readonly IDeltaLog _log;
     private readonly TimeProvider _time;
     private readonly RegistryOptions _options;
-    private uint _reapCursor;
+    private uint[] _reapOrder = [];
+    private int _reapCursor;
     private ulong _lastAppliedSequence;
     private long _appliedCount;
     private long _ignoredCount;
@@ -142,6 +143,7 @@ public sealed partial class NodeRegistry
         {
             _state = snapshot is null ? new RegistryState() : RegistryState.FromSnapshot(snapshot, _time.GetUtcNow(), warnings);
             _lastAppliedSequence = snapshot?.WalSeq ?? 0;
+            _reapOrder = [];
             _reapCursor = 0;
         }
     }
