@@ -125,4 +125,44 @@ public sealed class ReplayEquivalenceTests
 
         Assert.Equal(kit.Registry.ToCanonicalJson(), TestKit.ReplayEntries(entries, twice: true).ToCanonicalJson());
     }
+
+    [Fact]
+    public async Task Replay_ConcurrentMutations_LogOrderIsApplyOrder()
+    {
+        var kit = new TestKit();
+        for (var i = 0; i < 8; i++)
+        {
+            kit.Register(i);
+        }
+
+        var workers = Enumerable.Range(0, 4).Select(w => Task.Run(
+            () =>
+            {
+                var random = new Random(w);
+                for (var step = 0; step < 500; step++)
+                {
+                    var node = (uint)random.Next(1, 9);
+                    try
+                    {
+                        switch (random.Next(4))
+                        {
+                            case 0: kit.Registry.SetTags(node, [$"w{w}", $"s{step % 7}"]); break;
+                            case 1: kit.Registry.SetHostname(node, $"h{random.Next(6)}"); break;
+                            case 2: kit.Registry.ReportTrust(node, (uint)random.Next(1, 9)); break;
+                            default: kit.Registry.Heartbeat(node); break;
+                        }
+                    }
+                    catch (RegistryException)
+                    {
+                        // Hostname races are expected refusals; they log nothing.
+                    }
+                }
+            },
+            TestContext.Current.CancellationToken));
+
+        await Task.WhenAll(workers);
+
+        Assert.Equal(kit.Log.Entries.Select(e => e.SeqNo), Enumerable.Range(1, kit.Log.Entries.Count).Select(i => (ulong)i));
+        kit.AssertReplayEqual();
+    }
 }
