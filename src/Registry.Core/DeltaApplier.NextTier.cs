@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Registry.Persistence.Deltas;
 using Registry.Persistence.Deltas.Payloads;
 
@@ -78,8 +79,8 @@ internal static partial class DeltaApplier
     }
 
     /// <summary>The document's bytes, or null for an absent member or a JSON <c>null</c> (System.Text.Json gives a Null-kind element for the latter).</summary>
-    private static byte[]? RawOrNull(System.Text.Json.JsonElement? element) =>
-        element is { ValueKind: not (System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined) } doc
+    private static byte[]? RawOrNull(JsonElement? element) =>
+        element is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } doc
             ? Encoding.UTF8.GetBytes(doc.GetRawText())
             : null;
 

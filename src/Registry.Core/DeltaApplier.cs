@@ -210,6 +210,9 @@ internal static partial class DeltaApplier
             throw new InvalidDeltaException($"node update delta for node {d.NodeId}: node_id is 0 or public_key is empty or not valid base64");
         }
 
+        // Every check comes before the first change: a rejected entry must leave the state as it was.
+        var lastSeen = RequireTime(d.LastSeen, "node update last_seen");
+
         if (!state.Nodes.TryGetValue(d.NodeId, out var node))
         {
             // A reaped node left its key and owner indexed; after a key recovery the old key must not open the id
@@ -250,7 +253,7 @@ internal static partial class DeltaApplier
         node.KeyRotateCount = d.KeyRotCount;
         node.KeyExpires = Times.Parse(d.KeyExpires);
         node.ExternalId = d.ExternalId;
-        node.LastSeen = RequireTime(d.LastSeen, "node update last_seen");
+        node.LastSeen = lastSeen;
         SetHostname(state, node, d.Hostname);
         node.Networks = [.. d.Networks];
         foreach (var netId in node.Networks)

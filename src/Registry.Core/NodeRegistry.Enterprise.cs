@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Registry.Persistence.Deltas;
 using Registry.Persistence.Deltas.Payloads;
 
@@ -165,9 +166,12 @@ public sealed partial class NodeRegistry
                 throw new RegistryException(RegistryErrorCode.InvalidPolicy, "too many allowed_ports (max 100)");
             }
 
-            if (ports.FirstOrDefault(p => p is < 1 or > ushort.MaxValue, -1) is var bad && bad != -1)
+            foreach (var port in ports)
             {
-                throw new RegistryException(RegistryErrorCode.InvalidPolicy, $"invalid port {bad} in allowed_ports (must be 1-65535)");
+                if (port is < 1 or > ushort.MaxValue)
+                {
+                    throw new RegistryException(RegistryErrorCode.InvalidPolicy, $"invalid port {port} in allowed_ports (must be 1-65535)");
+                }
             }
 
             if ((description?.Length ?? 0) > MaxDescriptionLength)
@@ -193,7 +197,7 @@ public sealed partial class NodeRegistry
         lock (_lock)
         {
             RequireNetwork(networkId);
-            System.Text.Json.JsonElement? element = null;
+            JsonElement? element = null;
             if (!clear)
             {
                 var bytes = exprPolicy!.Value;
@@ -202,8 +206,8 @@ public sealed partial class NodeRegistry
                     throw new RegistryException(RegistryErrorCode.InvalidExprPolicy, why);
                 }
 
-                using var parsed = System.Text.Json.JsonDocument.Parse(bytes);
-                if (!parsed.RootElement.TryGetProperty("rules", out var rules) || rules.ValueKind != System.Text.Json.JsonValueKind.Array || rules.GetArrayLength() == 0)
+                using var parsed = JsonDocument.Parse(bytes);
+                if (!parsed.RootElement.TryGetProperty("rules", out var rules) || rules.ValueKind != JsonValueKind.Array || rules.GetArrayLength() == 0)
                 {
                     throw new RegistryException(RegistryErrorCode.InvalidExprPolicy, "invalid expr_policy: rules required");
                 }
