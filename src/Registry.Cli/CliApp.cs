@@ -28,6 +28,7 @@ internal static class CliApp
     {
         var root = new RootCommand("Pilot Protocol registry: server, write-ahead log and snapshot tools.");
         root.Subcommands.Add(StatusCommand.Create(context));
+        root.Subcommands.Add(InspectCommand.Create(context));
         root.Subcommands.Add(WalCommands.Create(context));
         root.Subcommands.Add(SnapshotCommands.Create(context));
         root.Subcommands.Add(BenchCommands.Create(context));

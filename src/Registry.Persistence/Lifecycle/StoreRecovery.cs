@@ -25,7 +25,7 @@ internal static class StoreRecovery
 
         var snapshots = options.SnapshotStore(layout, DataLayout.SnapshotFileName);
         var loaded = snapshots.Load();
-        machine.Restore(loaded.Snapshot);
+        machine.Restore(loaded.Snapshot, DataLayoutKind.Pilot);
         var snapshotSeq = loaded.Found ? loaded.WalSeq : 0;
 
         var log = WriteAheadLog.Open(options.LogOptions(layout, snapshotSeq + 1));
@@ -46,7 +46,16 @@ internal static class StoreRecovery
                 log.StartAfter(snapshotSeq);
             }
 
-            machine.RecoveryCompleted(loaded.Found);
+            machine.RecoveryCompleted(loaded.Found, DataLayoutKind.Pilot);
+            if (!loaded.Found && log.Recovery.Records == 0)
+            {
+                // A new registry (or one whose first start failed before this): persist its initial state, the
+                // backbone and its creation time, before any mutation.
+                var (initial, sequence) = machine.Capture();
+                initial.WalSeq = sequence;
+                snapshots.Save(initial);
+            }
+
             return (log, snapshots, new RecoveryReport
             {
                 Layout = loaded.Found || log.Recovery.Records > 0 ? "pilot" : "empty",
@@ -89,7 +98,7 @@ internal static class StoreRecovery
 
         var snapshots = new SnapshotStore(new SnapshotStoreOptions { Directory = layout.Directory, FileName = DataLayout.SnapshotFileName });
         var loaded = snapshots.Load(cancellationToken);
-        machine.Restore(loaded.Snapshot);
+        machine.Restore(loaded.Snapshot, DataLayoutKind.Pilot);
         var snapshotSeq = loaded.Found ? loaded.WalSeq : 0;
         long replayed = 0, skipped = 0;
         ulong last = snapshotSeq;
@@ -121,7 +130,7 @@ internal static class StoreRecovery
             }
         }
 
-        machine.RecoveryCompleted(loaded.Found);
+        machine.RecoveryCompleted(loaded.Found, DataLayoutKind.Pilot);
         return new RecoveryReport
         {
             Layout = loaded.Found || replayed + skipped > 0 ? "pilot" : "empty",
@@ -198,7 +207,7 @@ internal static class StoreRecovery
     {
         var goSnapshots = new SnapshotStore(new SnapshotStoreOptions { Directory = layout.Directory, FileName = DataLayout.GoSnapshotFileName });
         var loaded = goSnapshots.Load(cancellationToken);
-        machine.Restore(loaded.Snapshot);
+        machine.Restore(loaded.Snapshot, DataLayoutKind.Go);
         LegacyReadResult? result = null;
         if (File.Exists(layout.GoWalPath))
         {
@@ -207,7 +216,7 @@ internal static class StoreRecovery
             {
                 try
                 {
-                    machine.Apply(record.Entry);
+                    machine.ApplyLegacy(record.Entry);
                     return null;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -217,7 +226,7 @@ internal static class StoreRecovery
             }, cancellationToken);
         }
 
-        machine.RecoveryCompleted(loaded.Found);
+        machine.RecoveryCompleted(loaded.Found, DataLayoutKind.Go);
         return (loaded, result?.Error, result?.Count ?? 0, result);
     }
 }

@@ -20,6 +20,9 @@ internal sealed class AppendBatch
     /// <summary>Records held; readable without the append lock as a hint.</summary>
     public int Count => Volatile.Read(ref _count);
 
+    /// <summary>The sequence number of the first record held.</summary>
+    public ulong FirstSeq { get; private set; }
+
     /// <summary>The sequence number of the last record held.</summary>
     public ulong LastSeq { get; private set; }
 
@@ -30,18 +33,33 @@ internal sealed class AppendBatch
     public void Add(ulong seq, DeltaType type, uint nodeId, ReadOnlySpan<byte> data, bool hasData)
     {
         var size = RecordFrame.SizeOf(data.Length);
-        if (_buffer.Length - Length < size)
-        {
-            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, Length + size));
-            _buffer.AsSpan(0, Length).CopyTo(grown);
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = grown;
-        }
+        EnsureCapacity(size);
 
         RecordFrame.Format(_buffer.AsSpan(Length, size), seq, type, nodeId, data, hasData);
+        if (_count == 0)
+        {
+            FirstSeq = seq;
+        }
+
         Length += size;
         Volatile.Write(ref _count, _count + 1);
         LastSeq = seq;
+    }
+
+    /// <summary>Adds records already encoded (by a primary), whose sequence numbers run from <paramref name="firstSeq"/> to <paramref name="lastSeq"/>.</summary>
+    public void AddEncoded(ReadOnlySpan<byte> frames, ulong firstSeq, ulong lastSeq, int count)
+    {
+        EnsureCapacity(frames.Length);
+
+        frames.CopyTo(_buffer.AsSpan(Length));
+        if (_count == 0)
+        {
+            FirstSeq = firstSeq;
+        }
+
+        Length += frames.Length;
+        Volatile.Write(ref _count, _count + count);
+        LastSeq = lastSeq;
     }
 
     /// <summary>Empties the batch for reuse with a fresh completion.</summary>
@@ -50,6 +68,7 @@ internal sealed class AppendBatch
         Length = 0;
         Volatile.Write(ref _count, 0);
         LastSeq = 0;
+        FirstSeq = 0;
         Completion = NewCompletion();
         if (_buffer.Length > 4 * 1024 * 1024)
         {
@@ -59,6 +78,19 @@ internal sealed class AppendBatch
         }
 
         return this;
+    }
+
+    private void EnsureCapacity(int extra)
+    {
+        if (_buffer.Length - Length >= extra)
+        {
+            return;
+        }
+
+        var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, Length + extra));
+        _buffer.AsSpan(0, Length).CopyTo(grown);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = grown;
     }
 
     // Continuations run on the thread pool so the flusher never runs caller code.

@@ -48,6 +48,7 @@ public sealed class WriteAheadLog : IDisposable
     private volatile Exception? _poison;
     private long _batches;
     private int _lastBatchCount;
+    private volatile WalBatchListener? _listener;
 
     private WriteAheadLog(WalOptions options, DirectoryLock? directoryLock, List<WalSegment> segments, WalOpenReport report)
     {
@@ -184,6 +185,45 @@ public sealed class WriteAheadLog : IDisposable
         var seq = EnqueueCore(type, nodeId, data, hasData: !data.IsEmpty, out var completion);
         return new AppendTicket(seq, completion);
     }
+
+    /// <summary>
+    /// Appends records encoded by another log (a primary's frames, as delivered by its <see cref="Replication.DeltaFeed"/>),
+    /// keeping their sequence numbers; the first must be exactly the next sequence number of this log.
+    /// </summary>
+    /// <remarks>Every frame's checksum and the continuity of sequence numbers are checked first; on any mismatch nothing is appended.</remarks>
+    /// <exception cref="WalCorruptionException">A frame is damaged or does not continue this log's sequence.</exception>
+    public AppendTicket EnqueueReplicated(ReadOnlySpan<byte> frames)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_closing, this);
+            ThrowIfPoisoned();
+            var (first, last, count) = WalFrames.Validate(frames, _nextSeq, _options.MaxPayloadBytes, Path);
+            if (count == 0)
+            {
+                return new AppendTicket(_nextSeq - 1, WhenAcknowledged(_nextSeq - 1));
+            }
+
+            if (_size + frames.Length > _options.MaxSizeBytes)
+            {
+                throw new WalFullException($"log at size cap ({_size} + {frames.Length} bytes > {_options.MaxSizeBytes}), refusing replicated append", Path);
+            }
+
+            _open.AddEncoded(frames, first, last, count);
+            _nextSeq = last + 1;
+            Interlocked.Add(ref _size, frames.Length);
+            if (_flusherWaiting)
+            {
+                Monitor.Pulse(_gate);
+            }
+
+            return new AppendTicket(last, _open.Completion.Task);
+        }
+    }
+
+    /// <summary>Sets the one listener told of every acknowledged batch (its encoded records), on the flusher thread; null removes it.</summary>
+    /// <remarks>The listener must be quick and must copy what it keeps: the bytes are valid only during the call.</remarks>
+    public void SetBatchListener(WalBatchListener? listener) => _listener = listener;
 
     /// <summary>A task that completes when every entry up to <paramref name="sequence"/> is acknowledged (durable in <see cref="WalDurability.Always"/> mode), or faults if the log fails first.</summary>
     public Task WhenAcknowledged(ulong sequence)
@@ -504,6 +544,7 @@ public sealed class WriteAheadLog : IDisposable
                 _acknowledgedSeq = batch.LastSeq;
             }
 
+            NotifyListener(batch);
             batch.Completion.TrySetResult();
             return;
         }
@@ -515,6 +556,19 @@ public sealed class WriteAheadLog : IDisposable
 
         batch.Completion.TrySetException(failure as WalPoisonedException
             ?? new WalPoisonedException($"log write failed; nothing in this batch was acknowledged: {failure.Message}", Path, failure));
+    }
+
+    private void NotifyListener(AppendBatch batch)
+    {
+        try
+        {
+            _listener?.Invoke(batch.Bytes, batch.FirstSeq, batch.LastSeq);
+        }
+        catch (Exception ex)
+        {
+            // A listener's failure must not fail the appenders whose batch is already durable.
+            Trace.TraceError($"write-ahead log {Path}: batch listener failed: {ex.Message}");
+        }
     }
 
     private void Recycle(AppendBatch batch)

@@ -40,7 +40,7 @@ internal sealed class HostnameMachine : IStateMachine
         }
     }
 
-    public void Restore(Snapshot? snapshot)
+    public void Restore(Snapshot? snapshot, DataLayoutKind layout)
     {
         lock (_lock)
         {
@@ -61,7 +61,9 @@ internal sealed class HostnameMachine : IStateMachine
         }
     }
 
-    public void RecoveryCompleted(bool snapshotLoaded) => CompletedWithSnapshot = snapshotLoaded;
+    public void ApplyLegacy(in DeltaEntry entry) => Apply(entry);
+
+    public void RecoveryCompleted(bool snapshotLoaded, DataLayoutKind layout) => CompletedWithSnapshot = snapshotLoaded;
 
     public (Snapshot Snapshot, ulong Sequence) Capture()
     {

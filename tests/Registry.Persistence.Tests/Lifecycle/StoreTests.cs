@@ -97,9 +97,10 @@ public class StoreTests
     {
         using var dir = new TempDirectory();
         var time = new FakeTimeProvider();
-        var machine = new HostnameMachine { FailCaptures = 1 };
+        var machine = new HostnameMachine();
         var failures = new List<Exception>();
         await using var store = Store.Open(Options(dir.Path, time, failed: failures.Add), machine);
+        machine.FailCaptures = 1;
         store.Start();
         await SetMany(store, machine, 1, 3);
         store.TriggerSave();
@@ -228,7 +229,7 @@ public class StoreTests
     }
 
     [Fact]
-    public async Task Open_OnlySnapshotCorrupt_RefusesAndChangesNothing()
+    public async Task Open_EverySnapshotGenerationCorrupt_RefusesAndChangesNothing()
     {
         using var dir = new TempDirectory();
         var machine = new HostnameMachine();
@@ -237,8 +238,8 @@ public class StoreTests
             await SetMany(store, machine, 1, 3);
         }
 
-        var current = dir.Combine(DataLayout.SnapshotFileName);
-        File.WriteAllText(current, "{\"version\":1,\"nodes\":");
+        File.WriteAllText(dir.Combine(DataLayout.SnapshotFileName), "{\"version\":1,\"nodes\":");
+        File.WriteAllText(dir.Combine(DataLayout.SnapshotFileName + ".1"), "{\"version\":1,\"nodes\":{\"1\":null}}");
         var before = Directory.GetFiles(dir.Path, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith("LOCK", StringComparison.Ordinal)).Select(f => (f, File.ReadAllBytes(f).Length)).ToList();
         Assert.ThrowsAny<PersistenceException>(() => Store.Open(Options(dir.Path), new HostnameMachine()));
         var after = Directory.GetFiles(dir.Path, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith("LOCK", StringComparison.Ordinal)).Select(f => (f, File.ReadAllBytes(f).Length)).ToList();

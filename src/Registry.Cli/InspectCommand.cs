@@ -1,0 +1,122 @@
+using System.CommandLine;
+using System.Text;
+using Registry.Cli.Wal;
+using Registry.Core;
+using Registry.Core.Lifecycle;
+using Registry.Persistence;
+using Registry.Persistence.Lifecycle;
+using Registry.Persistence.Snapshots;
+
+namespace Registry.Cli;
+
+/// <summary><c>registry inspect --data DIR [--json] [--full]</c>: a read-only recovery of a data directory (ours or Go's) that changes no file.</summary>
+internal static class InspectCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var data = new Option<string>("--data") { Description = "The data directory (our layout or a Go registry's).", DefaultValueFactory = _ => StatusCommand.DefaultDataDirectory };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var full = new Option<bool>("--full") { Description = "With --json: print the recovered state itself, in the snapshot schema." };
+        var command = new Command("inspect", "Recover a data directory read-only (no file is changed or locked) and report the snapshot used, entries replayed, torn bytes that would be cut, and the recovered state. Exit 0 clean, 1 damaged or refused, 2 usage or I/O error.") { data, json, full };
+        command.SetAction((parse, ct) => Task.FromResult(Run(context, parse.GetValue(data)!, parse.GetValue(json), parse.GetValue(full), ct)));
+        return command;
+    }
+
+    public static int Run(CliContext context, string dataDirectory, bool json, bool full, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(dataDirectory))
+        {
+            context.Err.WriteLine($"registry inspect: no directory at {dataDirectory}");
+            return ExitCodes.UsageOrIo;
+        }
+
+        var machine = new RegistryStateMachine(new NodeRegistry(ReadOnlyDeltaLog.Instance));
+        RecoveryReport report;
+        try
+        {
+            report = Store.Inspect(dataDirectory, machine, cancellationToken);
+        }
+        catch (PersistenceException ex)
+        {
+            context.Err.WriteLine($"registry inspect: recovery would refuse to start: {ex.Message}");
+            return ExitCodes.Damaged;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDeltaException)
+        {
+            context.Err.WriteLine($"registry inspect: {ex.Message}");
+            return ExitCodes.Damaged;
+        }
+
+        var (state, sequence) = machine.Capture();
+        if (json && full)
+        {
+            state.WalSeq = sequence;
+            context.Out.WriteLine(Encoding.UTF8.GetString(SnapshotEncoder.EncodeToArray(state)));
+        }
+        else if (json)
+        {
+            context.Out.WriteLine(JsonLine.Object(w =>
+            {
+                w.WriteString("layout", report.Layout);
+                w.WriteStartObject("snapshot");
+                w.WriteBoolean("found", report.Snapshot.Found);
+                w.WriteString("path", report.Snapshot.Path);
+                w.WriteNumber("generation", report.Snapshot.Generation);
+                w.WriteNumber("version", report.Snapshot.Version);
+                w.WriteBoolean("legacy", report.Snapshot.IsLegacy);
+                w.WriteNumber("wal_seq", report.SnapshotSequence);
+                w.WriteString("explanation", report.Snapshot.Explanation);
+                w.WriteStartArray("rejected");
+                foreach (var rejected in report.Snapshot.Rejected)
+                {
+                    w.WriteStringValue(rejected.ToString());
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+                w.WriteNumber("replayed", report.Replayed);
+                w.WriteNumber("skipped", report.Skipped);
+                w.WriteNumber("last_seq", report.LastSequence);
+                w.WriteNumber("torn_bytes", report.BytesCut);
+                if (report.LegacyReplayError is not null)
+                {
+                    w.WriteString("legacy_replay_error", report.LegacyReplayError);
+                }
+
+                JsonLine.WriteProblems(w, report.LogProblems);
+                w.WriteNumber("nodes", state.Nodes?.Count ?? 0);
+                w.WriteNumber("networks", state.Networks?.Count ?? 0);
+                w.WriteNumber("trust_pairs", state.TrustPairs?.Count ?? 0);
+                w.WriteNumber("next_node", state.NextNode);
+                w.WriteNumber("next_net", state.NextNet);
+                w.WriteStartArray("warnings");
+                foreach (var warning in machine.Warnings)
+                {
+                    w.WriteStringValue(warning);
+                }
+
+                w.WriteEndArray();
+            }));
+        }
+        else
+        {
+            var snapshot = report.Snapshot.Found ? $"{report.Snapshot.Path} (generation {report.Snapshot.Generation}, covers sequence {report.SnapshotSequence})" : "none";
+            context.Out.WriteLine($"layout: {report.Layout}");
+            context.Out.WriteLine($"snapshot: {snapshot}; {report.Snapshot.Explanation}");
+            context.Out.WriteLine($"log: {report.Replayed} entries replayed, {report.Skipped} already in the snapshot, last sequence {report.LastSequence}, {report.BytesCut} torn bytes would be cut");
+            foreach (var problem in report.LogProblems)
+            {
+                context.Out.WriteLine($"  {JsonLine.KindName(problem.Kind)} at {problem.FilePath} offset {problem.Offset}: {problem.Message}");
+            }
+
+            if (report.LegacyReplayError is not null)
+            {
+                context.Out.WriteLine($"  Go replay stopped: {report.LegacyReplayError}");
+            }
+
+            context.Out.WriteLine($"state: {state.Nodes?.Count ?? 0} nodes, {state.Networks?.Count ?? 0} networks, {state.TrustPairs?.Count ?? 0} trust pairs, next node {state.NextNode}, next network {state.NextNet}");
+        }
+
+        return report.LogProblems.Count == 0 ? ExitCodes.Ok : ExitCodes.Damaged;
+    }
+}

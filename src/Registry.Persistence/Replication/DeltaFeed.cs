@@ -1,0 +1,181 @@
+using Registry.Persistence.Wal;
+
+namespace Registry.Persistence.Replication;
+
+/// <summary>Serves a primary's acknowledged log records to standbys: recent batches from memory, older ones from the log files.</summary>
+/// <remarks>
+/// Only acknowledged records are ever sent (durable, in <see cref="WalDurability.Always"/> mode), so a standby never
+/// holds a mutation the primary could still lose. A subscriber asking for records the log has already deleted (or
+/// for records beyond the primary's log) gets <see cref="SnapshotRequiredException"/> and must start from a full snapshot.
+/// </remarks>
+public sealed class DeltaFeed : IDisposable
+{
+    private readonly WriteAheadLog _log;
+    private readonly long _memoryBytes;
+    private readonly int _subscriberCapacity;
+    private readonly Lock _lock = new();
+    private readonly LinkedList<ReplicationChunk> _recent = new();
+    private readonly List<DeltaSubscription> _subscribers = [];
+    private long _recentBytes;
+
+    /// <summary>Attaches a feed to <paramref name="log"/>, keeping up to <paramref name="memoryBytes"/> of recent records in memory.</summary>
+    public DeltaFeed(WriteAheadLog log, long memoryBytes = 32L * 1024 * 1024, int subscriberCapacity = 4096)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentOutOfRangeException.ThrowIfLessThan(memoryBytes, 0);
+        ArgumentOutOfRangeException.ThrowIfLessThan(subscriberCapacity, 1);
+        _log = log;
+        _memoryBytes = memoryBytes;
+        _subscriberCapacity = subscriberCapacity;
+        log.SetBatchListener(OnBatch);
+    }
+
+    /// <summary>The number of subscribers.</summary>
+    public int Subscribers
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _subscribers.Count;
+            }
+        }
+    }
+
+    /// <summary>Starts a stream of every acknowledged record from <paramref name="fromSequence"/> on.</summary>
+    /// <exception cref="SnapshotRequiredException">The log no longer holds <paramref name="fromSequence"/>, or never had it.</exception>
+    public DeltaSubscription Subscribe(ulong fromSequence)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(fromSequence);
+        var subscription = new DeltaSubscription(fromSequence, _subscriberCapacity, Remove);
+        ulong memoryStart;
+        lock (_lock)
+        {
+            var acknowledged = _log.AcknowledgedSequence;
+            if (fromSequence > acknowledged + 1)
+            {
+                throw new SnapshotRequiredException($"requested sequence {fromSequence} is beyond the primary's log (last {acknowledged}); the standby diverged");
+            }
+
+            memoryStart = _recent.First?.Value.FirstSeq ?? acknowledged + 1;
+            if (fromSequence >= memoryStart)
+            {
+                Attach(subscription);
+                return subscription;
+            }
+        }
+
+        // Older than memory: read the files outside the lock, then attach. Batches acknowledged meanwhile are in
+        // memory and are offered on attach; if memory moved past them, the subscriber is told to resubscribe.
+        try
+        {
+            CatchUpFromFiles(subscription, fromSequence, memoryStart - 1);
+            lock (_lock)
+            {
+                Attach(subscription);
+            }
+        }
+        catch
+        {
+            subscription.Dispose();
+            throw;
+        }
+
+        return subscription;
+    }
+
+    /// <summary>Offers everything in memory, then registers for live batches. Caller holds the lock.</summary>
+    private void Attach(DeltaSubscription subscription)
+    {
+        foreach (var chunk in _recent)
+        {
+            subscription.Offer(chunk);
+        }
+
+        _subscribers.Add(subscription);
+    }
+
+    /// <summary>Detaches the feed from the log and ends every subscription.</summary>
+    public void Dispose()
+    {
+        _log.SetBatchListener(null);
+        lock (_lock)
+        {
+            foreach (var subscriber in _subscribers.ToList())
+            {
+                subscriber.Dispose();
+            }
+        }
+    }
+
+    private void CatchUpFromFiles(DeltaSubscription subscription, ulong from, ulong through)
+    {
+        if (from < _log.FirstSequence)
+        {
+            throw new SnapshotRequiredException($"requested sequence {from} was compacted away (the log starts at {_log.FirstSequence}); a full snapshot is needed");
+        }
+
+        var buffer = new List<byte>(64 * 1024);
+        ulong first = 0, last = 0;
+        _log.Read(from, (in WalRecord record) =>
+        {
+            if (record.Entry.SeqNo > through)
+            {
+                return;
+            }
+
+            if (buffer.Count == 0)
+            {
+                first = record.Entry.SeqNo;
+            }
+
+            buffer.AddRange(WalFrames.Encode(record.Entry));
+            last = record.Entry.SeqNo;
+            if (buffer.Count >= 256 * 1024)
+            {
+                Deliver();
+            }
+        });
+        Deliver();
+
+        void Deliver()
+        {
+            if (buffer.Count == 0)
+            {
+                return;
+            }
+
+            var chunk = new ReplicationChunk(first, last, buffer.ToArray());
+            buffer.Clear();
+            subscription.Offer(chunk);
+        }
+    }
+
+    private void OnBatch(ReadOnlySpan<byte> frames, ulong firstSeq, ulong lastSeq)
+    {
+        var chunk = new ReplicationChunk(firstSeq, lastSeq, frames.ToArray());
+        lock (_lock)
+        {
+            _recent.AddLast(chunk);
+            _recentBytes += chunk.Frames.Length;
+            while (_recentBytes > _memoryBytes && _recent.Count > 1)
+            {
+                _recentBytes -= _recent.First!.Value.Frames.Length;
+                _recent.RemoveFirst();
+            }
+
+            foreach (var subscriber in _subscribers.ToList())
+            {
+                subscriber.Offer(chunk);
+            }
+        }
+    }
+
+    private void Remove(DeltaSubscription subscription)
+    {
+        lock (_lock)
+        {
+            _subscribers.Remove(subscription);
+        }
+    }
+}
