@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using Registry.Core.Lifecycle;
 using Registry.Persistence.Lifecycle;
 
 namespace Registry.Core.Tests;
@@ -30,7 +31,7 @@ public sealed class RegistryStateMachineTests : IDisposable
 
             // A crash now leaves only the log: a read-only recovery must rebuild the same state from it.
             var inspected = NewRegistry();
-            var report = Store.Inspect(_dir.FullName, new RegistryStateMachine(inspected, goLayout: false), TestContext.Current.CancellationToken);
+            var report = Store.Inspect(_dir.FullName, new RegistryStateMachine(inspected), TestContext.Current.CancellationToken);
             Assert.Equal(last, report.LastSequence);
             Assert.Equal(registry.ToCanonicalJson(), inspected.ToCanonicalJson());
         }
@@ -87,7 +88,7 @@ public sealed class RegistryStateMachineTests : IDisposable
     {
         var log = new WalDeltaLog();
         var registry = new NodeRegistry(log, _time);
-        var machine = new RegistryStateMachine(registry, new DataLayout(_dir.FullName).IsGoLayout);
+        var machine = new RegistryStateMachine(registry);
         var store = Store.Open(new StoreOptions { DataDirectory = _dir.FullName, TimeProvider = _time }, machine);
         log.Attach(store.Log);
         return (registry, store);
