@@ -10,11 +10,16 @@ public sealed partial class RegistryState
 {
     private static readonly TimeSpan _onlineWindow = TimeSpan.FromMinutes(30);
 
+    /// <summary>The snapshot this state was restored from, kept only for the members Core does not model; never modified.</summary>
+    private Snapshot? _carried;
+
     /// <summary>Builds the snapshot document of this state, recording <paramref name="walSeq"/> as the last delta it contains.</summary>
     /// <remarks>
-    /// Dashboard history, start time, audit and configuration members are not registry state and are left empty for
-    /// the caller to fill. The counters use <paramref name="now"/> for <c>online_nodes</c> (30-minute window, as Go).
-    /// Pending handshakes that were already polled are not in the Go schema and are not carried.
+    /// Members the registry does not model (dashboard history, start time, audit log, identity-provider and audit
+    /// export configuration, RBAC pre-assignments, the request total) are written back exactly as the last restored
+    /// snapshot had them, so migrating a Go directory loses none of them. The counters use <paramref name="now"/>
+    /// for <c>online_nodes</c> (30-minute window, as Go). Pending handshakes that were already polled are not in
+    /// the Go schema and are not carried.
     /// </remarks>
     public Snapshot ToSnapshot(ulong walSeq, DateTimeOffset now)
     {
@@ -49,6 +54,24 @@ public sealed partial class RegistryState
         snapshot.HandshakeInbox = Inbox(HandshakeInbox, m => new HandshakeRelayMsg { FromNodeId = m.FromNodeId, Justification = m.Justification, Timestamp = Times.Format(m.Timestamp) });
         snapshot.HandshakeResponses = Inbox(HandshakeResponses, m => new HandshakeResponseMsg { FromNodeId = m.FromNodeId, Accept = m.Accept, Timestamp = Times.Format(m.Timestamp) });
         snapshot.InviteInbox = Inbox(InviteInbox, m => new ModelInvite { NetworkId = m.NetworkId, InviterId = m.InviterId, Timestamp = Times.Format(m.Timestamp) });
+        if (_carried is { } carried)
+        {
+            snapshot.TotalRequests = carried.TotalRequests;
+            snapshot.StartTime = carried.StartTime;
+            snapshot.RestartEvents = carried.RestartEvents;
+            snapshot.DowntimeIntervals = carried.DowntimeIntervals;
+            snapshot.LastHeartbeat = carried.LastHeartbeat;
+            snapshot.ProbeStates = carried.ProbeStates;
+            snapshot.HourlyHistory = carried.HourlyHistory;
+            snapshot.DailyHistory = carried.DailyHistory;
+            snapshot.NetHourlyHistory = carried.NetHourlyHistory;
+            snapshot.NetDailyHistory = carried.NetDailyHistory;
+            snapshot.AuditLog = carried.AuditLog;
+            snapshot.IdpConfig = carried.IdpConfig;
+            snapshot.AuditExportConfig = carried.AuditExportConfig;
+            snapshot.RbacPreAssign = carried.RbacPreAssign;
+        }
+
         return snapshot;
     }
 
@@ -59,7 +82,7 @@ public sealed partial class RegistryState
     public static RegistryState FromSnapshot(Snapshot snapshot, DateTimeOffset now, ICollection<string>? warnings = null)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        var state = new RegistryState { NextNode = snapshot.NextNode, NextNet = snapshot.NextNet };
+        var state = new RegistryState { NextNode = snapshot.NextNode, NextNet = snapshot.NextNet, _carried = snapshot };
         foreach (var (key, model) in (snapshot.Nodes ?? []).OrderBy(p => p.Value?.Id ?? 0))
         {
             // Go dereferences a null entry and panics; skipping it is the only sane reading.

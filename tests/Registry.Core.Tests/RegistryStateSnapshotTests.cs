@@ -125,6 +125,26 @@ public sealed class RegistryStateSnapshotTests
     }
 
     [Fact]
+    public void ToSnapshot_AfterGoRestore_CarriesMembersCoreDoesNotModel()
+    {
+        var original = SnapshotReader.Read(Path.Combine(_fixtures, "snapshot-small.json")).Snapshot;
+        var registry = Load("snapshot-small.json");
+        registry.SetTags(1, ["changed"]);
+
+        var written = ReadBack(registry.CaptureSnapshot().Snapshot);
+
+        Assert.Equal(original.StartTime, written.StartTime);
+        Assert.Equal(original.TotalRequests, written.TotalRequests);
+        Assert.Equal(original.IdpConfig!.Url, written.IdpConfig!.Url);
+        Assert.Equal(original.AuditExportConfig!.Token, written.AuditExportConfig!.Token);
+        Assert.Equal(original.RbacPreAssign!.Keys.Order(), written.RbacPreAssign!.Keys.Order());
+        Assert.Equal(original.AuditLog!.Count, written.AuditLog!.Count);
+        Assert.Equal(original.HourlyHistory!.Count, written.HourlyHistory!.Count);
+        Assert.Equal(original.ProbeStates!.Keys.Order(), written.ProbeStates!.Keys.Order());
+        Assert.Equal(["changed"], written.Nodes!["1"].Tags!);
+    }
+
+    [Fact]
     public void FromSnapshot_LegacyFixture_BackfillsRolesAndMissingLastSeen()
     {
         var registry = Load("snapshot-legacy-v0.json");
