@@ -157,6 +157,15 @@ public sealed partial class NodeRegistry
         }
     }
 
+    /// <summary>The canonical text without what a snapshot cannot carry; for snapshot round-trip tests.</summary>
+    internal string ToCanonicalSnapshotView()
+    {
+        lock (_lock)
+        {
+            return _state.ToCanonicalSnapshotView();
+        }
+    }
+
     private void ApplyLocked(in DeltaEntry entry, bool goKindsOnly)
     {
         var applied = DeltaApplier.Apply(_state, entry, goKindsOnly, Times.Truncate(_time.GetUtcNow()));

@@ -56,6 +56,9 @@ public sealed partial class RegistryState
     /// <summary>A deterministic, indented JSON text of the entire state (ids sorted); equal states give equal text.</summary>
     public string ToCanonicalJson() => CanonicalDump.Write(this);
 
+    /// <summary>The canonical text without what a snapshot cannot carry (pending handshakes, owner index entries of reaped nodes).</summary>
+    internal string ToCanonicalSnapshotView() => CanonicalDump.Write(this, snapshotView: true);
+
     internal static (uint A, uint B) Pair(uint a, uint b) => a <= b ? (a, b) : (b, a);
 
     internal bool SharesNonBackboneNetwork(uint a, uint b)
