@@ -123,3 +123,9 @@ public sealed record InvitePollResult(IReadOnlyList<NetworkInvite> Invites, ulon
 /// <param name="Accepted">Whether the node joined.</param>
 /// <param name="Sequence">The delta's sequence number.</param>
 public sealed record RespondInviteResult(ushort NetworkId, bool Accepted, ulong Sequence);
+
+/// <summary>Table sizes of the registry.</summary>
+/// <param name="Nodes">Nodes in the node table (reaped ones excluded).</param>
+/// <param name="Networks">Networks, the backbone included.</param>
+/// <param name="TrustPairs">Trust pairs.</param>
+public sealed record RegistryCounts(int Nodes, int Networks, int TrustPairs);
