@@ -47,6 +47,13 @@ internal static class CanonicalDump
             WriteIndex(w, "key_index", state.KeyIndex);
             WriteIndex(w, "owner_index", snapshotView ? state.OwnerIndex.Where(p => state.Nodes.ContainsKey(p.Value)).ToDictionary(StringComparer.Ordinal) : state.OwnerIndex);
             WriteIndex(w, "hostname_index", state.HostnameIndex);
+            w.WriteStartObject("reaped");
+            foreach (var (id, (key, owner)) in state.Reaped.OrderBy(p => p.Key))
+            {
+                w.WriteString(Key(id), snapshotView ? key : key + "|" + owner);
+            }
+
+            w.WriteEndObject();
             w.WriteEndObject();
         }
 
@@ -194,7 +201,7 @@ internal static class CanonicalDump
         w.WriteEndObject();
     }
 
-    private static void WriteStrings(Utf8JsonWriter w, string name, List<string> values)
+    private static void WriteStrings(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
     {
         w.WriteStartArray(name);
         foreach (var value in values)

@@ -33,7 +33,7 @@ internal static partial class DeltaApplier
             net.MemberRoles[d.CreatorNodeId] = MemberRoles.Owner;
             if (state.Nodes.TryGetValue(d.CreatorNodeId, out var creator) && !creator.Networks.Contains(net.Id))
             {
-                creator.Networks.Add(net.Id);
+                creator.Networks = [.. creator.Networks, net.Id];
             }
         }
 
@@ -52,7 +52,7 @@ internal static partial class DeltaApplier
         {
             if (state.Nodes.TryGetValue(member, out var node))
             {
-                node.Networks.Remove(networkId);
+                node.Networks = Without(node.Networks, networkId);
             }
         }
 
@@ -69,15 +69,14 @@ internal static partial class DeltaApplier
             return;
         }
 
-        if (!net.Members.Contains(d.NodeId))
+        if (net.Members.Add(d.NodeId))
         {
-            net.Members.Add(d.NodeId);
             net.MemberRoles[d.NodeId] = MemberRoles.Member;
         }
 
         if (!node.Networks.Contains(d.NetworkId))
         {
-            node.Networks.Add(d.NetworkId);
+            node.Networks = [.. node.Networks, d.NetworkId];
         }
 
         // An accepted membership consumes any invitation to it.
@@ -96,7 +95,7 @@ internal static partial class DeltaApplier
 
         net.Members.Remove(d.NodeId);
         net.MemberRoles.Remove(d.NodeId);
-        node.Networks.Remove(d.NetworkId);
+        node.Networks = Without(node.Networks, d.NetworkId);
         if (state.InviteInbox.TryGetValue(d.NodeId, out var invites))
         {
             invites.RemoveAll(i => i.NetworkId == d.NetworkId);
@@ -141,4 +140,7 @@ internal static partial class DeltaApplier
             inbox.Add(message);
         }
     }
+
+    /// <summary>The list without one value; node lists are replaced, never changed in place (see <see cref="NodeState"/>).</summary>
+    private static ushort[] Without(IReadOnlyList<ushort> networks, ushort networkId) => [.. networks.Where(id => id != networkId)];
 }

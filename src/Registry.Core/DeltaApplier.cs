@@ -138,7 +138,7 @@ internal static partial class DeltaApplier
         SetHostname(state, node, d.Hostname ?? string.Empty);
 
         // On a Go fresh start the backbone is created after replay, so it may be absent here (format-spec §1 step 4).
-        if (state.Networks.TryGetValue(RegistryState.BackboneId, out var backbone) && !backbone.Members.Contains(node.Id))
+        if (state.Networks.TryGetValue(RegistryState.BackboneId, out var backbone))
         {
             backbone.Members.Add(node.Id);
         }
@@ -215,16 +215,11 @@ internal static partial class DeltaApplier
 
         if (!state.Nodes.TryGetValue(d.NodeId, out var node))
         {
-            // A reaped node left its key and owner indexed; after a key recovery the old key must not open the id
-            // again, so drop whatever still names it (a rare path, so the scan is acceptable).
-            foreach (var stale in state.KeyIndex.Where(p => p.Value == d.NodeId).Select(p => p.Key).ToList())
+            // A reaped node left its key and owner indexed; after a key recovery the old key must not open the id again.
+            if (state.Reaped.Remove(d.NodeId, out var stale))
             {
-                state.KeyIndex.Remove(stale);
-            }
-
-            foreach (var stale in state.OwnerIndex.Where(p => p.Value == d.NodeId).Select(p => p.Key).ToList())
-            {
-                state.OwnerIndex.Remove(stale);
+                RemoveIndex(state.KeyIndex, stale.Key, d.NodeId);
+                RemoveIndex(state.OwnerIndex, stale.Owner, d.NodeId);
             }
 
             node = new NodeState { Id = d.NodeId };
@@ -258,7 +253,7 @@ internal static partial class DeltaApplier
         node.Networks = [.. d.Networks];
         foreach (var netId in node.Networks)
         {
-            if (state.Networks.TryGetValue(netId, out var net) && !net.Members.Contains(node.Id))
+            if (state.Networks.TryGetValue(netId, out var net))
             {
                 net.Members.Add(node.Id);
             }
@@ -275,6 +270,7 @@ internal static partial class DeltaApplier
         }
 
         // Key and owner indexes stay so the same key reclaims the id; other memberships stay (shown offline).
+        state.Reaped[nodeId] = (node.PublicKey, node.Owner);
         RemoveIndex(state.HostnameIndex, node.Hostname, nodeId);
         if (state.Networks.TryGetValue(RegistryState.BackboneId, out var backbone))
         {

@@ -293,7 +293,7 @@ public sealed partial class NodeRegistry
         // A reclaim without an owner keeps the owner the index still holds for this id.
         var owner = request.Owner is { Length: > 0 } given
             ? given
-            : _state.OwnerIndex.FirstOrDefault(p => p.Value == id).Key ?? string.Empty;
+            : _state.Reaped.TryGetValue(id, out var reaped) ? reaped.Owner : string.Empty;
         var update = new NodeUpdateDelta
         {
             NodeId = id,

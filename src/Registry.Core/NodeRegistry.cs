@@ -126,12 +126,18 @@ public sealed partial class NodeRegistry
     }
 
     /// <summary>Captures the state as a snapshot document together with the sequence of the last delta it contains, atomically with respect to mutations.</summary>
+    /// <remarks>Only a copy of the state is taken under the lock; the conversion, several times slower, runs outside it.</remarks>
     public (Snapshot Snapshot, ulong Sequence) CaptureSnapshot()
     {
+        RegistryState copy;
+        ulong sequence;
         lock (_lock)
         {
-            return (_state.ToSnapshot(_lastAppliedSequence, _time.GetUtcNow()), _lastAppliedSequence);
+            copy = _state.CloneForSnapshot();
+            sequence = _lastAppliedSequence;
         }
+
+        return (copy.ToSnapshot(sequence, _time.GetUtcNow()), sequence);
     }
 
     /// <summary>Replaces the whole state with the snapshot's (Go load rules), or with the empty state (no backbone) when it is null.</summary>

@@ -38,6 +38,9 @@ public sealed partial class RegistryState
 
     internal Dictionary<string, uint> HostnameIndex { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The key and owner each reaped node still holds in the indexes, so a reclaim can find and drop them without scanning.</summary>
+    internal Dictionary<uint, (string Key, string Owner)> Reaped { get; } = [];
+
     /// <summary>The next node id to assign; never reused.</summary>
     internal uint NextNode { get; set; } = 1;
 
