@@ -11,12 +11,15 @@ namespace Registry.Core;
 /// to <see cref="IDeltaLog.Enqueue"/>, which assigns the sequence; (4) applies it through <see cref="Apply"/>, the same
 /// code replay uses, so live and replayed state cannot drift. Enqueue comes before apply so that a refused append
 /// (log full or poisoned) leaves the state untouched. The result carries the sequence to await for durability.</para>
-/// <para>Threading: one lock guards the state; every public member takes it, so the type is thread-safe.
+/// <para>Threading: one lock guards the state and every public member takes it, so the type is thread-safe and the
+/// log order is the apply order. Only <see cref="CaptureSnapshot"/> works partly outside it, on a private copy.
 /// The clock (<see cref="TimeProvider"/>) is read only while building deltas, never while applying them.</para>
+/// <para>Failure policy: validation guarantees the apply succeeds; if it ever threw after the enqueue (a bug), the
+/// logged entry would fail the same way at the next replay, and recovery stops there loudly rather than guessing.</para>
 /// <para>Authentication (signatures, admin tokens) is the caller's job; rules about state (network tokens, roles
 /// through <see cref="RoleOf"/>) are checked or exposed here.</para>
-/// The type is not named <c>Registry</c> because that is the root namespace of every project: in
-/// <c>Registry.Server</c> the name would bind to the namespace.
+/// <para>The type is not named <c>Registry</c> because that is the root namespace of every project: in
+/// <c>Registry.Server</c> the name would bind to the namespace.</para>
 /// </remarks>
 public sealed partial class NodeRegistry
 {
