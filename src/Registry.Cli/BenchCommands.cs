@@ -10,5 +10,6 @@ internal static class BenchCommands
     {
         WalBench.CreateCommand(context),
         SnapshotBench.CreateCommand(context),
+        RecoveryBench.CreateCommand(context),
     };
 }

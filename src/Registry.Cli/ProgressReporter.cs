@@ -1,24 +1,23 @@
-using System.Diagnostics;
-
 namespace Registry.Cli;
 
-/// <summary>Draws a one-line progress indicator on a terminal during long runs; silent when not interactive.</summary>
-internal sealed class ProgressReporter(CliContext context, string verb, bool enabled) : IDisposable
+/// <summary>Draws a one-line progress indicator on a terminal during long runs; silent when not interactive or when disabled (JSON output).</summary>
+internal sealed class ProgressReporter(CliContext context, string verb, bool enabled, TimeProvider? time = null) : IDisposable
 {
+    private static readonly TimeSpan RedrawInterval = TimeSpan.FromMilliseconds(250);
     private readonly bool _enabled = enabled && context.Interactive;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private long _lastDraw;
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private long _lastDraw = (time ?? TimeProvider.System).GetTimestamp();
     private bool _drawn;
 
     /// <summary>Reports progress; redraws at most four times a second.</summary>
     public void Report(long items, long bytes)
     {
-        if (!_enabled || _clock.ElapsedMilliseconds - _lastDraw < 250)
+        if (!_enabled || _time.GetElapsedTime(_lastDraw) < RedrawInterval)
         {
             return;
         }
 
-        _lastDraw = _clock.ElapsedMilliseconds;
+        _lastDraw = _time.GetTimestamp();
         _drawn = true;
         context.Err.Write($"\r{verb} {items:N0} entries ({bytes / (1024.0 * 1024):F1} MiB)   ");
     }

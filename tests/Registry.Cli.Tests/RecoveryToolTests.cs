@@ -14,7 +14,7 @@ public class RecoveryToolTests
             .Select(f => (f, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f)))))
             .ToList();
 
-    private static string GoDirectory(TempDir dir, string snapshot, string wal)
+    private static string GoDirectory(TempDirectory dir, string snapshot, string wal)
     {
         var data = dir.Combine("go");
         Directory.CreateDirectory(data);
@@ -26,7 +26,7 @@ public class RecoveryToolTests
     [Fact]
     public void Status_NewDirectory_CreatesOurLayoutAndReopens()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         var data = dir.Combine("data");
         var (exit, output, _) = CliRunner.Run("status", "--data", data, "--json");
         Assert.Equal(0, exit);
@@ -42,7 +42,7 @@ public class RecoveryToolTests
     [Fact]
     public void Status_GoDirectory_MigratesWithoutChangingGoFiles()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         var data = GoDirectory(dir, "snapshot-small.json", "wal-basic.wal");
         var goFiles = Files(data);
 
@@ -60,7 +60,7 @@ public class RecoveryToolTests
     [Fact]
     public void Status_LockedDirectory_ExitsTwo()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using var held = DirectoryLock.Acquire(dir.Path);
         var (exit, _, err) = CliRunner.Run("status", "--data", dir.Path);
         Assert.Equal(2, exit);
@@ -70,7 +70,7 @@ public class RecoveryToolTests
     [Fact]
     public void Inspect_GoDirectoryWithTornLog_ReportsWithoutChangingAnything()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         var data = GoDirectory(dir, "snapshot-legacy-v0.json", "wal-torn-tail.wal");
         var before = Files(data);
 
@@ -93,7 +93,7 @@ public class RecoveryToolTests
     [Fact]
     public void InspectFull_OurDirectory_PrintsRecoveredStateAsSnapshot()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         var data = GoDirectory(dir, "snapshot-small.json", "wal-basic.wal");
         Assert.Equal(0, CliRunner.Run("status", "--data", data).Exit);
         var before = Files(data);

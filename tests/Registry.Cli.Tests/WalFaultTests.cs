@@ -11,7 +11,7 @@ public class WalFaultTests
     public async Task Probe_FdatasyncFailsWithEio_AppendIsRefusedAndLogStaysPoisoned()
     {
         RequireStrace();
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         // strace counts calls per thread: the opening thread syncs the new segment, and the flusher thread
         // syncs each append, so its 4th fdatasync (the 4th append) fails.
         var (exit, output, err) = await ChildProcess.RunAsync(Limit, "strace",
@@ -38,7 +38,7 @@ public class WalFaultTests
     [Fact]
     public async Task Probe_KilledMidStream_EveryAcknowledgedAppendSurvives()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using var process = ChildProcess.Start(null, [], "wal", "probe", dir.Path, "--count", "1000000");
         var acknowledged = new List<ulong>();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);

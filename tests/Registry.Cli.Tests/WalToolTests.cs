@@ -57,7 +57,7 @@ public class WalToolTests
     [Fact]
     public void Repair_GoTornTail_CutsIntoSideFileAndThenVerifies()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         var path = dir.Combine("registry.json.wal");
         File.Copy(Fixture("wal-torn-tail.wal"), path);
 
@@ -73,7 +73,7 @@ public class WalToolTests
     [Fact]
     public void Repair_GoOversize_RefusedUnlessRecoverPrefix()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         var path = dir.Combine("registry.json.wal");
         File.Copy(Fixture("wal-oversize.wal"), path);
 
@@ -90,7 +90,7 @@ public class WalToolTests
     [Fact]
     public void Convert_GoBasic_DumpOfResultYieldsSameEntriesNumberedFromOne()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         var target = dir.Combine("wal");
         var (exit, output, _) = CliRunner.Run("wal", "convert", Fixture("wal-basic.wal"), target);
         Assert.Equal(0, exit);
@@ -115,7 +115,7 @@ public class WalToolTests
     [Fact]
     public void Verify_NewFormatWithCorruptMiddle_ReportsCorruptionAndRepairRefuses()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         var target = dir.Combine("wal");
         Assert.Equal(0, CliRunner.Run("wal", "convert", Fixture("wal-basic.wal"), target).Exit);
         var segment = Directory.GetFiles(target, "*.wal").Single();

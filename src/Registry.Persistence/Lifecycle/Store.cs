@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Registry.Persistence.Diagnostics;
 using Registry.Persistence.IO;
 using Registry.Persistence.Snapshots;
 using Registry.Persistence.Wal;
@@ -95,6 +96,7 @@ public sealed class Store : IAsyncDisposable
         try
         {
             var (log, snapshots, report) = StoreRecovery.Recover(options, layout, machine);
+            PersistenceMetrics.RecoveryDuration.Record(report.Duration.TotalSeconds);
             return new Store(options, machine, directoryLock, log, snapshots, report);
         }
         catch
@@ -216,6 +218,7 @@ public sealed class Store : IAsyncDisposable
         Interlocked.Exchange(ref _lastSnapshotSeq, sequence);
         Interlocked.Increment(ref _saves);
         _lastSaveDuration = clock.Elapsed;
+        PersistenceMetrics.SnapshotDuration.Record(clock.Elapsed.TotalSeconds);
         return result;
     }
 
@@ -263,6 +266,7 @@ public sealed class Store : IAsyncDisposable
                 // Retried on the next tick; the log keeps every mutation meanwhile.
                 Volatile.Write(ref _dirty, 1);
                 Interlocked.Increment(ref _saveFailures);
+                PersistenceMetrics.SnapshotFailures.Add(1);
                 _options.SaveFailed?.Invoke(ex);
             }
         }

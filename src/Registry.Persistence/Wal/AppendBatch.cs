@@ -20,6 +20,9 @@ internal sealed class AppendBatch
     /// <summary>Records held; readable without the append lock as a hint.</summary>
     public int Count => Volatile.Read(ref _count);
 
+    /// <summary>When the first record was added, as a <see cref="System.Diagnostics.Stopwatch"/> timestamp.</summary>
+    public long StartedAt { get; private set; }
+
     /// <summary>The sequence number of the first record held.</summary>
     public ulong FirstSeq { get; private set; }
 
@@ -39,6 +42,7 @@ internal sealed class AppendBatch
         if (_count == 0)
         {
             FirstSeq = seq;
+            StartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         }
 
         Length += size;
@@ -55,6 +59,7 @@ internal sealed class AppendBatch
         if (_count == 0)
         {
             FirstSeq = firstSeq;
+            StartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         }
 
         Length += frames.Length;

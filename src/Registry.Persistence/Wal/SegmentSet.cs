@@ -72,7 +72,9 @@ internal sealed class SegmentSet(WalOptions options, List<WalSegment> segments, 
             return;
         }
 
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         segments[^1].Writer!.Sync();
+        Diagnostics.PersistenceMetrics.FsyncDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         Interlocked.Increment(ref _syncs);
         Volatile.Write(ref _lastSyncTimestamp, options.TimeProvider.GetTimestamp());
         Volatile.Write(ref _durableSeq, target);

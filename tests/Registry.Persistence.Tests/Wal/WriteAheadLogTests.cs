@@ -347,7 +347,7 @@ public class WriteAheadLogTests
     }
 
     [Fact]
-    public async Task Interval_AppendCompletesBeforeSync_FlushMakesDurable()
+    public async Task None_AppendCompletesWithoutSync_FlushMakesDurable()
     {
         using var dir = new TempDirectory();
         var storage = new FaultyStorage();
@@ -358,6 +358,24 @@ public class WriteAheadLogTests
         Assert.Equal(0UL, wal.DurableSequence);
         await wal.FlushAsync(Ct);
         Assert.Equal(5UL, wal.DurableSequence);
+        Assert.Equal(syncsBefore + 1, storage.Syncs);
+    }
+
+    [Fact]
+    public async Task Interval_AppendAcknowledgedBeforeSync_SyncedOnceIntervalElapses()
+    {
+        using var dir = new TempDirectory();
+        var storage = new FaultyStorage();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var wal = WriteAheadLog.Open(new WalOptions { Directory = dir.Path, Storage = storage, Durability = WalDurability.Interval, SyncInterval = TimeSpan.FromMilliseconds(50), TimeProvider = time });
+        var syncsBefore = storage.Syncs;
+        await AppendMany(wal, 5);
+        Assert.Equal(5UL, wal.AcknowledgedSequence);
+        Assert.Equal(0UL, wal.DurableSequence);
+        Assert.Equal(syncsBefore, storage.Syncs);
+
+        time.Advance(TimeSpan.FromMilliseconds(50));
+        Assert.True(SpinWait.SpinUntil(() => wal.DurableSequence == 5, TimeSpan.FromSeconds(10)), "the interval sync did not happen");
         Assert.Equal(syncsBefore + 1, storage.Syncs);
     }
 

@@ -101,11 +101,13 @@ public static class DeltaPayload
     public static string FormatTimestamp(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'Z'", CultureInfo.InvariantCulture);
 
-    private static JsonTypeInfo<T> TypeInfo<T>()
+    private static JsonTypeInfo<T> TypeInfo<T>() => TypeInfoCache<T>.Info ?? throw new NotSupportedException($"{typeof(T).Name} is not a delta payload type");
+
+    /// <summary>One metadata lookup per payload type: looking it up per call measured as most of a small payload's decode time.</summary>
+    private static class TypeInfoCache<T>
     {
         // The context also answers for object and primitives; only the payload records are objects with members.
-        return _options.TryGetTypeInfo(typeof(T), out var info) && info is JsonTypeInfo<T> typed && info.Kind == JsonTypeInfoKind.Object
-            ? typed
-            : throw new NotSupportedException($"{typeof(T).Name} is not a delta payload type");
+        public static readonly JsonTypeInfo<T>? Info =
+            _options.TryGetTypeInfo(typeof(T), out var info) && info is JsonTypeInfo<T> typed && info.Kind == JsonTypeInfoKind.Object ? typed : null;
     }
 }

@@ -7,5 +7,5 @@ public sealed record DeregisterDelta
 {
     /// <summary>The removed node's id.</summary>
     [JsonPropertyName("node_id")]
-    public uint NodeId { get; init; }
+    public uint NodeId { get; set; }
 }

@@ -9,9 +9,9 @@ public sealed record ExprPolicyDelta
 {
     /// <summary>The network.</summary>
     [JsonPropertyName("network_id")]
-    public ushort NetworkId { get; init; }
+    public ushort NetworkId { get; set; }
 
     /// <summary>The expression policy document, or null when cleared.</summary>
     [JsonPropertyName("expr_policy")]
-    public JsonElement? ExprPolicy { get; init; }
+    public JsonElement? ExprPolicy { get; set; }
 }

@@ -8,9 +8,9 @@ public sealed record ExternalIdDelta
 {
     /// <summary>The node.</summary>
     [JsonPropertyName("node_id")]
-    public uint NodeId { get; init; }
+    public uint NodeId { get; set; }
 
     /// <summary>The external id, or <c>""</c>.</summary>
     [JsonPropertyName("external_id")]
-    public string ExternalId { get; init => field = value ?? string.Empty; } = string.Empty;
+    public string ExternalId { get; set => field = value ?? string.Empty; } = string.Empty;
 }

@@ -8,5 +8,5 @@ public sealed record HandshakePollDelta
 {
     /// <summary>The node that polled.</summary>
     [JsonPropertyName("node_id")]
-    public uint NodeId { get; init; }
+    public uint NodeId { get; set; }
 }

@@ -11,17 +11,17 @@ public sealed record HandshakeRequestDelta
 {
     /// <summary>The node whose inbox receives the request.</summary>
     [JsonPropertyName("to_node_id")]
-    public uint ToNodeId { get; init; }
+    public uint ToNodeId { get; set; }
 
     /// <summary>The requesting node.</summary>
     [JsonPropertyName("from_node_id")]
-    public uint FromNodeId { get; init; }
+    public uint FromNodeId { get; set; }
 
     /// <summary>The sender's free-text justification (at most 1024 bytes).</summary>
     [JsonPropertyName("justification")]
-    public string Justification { get; init => field = value ?? string.Empty; } = string.Empty;
+    public string Justification { get; set => field = value ?? string.Empty; } = string.Empty;
 
     /// <summary>When the request was queued, RFC 3339 UTC with seconds.</summary>
     [JsonPropertyName("timestamp")]
-    public string Timestamp { get; init => field = value ?? string.Empty; } = string.Empty;
+    public string Timestamp { get; set => field = value ?? string.Empty; } = string.Empty;
 }

@@ -12,17 +12,17 @@ public sealed record HandshakeResponseDelta
 {
     /// <summary>The responding node.</summary>
     [JsonPropertyName("node_id")]
-    public uint NodeId { get; init; }
+    public uint NodeId { get; set; }
 
     /// <summary>The node that sent the request and receives the answer.</summary>
     [JsonPropertyName("peer_id")]
-    public uint PeerId { get; init; }
+    public uint PeerId { get; set; }
 
     /// <summary>Whether the request was accepted.</summary>
     [JsonPropertyName("accept")]
-    public bool Accept { get; init; }
+    public bool Accept { get; set; }
 
     /// <summary>When the answer was given, RFC 3339 UTC with seconds.</summary>
     [JsonPropertyName("timestamp")]
-    public string Timestamp { get; init => field = value ?? string.Empty; } = string.Empty;
+    public string Timestamp { get; set => field = value ?? string.Empty; } = string.Empty;
 }

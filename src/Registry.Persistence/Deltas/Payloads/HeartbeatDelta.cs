@@ -11,9 +11,9 @@ public sealed record HeartbeatDelta
 {
     /// <summary>The node that sent the heartbeat.</summary>
     [JsonPropertyName("node_id")]
-    public uint NodeId { get; init; }
+    public uint NodeId { get; set; }
 
     /// <summary>The node's last-seen time after the heartbeat, RFC 3339 UTC with seconds (see <see cref="DeltaPayload.FormatTimestamp"/>).</summary>
     [JsonPropertyName("last_seen")]
-    public string LastSeen { get; init => field = value ?? string.Empty; } = string.Empty;
+    public string LastSeen { get; set => field = value ?? string.Empty; } = string.Empty;
 }

@@ -11,9 +11,9 @@ public sealed record HostnameDelta
 {
     /// <summary>The node whose hostname changed.</summary>
     [JsonPropertyName("node_id")]
-    public uint NodeId { get; init; }
+    public uint NodeId { get; set; }
 
     /// <summary>The hostname after the change, or empty when cleared.</summary>
     [JsonPropertyName("hostname")]
-    public string Hostname { get; init => field = value ?? string.Empty; } = string.Empty;
+    public string Hostname { get; set => field = value ?? string.Empty; } = string.Empty;
 }

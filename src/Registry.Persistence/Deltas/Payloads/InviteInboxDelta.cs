@@ -8,9 +8,9 @@ public sealed record InviteInboxDelta
 {
     /// <summary>The invitee.</summary>
     [JsonPropertyName("node_id")]
-    public uint NodeId { get; init; }
+    public uint NodeId { get; set; }
 
     /// <summary>The complete inbox after the change.</summary>
     [JsonPropertyName("invites")]
-    public IReadOnlyList<InvitePayload> Invites { get; init => field = value ?? []; } = [];
+    public IReadOnlyList<InvitePayload> Invites { get; set => field = value ?? []; } = [];
 }

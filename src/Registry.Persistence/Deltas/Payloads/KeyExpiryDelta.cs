@@ -8,9 +8,9 @@ public sealed record KeyExpiryDelta
 {
     /// <summary>The node.</summary>
     [JsonPropertyName("node_id")]
-    public uint NodeId { get; init; }
+    public uint NodeId { get; set; }
 
     /// <summary>The expiry time, RFC 3339 UTC with seconds, or <c>""</c> for never.</summary>
     [JsonPropertyName("expires_at")]
-    public string ExpiresAt { get; init => field = value ?? string.Empty; } = string.Empty;
+    public string ExpiresAt { get; set => field = value ?? string.Empty; } = string.Empty;
 }

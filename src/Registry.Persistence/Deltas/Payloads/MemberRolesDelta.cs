@@ -8,9 +8,9 @@ public sealed record MemberRolesDelta
 {
     /// <summary>The network.</summary>
     [JsonPropertyName("network_id")]
-    public ushort NetworkId { get; init; }
+    public ushort NetworkId { get; set; }
 
     /// <summary>The members whose role changed, with their resulting roles.</summary>
     [JsonPropertyName("roles")]
-    public IReadOnlyList<MemberRolePayload> Roles { get; init => field = value ?? []; } = [];
+    public IReadOnlyList<MemberRolePayload> Roles { get; set => field = value ?? []; } = [];
 }

@@ -8,13 +8,13 @@ public sealed record MemberTagsDelta
 {
     /// <summary>The network.</summary>
     [JsonPropertyName("network_id")]
-    public ushort NetworkId { get; init; }
+    public ushort NetworkId { get; set; }
 
     /// <summary>The member.</summary>
     [JsonPropertyName("node_id")]
-    public uint NodeId { get; init; }
+    public uint NodeId { get; set; }
 
     /// <summary>The complete normalized tag list.</summary>
     [JsonPropertyName("tags")]
-    public IReadOnlyList<string> Tags { get; init => field = value ?? []; } = [];
+    public IReadOnlyList<string> Tags { get; set => field = value ?? []; } = [];
 }

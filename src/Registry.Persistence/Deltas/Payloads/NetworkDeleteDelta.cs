@@ -7,5 +7,5 @@ public sealed record NetworkDeleteDelta
 {
     /// <summary>The deleted network's id.</summary>
     [JsonPropertyName("network_id")]
-    public ushort NetworkId { get; init; }
+    public ushort NetworkId { get; set; }
 }

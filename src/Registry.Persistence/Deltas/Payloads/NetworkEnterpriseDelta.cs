@@ -8,13 +8,13 @@ public sealed record NetworkEnterpriseDelta
 {
     /// <summary>The network.</summary>
     [JsonPropertyName("network_id")]
-    public ushort NetworkId { get; init; }
+    public ushort NetworkId { get; set; }
 
     /// <summary>Whether the network has enterprise features.</summary>
     [JsonPropertyName("enterprise")]
-    public bool Enterprise { get; init; }
+    public bool Enterprise { get; set; }
 
     /// <summary>The complete role map after the change.</summary>
     [JsonPropertyName("roles")]
-    public IReadOnlyList<MemberRolePayload> Roles { get; init => field = value ?? []; } = [];
+    public IReadOnlyList<MemberRolePayload> Roles { get; set => field = value ?? []; } = [];
 }

@@ -8,9 +8,9 @@ public sealed record NetworkMembershipDelta
 {
     /// <summary>The node that joined or left.</summary>
     [JsonPropertyName("node_id")]
-    public uint NodeId { get; init; }
+    public uint NodeId { get; set; }
 
     /// <summary>The network joined or left.</summary>
     [JsonPropertyName("network_id")]
-    public ushort NetworkId { get; init; }
+    public ushort NetworkId { get; set; }
 }

@@ -8,17 +8,17 @@ public sealed record NetworkPolicyDelta
 {
     /// <summary>The network.</summary>
     [JsonPropertyName("network_id")]
-    public ushort NetworkId { get; init; }
+    public ushort NetworkId { get; set; }
 
     /// <summary>The member limit, 0 for none.</summary>
     [JsonPropertyName("max_members")]
-    public int MaxMembers { get; init; }
+    public int MaxMembers { get; set; }
 
     /// <summary>The allowed ports, empty for none.</summary>
     [JsonPropertyName("allowed_ports")]
-    public IReadOnlyList<ushort> AllowedPorts { get; init => field = value ?? []; } = [];
+    public IReadOnlyList<ushort> AllowedPorts { get; set => field = value ?? []; } = [];
 
     /// <summary>The description.</summary>
     [JsonPropertyName("description")]
-    public string Description { get; init => field = value ?? string.Empty; } = string.Empty;
+    public string Description { get; set => field = value ?? string.Empty; } = string.Empty;
 }

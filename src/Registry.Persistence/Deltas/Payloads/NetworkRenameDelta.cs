@@ -8,9 +8,9 @@ public sealed record NetworkRenameDelta
 {
     /// <summary>The network.</summary>
     [JsonPropertyName("network_id")]
-    public ushort NetworkId { get; init; }
+    public ushort NetworkId { get; set; }
 
     /// <summary>The new name.</summary>
     [JsonPropertyName("name")]
-    public string Name { get; init => field = value ?? string.Empty; } = string.Empty;
+    public string Name { get; set => field = value ?? string.Empty; } = string.Empty;
 }

@@ -12,5 +12,5 @@ public sealed record ReapDelta
 {
     /// <summary>The reaped node.</summary>
     [JsonPropertyName("node_id")]
-    public uint NodeId { get; init; }
+    public uint NodeId { get; set; }
 }

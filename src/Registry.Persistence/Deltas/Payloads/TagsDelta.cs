@@ -11,9 +11,9 @@ public sealed record TagsDelta
 {
     /// <summary>The node whose tags changed.</summary>
     [JsonPropertyName("node_id")]
-    public uint NodeId { get; init; }
+    public uint NodeId { get; set; }
 
     /// <summary>The node's complete tag list after the change, in the order the registry keeps it.</summary>
     [JsonPropertyName("tags")]
-    public IReadOnlyList<string> Tags { get; init => field = value ?? []; } = [];
+    public IReadOnlyList<string> Tags { get; set => field = value ?? []; } = [];
 }

@@ -8,9 +8,9 @@ public sealed record TaskExecDelta
 {
     /// <summary>The node whose flag changed.</summary>
     [JsonPropertyName("node_id")]
-    public uint NodeId { get; init; }
+    public uint NodeId { get; set; }
 
     /// <summary>Whether the node accepts tasks after the change.</summary>
     [JsonPropertyName("task_exec")]
-    public bool TaskExec { get; init; }
+    public bool TaskExec { get; set; }
 }

@@ -13,11 +13,11 @@ public sealed record TrustPairDelta
 {
     /// <summary>The smaller node id of the pair.</summary>
     [JsonPropertyName("node_a")]
-    public uint NodeA { get; init; }
+    public uint NodeA { get; set; }
 
     /// <summary>The larger node id of the pair.</summary>
     [JsonPropertyName("node_b")]
-    public uint NodeB { get; init; }
+    public uint NodeB { get; set; }
 
     /// <summary>Creates the canonical payload for the pair of two nodes, in either order.</summary>
     public static TrustPairDelta Between(uint node, uint peer) =>

@@ -8,9 +8,9 @@ public sealed record VisibilityDelta
 {
     /// <summary>The node whose visibility changed.</summary>
     [JsonPropertyName("node_id")]
-    public uint NodeId { get; init; }
+    public uint NodeId { get; set; }
 
     /// <summary>Whether the node is public after the change.</summary>
     [JsonPropertyName("public")]
-    public bool Public { get; init; }
+    public bool Public { get; set; }
 }

@@ -1,0 +1,50 @@
+using System.IO.Pipelines;
+using System.Net;
+using Registry.Server.Protocol;
+
+namespace Registry.Server.Dispatch;
+
+/// <summary>A connection handed to an <see cref="IReplicationSource"/>: a frame sink and the raw inbound side.</summary>
+public sealed class ReplicationSubscriber
+{
+    private readonly FrameWriter _writer;
+    private readonly TimeSpan _writeTimeout;
+    private readonly TimeProvider _time;
+    private readonly Action _abortConnection;
+
+    internal ReplicationSubscriber(FrameWriter writer, PipeReader input, IPEndPoint remoteEndPoint, TimeSpan writeTimeout, TimeProvider time, Action abortConnection)
+    {
+        _writer = writer;
+        Input = input;
+        RemoteEndPoint = remoteEndPoint;
+        _writeTimeout = writeTimeout;
+        _time = time;
+        _abortConnection = abortConnection;
+    }
+
+    /// <summary>The subscriber's address.</summary>
+    public IPEndPoint RemoteEndPoint { get; }
+
+    /// <summary>Bytes the subscriber sends; a Go standby sends none, others may.</summary>
+    public PipeReader Input { get; }
+
+    /// <summary>Sends one frame holding the UTF-8 JSON object <paramref name="message"/>.</summary>
+    /// <exception cref="TimeoutException">The frame was not written within the write timeout; the connection is closed (§5: a failed subscriber is dropped).</exception>
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        // Like the client path, the deadline closes the socket rather than cancelling the pipe's flush.
+        using var deadline = new CancellationTokenSource(_writeTimeout, _time);
+        using var registration = deadline.Token.UnsafeRegister(static state => ((Action)state!)(), _abortConnection);
+        try
+        {
+            await _writer.WriteAsync(Response.FromJson(message), cancellationToken);
+        }
+        catch (Exception ex) when (deadline.IsCancellationRequested && ex is not OperationCanceledException { CancellationToken.IsCancellationRequested: true })
+        {
+            throw new TimeoutException($"Replication frame to {RemoteEndPoint} not written within {_writeTimeout}.", ex);
+        }
+    }
+
+    /// <summary>Sends an error frame with <paramref name="text"/> as is (for example "failed to generate snapshot").</summary>
+    public ValueTask SendErrorAsync(string text, CancellationToken cancellationToken) => _writer.WriteRawErrorAsync(text, cancellationToken);
+}

@@ -1,0 +1,106 @@
+using System.Collections.Frozen;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Registry.Server.Protocol;
+
+namespace Registry.Server.Dispatch;
+
+/// <summary>Routes a request to the handler registered for its <c>type</c>, applying the standby gate first.</summary>
+/// <remarks>
+/// Threading: handlers are registered while the server is being set up, then <see cref="Freeze"/> turns the table
+/// into a <see cref="FrozenDictionary{TKey, TValue}"/> that every connection reads without locks. Registering after
+/// freezing throws, so a half-built table can never serve traffic.
+/// Failure policy: an unknown type, a standby refusal and a throwing handler all answer with an error response the
+/// sanitizer turns into "request failed"; the connection stays open. Only cancellation propagates.
+/// </remarks>
+public sealed partial class RequestDispatcher
+{
+    private readonly Dictionary<string, RequestHandler> _building = new(StringComparer.Ordinal);
+    private readonly ILogger _logger;
+    private FrozenDictionary<string, RequestHandler>? _handlers;
+    private Func<bool> _isStandby = static () => false;
+
+    /// <summary>Creates an empty dispatcher that logs handler faults to <paramref name="logger"/>.</summary>
+    public RequestDispatcher(ILogger<RequestDispatcher> logger)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        _logger = logger;
+    }
+
+    /// <summary>The registered request types (after <see cref="Freeze"/>).</summary>
+    public IEnumerable<string> Types => _handlers?.Keys ?? (IEnumerable<string>)_building.Keys;
+
+    /// <summary>True once the table is frozen and serving.</summary>
+    public bool IsFrozen => _handlers is not null;
+
+    /// <summary>Registers <paramref name="handler"/> for request type <paramref name="type"/>; a type can be registered once.</summary>
+    public RequestDispatcher Map(string type, RequestHandler handler)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(type);
+        ArgumentNullException.ThrowIfNull(handler);
+        if (_handlers is not null)
+        {
+            throw new InvalidOperationException("The dispatcher is frozen; map handlers before the server starts.");
+        }
+
+        if (string.Equals(type, ReplicationHandshake.SubscribeType, StringComparison.Ordinal))
+        {
+            throw new ArgumentException("subscribe_replication is handled by the transport, not by a handler.", nameof(type));
+        }
+
+        if (!_building.TryAdd(type, handler))
+        {
+            throw new ArgumentException($"A handler for '{type}' is already registered.", nameof(type));
+        }
+
+        return this;
+    }
+
+    /// <summary>Sets the standby test consulted before every request (default: never standby).</summary>
+    public RequestDispatcher UseStandbyGate(Func<bool> isStandby)
+    {
+        ArgumentNullException.ThrowIfNull(isStandby);
+        _isStandby = isStandby;
+        return this;
+    }
+
+    /// <summary>Freezes the handler table; called once by the server before it accepts connections. Idempotent.</summary>
+    public void Freeze() => _handlers ??= _building.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>Dispatches one request of type <paramref name="type"/>; never throws except on cancellation.</summary>
+    public async ValueTask<(Response Response, DispatchOutcome Outcome)> DispatchAsync(
+        RequestContext context, string type, JsonElement request, CancellationToken cancellationToken)
+    {
+        var handlers = _handlers ?? throw new InvalidOperationException("Freeze the dispatcher before dispatching.");
+        if (!handlers.TryGetValue(type, out var handler))
+        {
+            // Go's text is `unknown message type: "x"`; the sanitizer reduces it to "request failed" either way.
+            return (Response.Failure($"unknown message type: \"{type}\""), DispatchOutcome.Unknown);
+        }
+
+        if (!StandbyPolicy.IsAllowedOnStandby(type) && _isStandby())
+        {
+            return (Response.Failure(StandbyPolicy.RejectionMessage), DispatchOutcome.Standby);
+        }
+
+        try
+        {
+            var response = await handler(context, request, cancellationToken);
+            return (response, response.IsError ? DispatchOutcome.Error : DispatchOutcome.Ok);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // A handler bug must cost one request, not the connection or the process.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            HandlerFailed(_logger, ex, type, context.ConnectionId);
+            return (Response.Failure(ErrorSanitizer.RequestFailed), DispatchOutcome.Fault);
+        }
+    }
+
+    [LoggerMessage(20, LogLevel.Error, "Handler for {Type} failed on connection {ConnectionId}")]
+    private static partial void HandlerFailed(ILogger logger, Exception exception, string type, long connectionId);
+}

@@ -1,0 +1,21 @@
+using System.Collections.Frozen;
+
+namespace Registry.Server.Dispatch;
+
+/// <summary>Which request types a standby still serves (§5); every other type is refused while in standby.</summary>
+public static class StandbyPolicy
+{
+    /// <summary>The refusal text; it matches no sanitizer substring, so clients see "request failed" as with Go.</summary>
+    public const string RejectionMessage = "standby mode: write operations not accepted (use primary)";
+
+    /// <summary>The read-only request types of wire protocol §5, verbatim.</summary>
+    public static readonly FrozenSet<string> ReadOnlyTypes = FrozenSet.Create(
+        StringComparer.Ordinal,
+        "lookup", "resolve", "list_networks", "list_nodes", "heartbeat", "poll_handshakes", "poll_invites",
+        "resolve_hostname", "beacon_list", "get_key_info", "get_network_policy", "get_audit_log", "get_member_role",
+        "check_trust", "get_webhook", "get_audit_export", "get_webhook_dlq", "get_identity", "get_idp_config",
+        "get_provision_status", "get_expr_policy", "get_member_tags", "directory_status");
+
+    /// <summary>True when a standby may serve <paramref name="type"/>.</summary>
+    public static bool IsAllowedOnStandby(string type) => ReadOnlyTypes.Contains(type);
+}

@@ -1,0 +1,71 @@
+using Registry.Persistence.Wal;
+
+namespace Registry.Server.Hosting;
+
+/// <summary>Settings of the registry server, bound from the <c>Registry</c> configuration section (appsettings.json, then <c>Registry__Name</c> environment variables).</summary>
+/// <remarks>Validated once at start by <see cref="RegistryServerOptionsValidator"/>; an invalid value stops the process with one log line.</remarks>
+public sealed class RegistryServerOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Registry";
+
+    /// <summary>The client protocol listener, as <c>ip:port</c>. Default <c>127.0.0.1:9000</c> (loopback until an operator opens it).</summary>
+    public string ListenEndpoint { get; set; } = "127.0.0.1:9000";
+
+    /// <summary>Where the log and snapshots live. Default <c>./data</c>.</summary>
+    public string DataDirectory { get; set; } = "./data";
+
+    /// <summary>The global admin token; empty disables every admin-gated operation (§2.2).</summary>
+    public string? AdminToken { get; set; }
+
+    /// <summary>The token standbys must present to subscribe; empty = replication not configured (§5).</summary>
+    public string? ReplicationToken { get; set; }
+
+    /// <summary>The metrics/health HTTP listener as <c>ip:port</c>; null or empty = off.</summary>
+    public string? MetricsEndpoint { get; set; }
+
+    /// <summary>When an acknowledged mutation is on disk. Default <see cref="WalDurability.Always"/>.</summary>
+    public WalDurability Durability { get; set; } = WalDurability.Always;
+
+    /// <summary>The primary to follow as <c>host:port</c>; set = run as a standby.</summary>
+    public string? StandbyOf { get; set; }
+
+    /// <summary>The largest accepted request body in bytes. Default 1 MiB.</summary>
+    /// <remarks>
+    /// The protocol allows 64 MiB, but the largest real request (a register with LAN addresses, tags and a key) is
+    /// a few KiB, while a 64 MiB ceiling lets every hostile connection make us buffer 64 MiB. 1 MiB is the older Go
+    /// limit and leaves three orders of magnitude of headroom; raise it only for a known client that needs it.
+    /// </remarks>
+    public int MaxFrameBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>An idle client connection is closed after this long. Default 5 minutes (§1.1).</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A reply not written within this time closes the connection. Default 5 s (§1.1).</summary>
+    public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The most concurrent client connections; more are accepted and closed at once. Default 100,000.</summary>
+    public int MaxConnections { get; set; } = 100_000;
+
+    /// <summary>How long shutdown waits for requests in flight. Default 3 s; the host's shutdown timeout is this plus 5 s.</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Client socket send/receive buffer size in bytes; unset keeps the OS default (Go uses 4096 for very many connections).</summary>
+    public int? SocketBufferBytes { get; set; }
+
+    /// <summary>False disables the per-connection rate rule (§1.4). Default true.</summary>
+    public bool RateLimit { get; set; } = true;
+
+    /// <summary>How long after a verified signature heartbeats skip verification (Go: 120 s). Default 0 = always verify.</summary>
+    /// <remarks>Off by default: skipping accepts unsigned heartbeats for a node inside the window; enable it only if verify cost matters.</remarks>
+    public TimeSpan HeartbeatVerifySkip { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Registrations allowed per client IP per minute; 0 = unlimited (default, as the newest Go server). [M] used 10.</summary>
+    public int RegistrationsPerIpPerMinute { get; set; }
+
+    /// <summary>Lookups/resolves/list_nodes allowed per client IP per minute; 0 = unlimited (default). [M] used 500.</summary>
+    public int QueriesPerIpPerMinute { get; set; }
+
+    /// <summary>A standby lagging more than this is reported not ready. Default 30 s.</summary>
+    public TimeSpan MaxStandbyLag { get; set; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,66 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace Registry.Server.Hosting;
+
+/// <summary>Checks <see cref="RegistryServerOptions"/> once at start, naming every bad setting in one message.</summary>
+public sealed class RegistryServerOptionsValidator : IValidateOptions<RegistryServerOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, RegistryServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (!IPEndPoint.TryParse(options.ListenEndpoint ?? string.Empty, out _))
+        {
+            failures.Add($"Registry:ListenEndpoint '{options.ListenEndpoint}' is not an ip:port");
+        }
+
+        if (!string.IsNullOrEmpty(options.MetricsEndpoint) && !IPEndPoint.TryParse(options.MetricsEndpoint, out _))
+        {
+            failures.Add($"Registry:MetricsEndpoint '{options.MetricsEndpoint}' is not an ip:port");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            failures.Add("Registry:DataDirectory is required");
+        }
+
+        if (options.MaxFrameBytes is < 64 or > 64 * 1024 * 1024)
+        {
+            failures.Add($"Registry:MaxFrameBytes {options.MaxFrameBytes} is outside 64..67108864 (the protocol's maximum)");
+        }
+
+        if (options.IdleTimeout <= TimeSpan.Zero || options.WriteTimeout <= TimeSpan.Zero || options.DrainTimeout < TimeSpan.Zero)
+        {
+            failures.Add("Registry:IdleTimeout and Registry:WriteTimeout must be positive, Registry:DrainTimeout not negative");
+        }
+
+        if (options.HeartbeatVerifySkip < TimeSpan.Zero)
+        {
+            failures.Add("Registry:HeartbeatVerifySkip must not be negative");
+        }
+
+        if (options.SocketBufferBytes is < 1024)
+        {
+            failures.Add($"Registry:SocketBufferBytes {options.SocketBufferBytes} is below 1024");
+        }
+
+        if (options.RegistrationsPerIpPerMinute < 0 || options.QueriesPerIpPerMinute < 0)
+        {
+            failures.Add("Registry:RegistrationsPerIpPerMinute and Registry:QueriesPerIpPerMinute must not be negative");
+        }
+
+        if (options.MaxConnections < 1)
+        {
+            failures.Add("Registry:MaxConnections must be at least 1");
+        }
+
+        if (!Enum.IsDefined(options.Durability))
+        {
+            failures.Add($"Registry:Durability '{options.Durability}' is not always, interval or none");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

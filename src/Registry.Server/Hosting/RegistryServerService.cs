@@ -1,0 +1,201 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Registry.Server.Dispatch;
+using Registry.Server.Observability;
+using Registry.Server.Transport;
+
+namespace Registry.Server.Hosting;
+
+/// <summary>Runs the registry inside the Generic Host: backend, client listener and metrics endpoint, started and stopped in order.</summary>
+/// <remarks>
+/// Start: backend (recovery) → handlers → client listener → metrics endpoint. Stop: listener (drain) → metrics →
+/// backend, so the final snapshot sees every acknowledged request. Any start failure becomes a
+/// <see cref="ServerStartupException"/> whose message is the single log line (see <see cref="RegistryServerHost.RunAsync"/>).
+/// If the accept loop gives up later, the application is stopped with exit code 1 rather than left running deaf.
+/// </remarks>
+public sealed partial class RegistryServerService : IHostedService, IReadinessProbe, IAsyncDisposable
+{
+    private readonly RegistryServerOptions _options;
+    private readonly IRegistryBackend _backend;
+    private readonly RequestDispatcher _dispatcher;
+    private readonly ServerMetrics _metrics;
+    private readonly PrometheusExporter _exporter;
+    private readonly TimeProvider _time;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private RegistryListener? _listener;
+    private MetricsEndpoint? _metricsEndpoint;
+    private volatile bool _started;
+    private volatile bool _failed;
+
+    /// <summary>Creates the service from DI.</summary>
+    public RegistryServerService(
+        IOptions<RegistryServerOptions> options,
+        IRegistryBackend backend,
+        RequestDispatcher dispatcher,
+        ServerMetrics metrics,
+        PrometheusExporter exporter,
+        TimeProvider time,
+        IHostApplicationLifetime lifetime,
+        ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _options = options.Value;
+        _backend = backend;
+        _dispatcher = dispatcher;
+        _metrics = metrics;
+        _exporter = exporter;
+        _time = time;
+        _lifetime = lifetime;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<RegistryServerService>();
+    }
+
+    /// <summary>The bound client endpoint (real port when 0 was configured); null before start.</summary>
+    public IPEndPoint? ListenEndPoint => _listener?.LocalEndPoint;
+
+    /// <summary>True when the server stopped because its listener failed (the process should exit non-zero).</summary>
+    public bool Failed => _failed;
+
+    /// <summary>The bound metrics endpoint; null when off or before start.</summary>
+    public IPEndPoint? MetricsEndPoint => _metricsEndpoint?.LocalEndPoint;
+
+    /// <inheritdoc />
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await StartPartAsync("backend", () => _backend.StartAsync(cancellationToken));
+        _dispatcher.UseStandbyGate(() => _backend.IsStandby);
+        _backend.MapHandlers(_dispatcher);
+
+        var listenEndPoint = IPEndPoint.Parse(_options.ListenEndpoint);
+        var listener = new RegistryListener(TransportOptionsFrom(_options), _dispatcher, _backend.Replication, _metrics, _loggerFactory.CreateLogger<RegistryListener>());
+        await StartPartAsync($"client listener on {listenEndPoint}", () =>
+        {
+            listener.Start();
+            return Task.CompletedTask;
+        });
+        _listener = listener;
+        _ = WatchListenerAsync(listener);
+
+        if (!string.IsNullOrEmpty(_options.MetricsEndpoint))
+        {
+            var metricsEndPoint = IPEndPoint.Parse(_options.MetricsEndpoint);
+            var endpoint = new MetricsEndpoint(_exporter, this, _loggerFactory);
+            _metricsEndpoint = endpoint;
+            try
+            {
+                await StartPartAsync($"metrics endpoint on {metricsEndPoint}", () => endpoint.StartAsync(metricsEndPoint, cancellationToken));
+            }
+            catch
+            {
+                // The host does not stop a service whose start failed: release the port we already hold.
+                await listener.StopAsync(CancellationToken.None);
+                throw;
+            }
+        }
+
+        _started = true;
+        Started(_logger, listener.LocalEndPoint!, _metricsEndpoint?.LocalEndPoint?.ToString() ?? "off", _dispatcher.Types.Count());
+    }
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _started = false;
+        if (_listener is { } listener)
+        {
+            await listener.StopAsync(cancellationToken);
+        }
+
+        if (_metricsEndpoint is { } endpoint)
+        {
+            await endpoint.StopAsync(cancellationToken);
+        }
+
+        await _backend.StopAsync(cancellationToken);
+        Stopped(_logger);
+    }
+
+    /// <summary>Ready only once started and when the backend says so.</summary>
+    public ReadinessReport Check() => _started ? _backend.CheckReadiness() : ReadinessReport.NotReady("starting");
+
+    /// <summary>Releases the listener and the metrics endpoint.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_listener is { } listener)
+        {
+            await listener.DisposeAsync();
+        }
+
+        if (_metricsEndpoint is { } endpoint)
+        {
+            await endpoint.DisposeAsync();
+        }
+    }
+
+    private TransportOptions TransportOptionsFrom(RegistryServerOptions options) => new()
+    {
+        ListenEndPoint = IPEndPoint.Parse(options.ListenEndpoint),
+        MaxFrameBytes = options.MaxFrameBytes,
+        IdleTimeout = options.IdleTimeout,
+        WriteTimeout = options.WriteTimeout,
+        MaxConnections = options.MaxConnections,
+        DrainTimeout = options.DrainTimeout,
+        RateRule = new RateRule { Enabled = options.RateLimit },
+        SocketBufferBytes = options.SocketBufferBytes,
+        ReplicationToken = () => _backend.ReplicationToken,
+        TimeProvider = _time,
+    };
+
+    private static async Task StartPartAsync(string part, Func<Task> start)
+    {
+        try
+        {
+            await start();
+        }
+        catch (SocketException ex)
+        {
+            throw new ServerStartupException($"cannot start the {part}: {ex.Message}", ex);
+        }
+        catch (IOException ex)
+        {
+            // Kestrel reports a bound port as an IOException wrapping the SocketException.
+            throw new ServerStartupException($"cannot start the {part}: {ex.InnerException?.Message ?? ex.Message}", ex);
+        }
+        catch (Exception ex) when (ex is not ServerStartupException and not OperationCanceledException)
+        {
+            throw new ServerStartupException($"cannot start the {part}: {ex.Message}", ex);
+        }
+    }
+
+    private async Task WatchListenerAsync(RegistryListener listener)
+    {
+        try
+        {
+            await listener.Completion;
+        }
+#pragma warning disable CA1031 // Any fault of the accept loop means the same thing: stop the process.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            ListenerFailed(_logger, ex);
+            _failed = true;
+            Environment.ExitCode = 1;
+            _lifetime.StopApplication();
+        }
+    }
+
+    [LoggerMessage(100, LogLevel.Information, "Registry server listening on {Endpoint} (metrics: {Metrics}, {Handlers} request types)")]
+    private static partial void Started(ILogger logger, IPEndPoint endpoint, string metrics, int handlers);
+
+    [LoggerMessage(101, LogLevel.Information, "Registry server stopped")]
+    private static partial void Stopped(ILogger logger);
+
+    [LoggerMessage(102, LogLevel.Critical, "Client listener failed; stopping the server")]
+    private static partial void ListenerFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,44 @@
+namespace Registry.Server.Observability;
+
+/// <summary>One reading of the WAL and Store numbers operators alert on (design brief §6); filled by the backend from <c>store.Log</c> and <c>store.Statistics</c>.</summary>
+public sealed record PersistenceSample
+{
+    /// <summary>Last sequence number appended.</summary>
+    public ulong AppendedSequence { get; init; }
+
+    /// <summary>Last sequence number durable on disk.</summary>
+    public ulong DurableSequence { get; init; }
+
+    /// <summary>Bytes in the log.</summary>
+    public long LogBytes { get; init; }
+
+    /// <summary>Log records written since the last snapshot.</summary>
+    public long RecordsSinceSnapshot { get; init; }
+
+    /// <summary>Group-commit batches written since start.</summary>
+    public long Batches { get; init; }
+
+    /// <summary>fsyncs issued since start.</summary>
+    public long Syncs { get; init; }
+
+    /// <summary>Snapshots saved since start.</summary>
+    public long SnapshotSaves { get; init; }
+
+    /// <summary>Snapshot saves that failed since start.</summary>
+    public long SnapshotFailures { get; init; }
+
+    /// <summary>Duration of the last snapshot save.</summary>
+    public TimeSpan LastSnapshotDuration { get; init; }
+
+    /// <summary>Duration of startup recovery (snapshot load + replay).</summary>
+    public TimeSpan RecoveryDuration { get; init; }
+
+    /// <summary>True when the log is poisoned (fail-stop after an I/O error).</summary>
+    public bool Poisoned { get; init; }
+
+    /// <summary>Connected replication subscribers (primary).</summary>
+    public int ReplicationSubscribers { get; init; }
+
+    /// <summary>How far this standby is behind its primary; null on a primary.</summary>
+    public TimeSpan? ReplicationLag { get; init; }
+}

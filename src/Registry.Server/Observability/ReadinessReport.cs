@@ -1,0 +1,32 @@
+namespace Registry.Server.Observability;
+
+/// <summary>Whether the server should receive traffic, and why not; served by <c>/readyz</c>.</summary>
+public readonly record struct ReadinessReport(bool IsReady, string Reason)
+{
+    /// <summary>Ready.</summary>
+    public static ReadinessReport Ready { get; } = new(true, "ready");
+
+    /// <summary>Not ready, because of <paramref name="reason"/>.</summary>
+    public static ReadinessReport NotReady(string reason) => new(false, reason);
+
+    /// <summary>The standard rule: recovered, log not poisoned, and (on a standby) not lagging more than <paramref name="maxLag"/>.</summary>
+    public static ReadinessReport Evaluate(bool recovered, Exception? logFailure, bool isStandby, TimeSpan? replicationLag, TimeSpan maxLag)
+    {
+        if (!recovered)
+        {
+            return NotReady("recovering");
+        }
+
+        if (logFailure is not null)
+        {
+            return NotReady("log poisoned: " + logFailure.Message);
+        }
+
+        if (isStandby && (replicationLag is null || replicationLag > maxLag))
+        {
+            return NotReady(replicationLag is null ? "standby has no replicated state yet" : "standby lagging");
+        }
+
+        return Ready;
+    }
+}

@@ -1,0 +1,162 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Text.Json;
+
+namespace Registry.Server.Protocol;
+
+/// <summary>Reads length-prefixed JSON request frames (wire protocol §1.2) from a <see cref="PipeReader"/>.</summary>
+/// <remarks>
+/// Frame = 4-byte big-endian length + that many bytes of UTF-8 JSON object. Every malformed input is a
+/// <see cref="FrameOutcome"/>, never an exception: a hostile peer must not be able to make the server pay for
+/// exception unwinding on every frame. The body is parsed straight from the pipe's buffers, so a frame that
+/// arrives in one read costs no copy; the length is checked before any body byte is buffered, so an oversize
+/// prefix cannot make us allocate. Not thread-safe: one reader per connection, driven by its read loop.
+/// Lifetime: a returned document may reference the pipe's memory, so the frame is only marked consumed at the
+/// next <see cref="ReadAsync"/> (or <see cref="Release"/>); until then the pipe cannot recycle those bytes.
+/// </remarks>
+public sealed class FrameReader
+{
+    private const int PrefixLength = 4;
+
+    // Go reads depth-unbounded maps; 64 levels is far beyond any registry request and bounds stack use.
+    private static readonly JsonDocumentOptions s_documentOptions = new() { MaxDepth = 64 };
+
+    private readonly PipeReader _input;
+    private readonly int _maxBodyBytes;
+    private SequencePosition? _pendingConsumed;
+
+    /// <summary>Creates a reader over <paramref name="input"/> refusing bodies above <paramref name="maxBodyBytes"/>.</summary>
+    public FrameReader(PipeReader input, int maxBodyBytes)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBodyBytes, 1);
+        _input = input;
+        _maxBodyBytes = maxBodyBytes;
+    }
+
+    /// <summary>Reads the next frame; cancellation (idle timeout, shutdown) surfaces as <see cref="OperationCanceledException"/>.</summary>
+    /// <remarks>The previous frame's document must be disposed before this call: its bytes are released here.</remarks>
+    public async ValueTask<FrameReadResult> ReadAsync(CancellationToken cancellationToken)
+    {
+        Release();
+        while (true)
+        {
+            var read = await _input.ReadAsync(cancellationToken);
+            var buffer = read.Buffer;
+            var outcome = TryParse(ref buffer, out var document, out var bodyLength);
+            if (outcome is { } done)
+            {
+                if (done == FrameOutcome.Request)
+                {
+                    // Keep the bytes pinned in the pipe while the document (which may point into them) is alive.
+                    _pendingConsumed = buffer.Start;
+                }
+                else
+                {
+                    _input.AdvanceTo(buffer.Start);
+                }
+
+                return new FrameReadResult(done, document, bodyLength);
+            }
+
+            if (read.IsCompleted || read.IsCanceled)
+            {
+                _input.AdvanceTo(buffer.End);
+                return new FrameReadResult(buffer.IsEmpty ? FrameOutcome.EndOfStream : FrameOutcome.Truncated, null, 0);
+            }
+
+            // Not enough bytes yet: mark everything examined so the next read waits for more.
+            _input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>Marks the last request frame consumed; call before reading <see cref="PipeReader"/> directly (replication) and only after its document is disposed.</summary>
+    public void Release()
+    {
+        if (_pendingConsumed is { } consumed)
+        {
+            _pendingConsumed = null;
+            _input.AdvanceTo(consumed);
+        }
+    }
+
+    /// <summary>Parses one frame from <paramref name="buffer"/>; null means more bytes are needed. On a result, <paramref name="buffer"/> starts after what was consumed.</summary>
+    private FrameOutcome? TryParse(ref ReadOnlySequence<byte> buffer, out JsonDocument? document, out int bodyLength)
+    {
+        document = null;
+        bodyLength = 0;
+        if (buffer.Length < PrefixLength)
+        {
+            return null;
+        }
+
+        Span<byte> prefix = stackalloc byte[PrefixLength];
+        buffer.Slice(0, PrefixLength).CopyTo(prefix);
+        var length = BinaryPrimitives.ReadUInt32BigEndian(prefix);
+        if (length == 0)
+        {
+            buffer = buffer.Slice(PrefixLength);
+            return FrameOutcome.EmptyFrame;
+        }
+
+        if (length > (uint)_maxBodyBytes)
+        {
+            buffer = buffer.Slice(PrefixLength);
+            return FrameOutcome.Oversize;
+        }
+
+        bodyLength = (int)length;
+        if (buffer.Length < PrefixLength + bodyLength)
+        {
+            return null;
+        }
+
+        var body = buffer.Slice(PrefixLength, bodyLength);
+        buffer = buffer.Slice(body.End);
+        return Parse(body, out document);
+    }
+
+    private static FrameOutcome Parse(ReadOnlySequence<byte> body, out JsonDocument? document)
+    {
+        document = null;
+
+        // Validate with the reader first: invalid JSON from a hostile peer is expected and must not throw.
+        var validator = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = s_documentOptions.MaxDepth });
+        if (!TrySkipDocument(ref validator, out var firstToken))
+        {
+            return FrameOutcome.InvalidJson;
+        }
+
+        if (firstToken != JsonTokenType.StartObject)
+        {
+            return FrameOutcome.NotAnObject;
+        }
+
+        document = JsonDocument.Parse(body, s_documentOptions);
+        return FrameOutcome.Request;
+    }
+
+    private static bool TrySkipDocument(ref Utf8JsonReader reader, out JsonTokenType firstToken)
+    {
+        firstToken = JsonTokenType.None;
+        try
+        {
+            if (!reader.Read())
+            {
+                return false;
+            }
+
+            firstToken = reader.TokenType;
+            reader.Skip();
+
+            // Trailing non-whitespace after the value makes the whole body invalid, as in encoding/json.
+            return !reader.Read();
+        }
+        catch (JsonException)
+        {
+            // Utf8JsonReader reports malformed input only by throwing; this is the cold path of a bad frame.
+            return false;
+        }
+    }
+}

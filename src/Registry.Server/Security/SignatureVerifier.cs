@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using System.Text;
+using NSec.Cryptography;
+
+namespace Registry.Server.Security;
+
+/// <summary>Verifies node signatures (Ed25519 over an ASCII challenge, §2.1) and produces the protocol's error texts.</summary>
+/// <remarks>
+/// Threading: thread-safe; connections verify concurrently. Imported public keys are cached by their base64 text
+/// because the registry verifies the same few hundred thousand keys over and over; the cache is bounded and simply
+/// cleared when full (a re-import costs microseconds, so eviction precision is not worth a lock).
+/// </remarks>
+public sealed class SignatureVerifier
+{
+    /// <summary>Error when a node has no stored key and no valid admin token was given.</summary>
+    public const string NoPublicKey = "node has no public key: signature or admin token required";
+
+    /// <summary>Error when the request carries no signature.</summary>
+    public const string SignatureRequired = "signature required for authenticated node";
+
+    /// <summary>Prefix of the error for a signature that is not base64 of 64 bytes.</summary>
+    public const string InvalidSignatureEncoding = "invalid signature encoding: ";
+
+    /// <summary>Error when the signature does not verify.</summary>
+    public const string VerificationFailed = "signature verification failed";
+
+    /// <summary>Prefix of the error for a public key that is not base64 of 32 bytes.</summary>
+    public const string InvalidPublicKey = "invalid public key: ";
+
+    private const int PublicKeyBytes = 32;
+    private const int SignatureBytes = 64;
+    private const int StackChallengeBytes = 256;
+
+    private static readonly SignatureAlgorithm s_ed25519 = SignatureAlgorithm.Ed25519;
+
+    private readonly ConcurrentDictionary<string, PublicKey> _keys = new(StringComparer.Ordinal);
+    private readonly int _cacheCapacity;
+
+    /// <summary>Creates a verifier caching up to <paramref name="cacheCapacity"/> imported keys.</summary>
+    public SignatureVerifier(int cacheCapacity = 200_000)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(cacheCapacity);
+        _cacheCapacity = cacheCapacity;
+    }
+
+    /// <summary>Checks that <paramref name="publicKeyBase64"/> is standard base64 of exactly 32 bytes; returns null or the "invalid public key: …" text.</summary>
+    public static string? ValidatePublicKey(string? publicKeyBase64)
+    {
+        if (string.IsNullOrEmpty(publicKeyBase64))
+        {
+            return InvalidPublicKey + "empty";
+        }
+
+        Span<byte> raw = stackalloc byte[PublicKeyBytes + 1];
+        if (!Convert.TryFromBase64String(publicKeyBase64, raw, out var written))
+        {
+            return InvalidPublicKey + "illegal base64 data";
+        }
+
+        return written == PublicKeyBytes ? null : InvalidPublicKey + $"must be {PublicKeyBytes} bytes";
+    }
+
+    /// <summary>The generic node check: returns null when the request is authorised, else the error text to send.</summary>
+    /// <param name="storedPublicKey">The node's stored key (base64), or null/empty when it has none.</param>
+    /// <param name="signatureBase64">The request's <c>signature</c> member, or null/empty when absent.</param>
+    /// <param name="challenge">The challenge string from <see cref="Challenges"/>.</param>
+    /// <param name="adminTokenValid">True when the request carried a valid global admin token (the only way to act for a keyless node).</param>
+    public string? VerifyNode(string? storedPublicKey, string? signatureBase64, string challenge, bool adminTokenValid)
+    {
+        ArgumentNullException.ThrowIfNull(challenge);
+        if (string.IsNullOrEmpty(storedPublicKey))
+        {
+            return adminTokenValid ? null : NoPublicKey;
+        }
+
+        if (string.IsNullOrEmpty(signatureBase64))
+        {
+            return SignatureRequired;
+        }
+
+        Span<byte> signature = stackalloc byte[SignatureBytes + 1];
+        if (!Convert.TryFromBase64String(signatureBase64, signature, out var written) || written != SignatureBytes)
+        {
+            return InvalidSignatureEncoding + (written == 0 ? "illegal base64 data" : $"must be {SignatureBytes} bytes");
+        }
+
+        var key = GetKey(storedPublicKey);
+        if (key is null)
+        {
+            // A stored key that does not import is corrupt state, not the client's fault; refuse without detail.
+            return VerificationFailed;
+        }
+
+        return Verify(key, challenge, signature[..SignatureBytes]) ? null : VerificationFailed;
+    }
+
+    /// <summary>True when <paramref name="signatureBase64"/> is a valid Ed25519 signature of <paramref name="challenge"/> by <paramref name="publicKeyBase64"/>.</summary>
+    public bool IsValid(string publicKeyBase64, string challenge, string signatureBase64)
+    {
+        ArgumentNullException.ThrowIfNull(publicKeyBase64);
+        ArgumentNullException.ThrowIfNull(challenge);
+        ArgumentNullException.ThrowIfNull(signatureBase64);
+        Span<byte> signature = stackalloc byte[SignatureBytes + 1];
+        if (!Convert.TryFromBase64String(signatureBase64, signature, out var written) || written != SignatureBytes)
+        {
+            return false;
+        }
+
+        var key = GetKey(publicKeyBase64);
+        return key is not null && Verify(key, challenge, signature[..SignatureBytes]);
+    }
+
+    private static bool Verify(PublicKey key, string challenge, ReadOnlySpan<byte> signature)
+    {
+        var length = Encoding.ASCII.GetByteCount(challenge);
+        var data = length <= StackChallengeBytes ? stackalloc byte[StackChallengeBytes] : new byte[length];
+        var written = Encoding.ASCII.GetBytes(challenge, data);
+        return s_ed25519.Verify(key, data[..written], signature);
+    }
+
+    private PublicKey? GetKey(string publicKeyBase64)
+    {
+        if (_keys.TryGetValue(publicKeyBase64, out var cached))
+        {
+            return cached;
+        }
+
+        Span<byte> raw = stackalloc byte[PublicKeyBytes + 1];
+        if (!Convert.TryFromBase64String(publicKeyBase64, raw, out var written) || written != PublicKeyBytes
+            || !PublicKey.TryImport(s_ed25519, raw[..PublicKeyBytes], KeyBlobFormat.RawPublicKey, out var key))
+        {
+            return null;
+        }
+
+        if (_keys.Count >= _cacheCapacity)
+        {
+            _keys.Clear();
+        }
+
+        if (_cacheCapacity > 0)
+        {
+            _keys.TryAdd(publicKeyBase64, key!);
+        }
+
+        return key;
+    }
+}

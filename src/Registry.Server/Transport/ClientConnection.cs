@@ -1,0 +1,201 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Registry.Server.Dispatch;
+using Registry.Server.Observability;
+using Registry.Server.Protocol;
+
+namespace Registry.Server.Transport;
+
+/// <summary>One client connection: read a frame, dispatch it, write the reply, strictly in order (§1.1).</summary>
+/// <remarks>
+/// Threading: one task runs <see cref="RunAsync"/>; nothing else touches the socket except <see cref="Abort"/>.
+/// Shutdown has two steps: <c>stopReading</c> ends the wait for the next request at once, while a request already
+/// being handled keeps running until <c>abort</c> fires (the listener's drain deadline).
+/// Failure policy: a malformed frame, an idle timeout, a write timeout, a socket error or the rate rule closes the
+/// connection without a reply and is counted by reason; nothing here throws to the listener.
+/// </remarks>
+internal sealed class ClientConnection
+{
+    private readonly Socket _socket;
+    private readonly TransportOptions _options;
+    private readonly RequestDispatcher _dispatcher;
+    private readonly IReplicationSource? _replication;
+    private readonly ServerMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly RequestContext _context;
+    private readonly IPEndPoint _remote;
+    private readonly long _id;
+
+    public ClientConnection(
+        long id, Socket socket, TransportOptions options, RequestDispatcher dispatcher, IReplicationSource? replication, ServerMetrics metrics, ILogger logger)
+    {
+        _socket = socket;
+        _options = options;
+        _dispatcher = dispatcher;
+        _replication = replication;
+        _metrics = metrics;
+        _logger = logger;
+        _remote = socket.RemoteEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.None, 0);
+        _id = id;
+        _context = new RequestContext(id, _remote, options.TimeProvider.GetUtcNow());
+    }
+
+    public long Id => _id;
+
+    /// <summary>Closes the socket under a running connection; its pending I/O fails and <see cref="RunAsync"/> returns.</summary>
+    public void Abort() => _socket.Dispose();
+
+    public async Task RunAsync(CancellationToken stopReading, CancellationToken abort)
+    {
+        var reason = CloseReason.IoError;
+        await using var stream = new NetworkStream(_socket, ownsSocket: true);
+        var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true));
+        var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 4096, leaveOpen: true));
+        try
+        {
+            reason = await ServeAsync(input, output, stopReading, abort);
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested || stopReading.IsCancellationRequested)
+        {
+            reason = CloseReason.Shutdown;
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            reason = CloseReason.IoError;
+            TransportLog.ConnectionFailed(_logger, ex, _id, _remote);
+        }
+        finally
+        {
+            _metrics.ConnectionClosed(reason);
+            await CompleteQuietlyAsync(input, output);
+        }
+    }
+
+    private static async ValueTask CompleteQuietlyAsync(PipeReader input, PipeWriter output)
+    {
+        await input.CompleteAsync();
+        try
+        {
+            // Completing the writer flushes what is buffered; after a write timeout or reset that fails, and there is nobody left to tell.
+            await output.CompleteAsync();
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task<CloseReason> ServeAsync(PipeReader input, PipeWriter output, CancellationToken stopReading, CancellationToken abort)
+    {
+        var time = _options.TimeProvider;
+        var reader = new FrameReader(input, _options.MaxFrameBytes);
+        var writer = new FrameWriter(output);
+        var limiter = new ConnectionRateLimiter(time, _options.RateRule);
+
+        // Timers are made once per connection and re-armed per request: no allocation per request for timeouts.
+        using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+        using var readToken = CancellationTokenSource.CreateLinkedTokenSource(stopReading, idle.Token);
+
+        // A write deadline closes the socket, as Go's SetWriteDeadline does. Cancelling the pipe's flush instead would
+        // leave a pending-flush cancellation behind when the timer fires just after a write completes, failing the next reply.
+        using var writeTimer = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+        using var writeDeadline = writeTimer.Token.UnsafeRegister(static state => ((ClientConnection)state!).Abort(), this);
+        while (true)
+        {
+            idle.CancelAfter(_options.IdleTimeout);
+            FrameReadResult frame;
+            try
+            {
+                frame = await reader.ReadAsync(readToken.Token);
+            }
+            catch (OperationCanceledException) when (idle.IsCancellationRequested)
+            {
+                return CloseReason.IdleTimeout;
+            }
+
+            idle.CancelAfter(Timeout.InfiniteTimeSpan);
+            if (!frame.IsRequest)
+            {
+                if (frame.Outcome == FrameOutcome.EndOfStream)
+                {
+                    return CloseReason.PeerClosed;
+                }
+
+                TransportLog.MalformedFrame(_logger, _id, _remote, frame.Outcome, frame.BodyLength);
+                return CloseReason.Malformed;
+            }
+
+            using var document = frame.Document!;
+            var request = document.RootElement;
+            var type = RequestFields.GetRequestType(request);
+
+            // Intercepted before the rate rule and the standby gate, so even a standby can feed subscribers (§5).
+            if (string.Equals(type, ReplicationHandshake.SubscribeType, StringComparison.Ordinal))
+            {
+                var error = ReplicationHandshake.Check(request, _options.ReplicationToken());
+                document.Dispose();
+                reader.Release();
+                await SubscribeAsync(error, input, writer, stopReading, abort);
+                return CloseReason.Replication;
+            }
+
+            switch (limiter.OnRequest())
+            {
+                case RateDecision.Close:
+                    TransportLog.RateLimited(_logger, _id, _remote);
+                    return CloseReason.RateLimited;
+                case RateDecision.Delay:
+                    await Task.Delay(limiter.ThrottleDelay, time, abort);
+                    break;
+            }
+
+            _context.RequestCount++;
+            _context.RequestType = type;
+            var started = time.GetTimestamp();
+            var (response, outcome) = await _dispatcher.DispatchAsync(_context, type, request, abort);
+            _metrics.RecordRequest(type, outcome, time.GetElapsedTime(started));
+
+            writeTimer.CancelAfter(_options.WriteTimeout);
+            try
+            {
+                await writer.WriteAsync(response, abort);
+            }
+            catch (Exception ex) when (writeTimer.IsCancellationRequested && ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                return CloseReason.WriteTimeout;
+            }
+
+            writeTimer.CancelAfter(Timeout.InfiniteTimeSpan);
+            if (response.CloseAfter)
+            {
+                return CloseReason.Requested;
+            }
+        }
+    }
+
+    private async Task SubscribeAsync(string? error, PipeReader input, FrameWriter writer, CancellationToken stopReading, CancellationToken abort)
+    {
+        if (error is null && _replication is null)
+        {
+            // A token without a source is a wiring mistake; the subscriber sees the same text as an unconfigured server.
+            TransportLog.NoReplicationSource(_logger, _remote);
+            error = ReplicationHandshake.NotConfigured;
+        }
+
+        if (error is not null)
+        {
+            TransportLog.ReplicationRefused(_logger, _remote, error);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(abort);
+            timeout.CancelAfter(_options.WriteTimeout);
+            await writer.WriteRawErrorAsync(error, timeout.Token);
+            return;
+        }
+
+        TransportLog.ReplicationSubscribed(_logger, _remote);
+        var subscriber = new ReplicationSubscriber(writer, input, _remote, _options.ReplicationWriteTimeout, _options.TimeProvider, Abort);
+
+        // A subscription has no request in flight to drain, so it ends as soon as the server stops reading.
+        await _replication!.ServeAsync(subscriber, stopReading);
+    }
+}

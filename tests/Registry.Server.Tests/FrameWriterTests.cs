@@ -1,0 +1,63 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Text;
+using Registry.Server.Protocol;
+
+namespace Registry.Server.Tests;
+
+public sealed class FrameWriterTests
+{
+    private static async Task<string> WriteOneAsync(Response response)
+    {
+        var pipe = new Pipe();
+        await new FrameWriter(pipe.Writer).WriteAsync(response, TestContext.Current.CancellationToken);
+        await pipe.Writer.CompleteAsync();
+        var read = await pipe.Reader.ReadAsync(TestContext.Current.CancellationToken);
+        var bytes = read.Buffer.ToArray();
+        Assert.Equal((uint)(bytes.Length - 4), BinaryPrimitives.ReadUInt32BigEndian(bytes));
+        return Encoding.UTF8.GetString(bytes, 4, bytes.Length - 4);
+    }
+
+    [Fact]
+    public async Task WriteAsync_ErrorWithQuotesAndHtml_GoEscaping()
+    {
+        var text = await WriteOneAsync(Response.Failure("hostname \"a<b>&c\" is reserved: invalid é"));
+
+        Assert.Equal("{\"error\":\"hostname \\\"a\\u003cb\\u003e\\u0026c\\\" is reserved: invalid é\",\"type\":\"error\"}", text);
+    }
+
+    [Fact]
+    public async Task WriteAsync_UnlistedError_RequestFailed()
+    {
+        Assert.Equal("{\"error\":\"request failed\",\"type\":\"error\"}", await WriteOneAsync(Response.Failure("registry full")));
+    }
+
+    [Fact]
+    public async Task WriteAsync_Build_TypeLastAndValidJson()
+    {
+        var text = await WriteOneAsync(Response.Build("heartbeat_ok", 1700000000L, static (w, t) => w.WriteNumber("time", t)));
+
+        Assert.Equal("{\"time\":1700000000,\"type\":\"heartbeat_ok\"}", text);
+    }
+
+    [Fact]
+    public async Task WriteAsync_BuildGo_TypeSortedAmongMembers()
+    {
+        var text = await WriteOneAsync(Response.BuildGo(
+            "set_visibility_ok",
+            (Id: 7u, Public: true),
+            static (w, s) =>
+            {
+                w.WritePropertyName("node_id");
+                w.WriteNumberValue(s.Id);
+            },
+            static (w, s) =>
+            {
+                w.WritePropertyName("visibility");
+                w.WriteStringValue(s.Public ? "public" : "private");
+            }));
+
+        Assert.Equal("{\"node_id\":7,\"type\":\"set_visibility_ok\",\"visibility\":\"public\"}", text);
+    }
+}

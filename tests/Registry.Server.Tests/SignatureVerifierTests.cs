@@ -1,0 +1,127 @@
+using System.Text;
+using NSec.Cryptography;
+using Registry.Server.Security;
+
+namespace Registry.Server.Tests;
+
+public sealed class SignatureVerifierTests
+{
+    private static readonly SignatureAlgorithm s_ed25519 = SignatureAlgorithm.Ed25519;
+
+    private static (Key Key, string PublicKey) NewKey()
+    {
+        var key = Key.Create(s_ed25519, new KeyCreationParameters { ExportPolicy = KeyExportPolicies.None });
+        return (key, Convert.ToBase64String(key.PublicKey.Export(KeyBlobFormat.RawPublicKey)));
+    }
+
+    private static string Sign(Key key, string challenge) => Convert.ToBase64String(s_ed25519.Sign(key, Encoding.ASCII.GetBytes(challenge)));
+
+    [Fact]
+    public void VerifyNode_ValidSignature_Null()
+    {
+        var (key, pub) = NewKey();
+        using (key)
+        {
+            var verifier = new SignatureVerifier();
+            var challenge = Challenges.Heartbeat(42);
+
+            Assert.Null(verifier.VerifyNode(pub, Sign(key, challenge), challenge, adminTokenValid: false));
+            Assert.Null(verifier.VerifyNode(pub, Sign(key, challenge), challenge, adminTokenValid: false));
+        }
+    }
+
+    [Fact]
+    public void VerifyNode_SignatureOfOtherChallengeOrKey_VerificationFailed()
+    {
+        var (key, pub) = NewKey();
+        var (other, _) = NewKey();
+        using (key)
+        using (other)
+        {
+            var verifier = new SignatureVerifier();
+
+            Assert.Equal("signature verification failed", verifier.VerifyNode(pub, Sign(key, Challenges.Heartbeat(43)), Challenges.Heartbeat(42), false));
+            Assert.Equal("signature verification failed", verifier.VerifyNode(pub, Sign(other, Challenges.Heartbeat(42)), Challenges.Heartbeat(42), false));
+
+            // A valid signature does not stand in for a wrong one, and the admin token does not bypass a keyed node here.
+            Assert.Equal("signature verification failed", verifier.VerifyNode(pub, Sign(other, Challenges.Heartbeat(42)), Challenges.Heartbeat(42), true));
+        }
+    }
+
+    [Fact]
+    public void VerifyNode_MissingSignature_SignatureRequired()
+    {
+        var (key, pub) = NewKey();
+        using (key)
+        {
+            Assert.Equal("signature required for authenticated node", new SignatureVerifier().VerifyNode(pub, null, "heartbeat:1", false));
+            Assert.Equal("signature required for authenticated node", new SignatureVerifier().VerifyNode(pub, string.Empty, "heartbeat:1", false));
+        }
+    }
+
+    [Theory]
+    [InlineData("not base64!!")]
+    [InlineData("AAAA")]
+    public void VerifyNode_BadEncoding_InvalidSignatureEncoding(string signature)
+    {
+        var (key, pub) = NewKey();
+        using (key)
+        {
+            var error = new SignatureVerifier().VerifyNode(pub, signature, "heartbeat:1", false);
+
+            Assert.StartsWith("invalid signature encoding: ", error, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void VerifyNode_NoStoredKey_NeedsAdminToken()
+    {
+        var verifier = new SignatureVerifier();
+
+        Assert.Equal("node has no public key: signature or admin token required", verifier.VerifyNode(null, "sig", "heartbeat:1", adminTokenValid: false));
+        Assert.Null(verifier.VerifyNode(string.Empty, null, "heartbeat:1", adminTokenValid: true));
+    }
+
+    [Theory]
+    [InlineData("", "invalid public key: ")]
+    [InlineData("%%%", "invalid public key: ")]
+    [InlineData("AAAA", "invalid public key: ")]
+    public void ValidatePublicKey_NotBase64Of32Bytes_InvalidPublicKey(string key, string prefix) =>
+        Assert.StartsWith(prefix, SignatureVerifier.ValidatePublicKey(key), StringComparison.Ordinal);
+
+    [Fact]
+    public void ValidatePublicKey_RealKey_Null()
+    {
+        var (key, pub) = NewKey();
+        using (key)
+        {
+            Assert.Null(SignatureVerifier.ValidatePublicKey(pub));
+        }
+    }
+
+    [Fact]
+    public void IsValid_RotateChallengeWithNewKey_VerifiesWithCurrentKey()
+    {
+        var (current, currentPub) = NewKey();
+        var (next, nextPub) = NewKey();
+        using (current)
+        using (next)
+        {
+            var challenge = Challenges.RotateKey(7, nextPub);
+
+            Assert.True(new SignatureVerifier().IsValid(currentPub, challenge, Sign(current, challenge)));
+            Assert.False(new SignatureVerifier().IsValid(currentPub, challenge, Sign(next, challenge)));
+        }
+    }
+
+    [Fact]
+    public void AdminToken_Checks_SpecTexts()
+    {
+        Assert.Equal("network creation is disabled", new AdminToken(null).Check("anything"));
+        Assert.Equal("network creation is disabled", new AdminToken(string.Empty).Check(string.Empty));
+        Assert.Equal("invalid admin token", new AdminToken("root").Check("wrong"));
+        Assert.Equal("invalid admin token", new AdminToken("root").Check(null));
+        Assert.Null(new AdminToken("root").Check("root"));
+        Assert.False(new AdminToken(string.Empty).IsValid(string.Empty));
+    }
+}
