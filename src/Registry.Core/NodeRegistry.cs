@@ -166,6 +166,15 @@ public sealed partial class NodeRegistry
         }
     }
 
+    /// <summary>Every broken cross-table invariant of the state; for model tests.</summary>
+    internal List<string> FindInconsistencies()
+    {
+        lock (_lock)
+        {
+            return _state.FindInconsistencies();
+        }
+    }
+
     /// <summary>The canonical text without what a snapshot cannot carry; for snapshot round-trip tests.</summary>
     internal string ToCanonicalSnapshotView()
     {

@@ -79,6 +79,7 @@ public sealed class ReplayEquivalenceTests
         kit.AssertReplayEqual();
         kit.AssertReplayEqual(twice: true);
         Assert.Equal(r.LastAppliedSequence, kit.Replay().LastAppliedSequence);
+        Assert.Empty(r.FindInconsistencies());
     }
 
     [Theory]
@@ -109,6 +110,7 @@ public sealed class ReplayEquivalenceTests
                 Assert.Equal(logged, kit.Log.Entries.Count);
             }
 
+            Assert.Empty(kit.Registry.FindInconsistencies());
             if (step % 250 == 249)
             {
                 checkpoints.Add((kit.Log.Entries.Count, kit.Registry.ToCanonicalJson()));
@@ -138,6 +140,7 @@ public sealed class ReplayEquivalenceTests
             }
 
             Assert.Equal(kit.Registry.ToCanonicalSnapshotView(), restored.ToCanonicalSnapshotView());
+            Assert.Empty(restored.FindInconsistencies());
         }
     }
 
