@@ -103,6 +103,7 @@ public sealed class RegistryStateSnapshotTests
         Assert.Equal(50, lab.Policy!.MaxMembers);
         Assert.NotNull(lab.Rules);
         Assert.True(registry.CheckTrust(2, 42));
+        Assert.Empty(registry.FindInconsistencies());
         var poll = registry.PollHandshakes(10);
         Assert.Equal(42u, Assert.Single(poll.Requests).FromNodeId);
 

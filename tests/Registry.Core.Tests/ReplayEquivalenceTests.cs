@@ -86,6 +86,8 @@ public sealed class ReplayEquivalenceTests
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
     public void Replay_RandomOperations_EqualsLiveStateAtEveryCheckpoint(int seed)
     {
         var kit = new TestKit(new RegistryOptions { MaxNodes = 45, MaxHandshakeInbox = 5 });
