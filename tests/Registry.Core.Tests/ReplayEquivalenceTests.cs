@@ -92,6 +92,7 @@ public sealed class ReplayEquivalenceTests
     {
         var kit = new TestKit(new RegistryOptions { MaxNodes = 45, MaxHandshakeInbox = 5 });
         var model = new RandomWorkload(kit, new Random(seed));
+        var checkpointPicker = new Random(seed + 1000);
         var checkpoints = new List<(int Entries, string Dump)>();
         var snapshots = new List<(ulong Sequence, Persistence.Snapshots.Model.Snapshot Snapshot)>();
         var refused = 0;
@@ -113,7 +114,7 @@ public sealed class ReplayEquivalenceTests
             }
 
             Assert.Empty(kit.Registry.FindInconsistencies());
-            if (step % 250 == 249)
+            if (checkpointPicker.Next(200) == 0 || step == 1_999)
             {
                 checkpoints.Add((kit.Log.Entries.Count, kit.Registry.ToCanonicalJson()));
                 snapshots.Add(kit.Registry.CaptureSnapshot() is var (snapshot, sequence) ? (sequence, RoundTrip(snapshot)) : default);
