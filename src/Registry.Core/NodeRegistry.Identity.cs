@@ -1,4 +1,3 @@
-using System.Globalization;
 using Registry.Persistence.Deltas;
 using Registry.Persistence.Deltas.Payloads;
 
@@ -24,7 +23,7 @@ public sealed partial class NodeRegistry
             DateTimeOffset? expires = null;
             if (!string.IsNullOrEmpty(expiresAt) && !string.Equals(expiresAt, "never", StringComparison.Ordinal))
             {
-                if (!DateTimeOffset.TryParse(expiresAt, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+                if (Times.Parse(expiresAt) is not { } parsed)
                 {
                     throw new RegistryException(RegistryErrorCode.InvalidKeyExpiry, $"invalid expires_at: \"{expiresAt}\" is not an RFC 3339 time");
                 }

@@ -66,4 +66,20 @@ public sealed class ValidationTests
     {
         Assert.Equal(error, Validation.CheckExprPolicy(System.Text.Encoding.UTF8.GetBytes(json)));
     }
+
+    [Theory]
+    [InlineData("2026-05-12T08:00:00Z", "2026-05-12T08:00:00Z")]
+    [InlineData("2026-05-12T11:50:00+02:00", "2026-05-12T09:50:00Z")]
+    [InlineData("2026-05-12T09:30:00.123456789Z", "2026-05-12T09:30:00Z")]
+    [InlineData("2026-05-12T11:45:01.5+02:00", "2026-05-12T09:45:01Z")]
+    [InlineData("2026-05-12 08:00:00Z", null)]
+    [InlineData("2026-05-12T08:00:00", null)]
+    [InlineData("5/12/2026", null)]
+    [InlineData("", null)]
+    public void TimesParse_AcceptsRfc3339Only(string text, string? expected)
+    {
+        var parsed = Times.Parse(text);
+
+        Assert.Equal(expected, parsed is { } value ? Times.Format(value) : null);
+    }
 }
