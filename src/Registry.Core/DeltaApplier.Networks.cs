@@ -1,4 +1,3 @@
-using System.Text;
 using Registry.Persistence.Deltas.Payloads;
 
 namespace Registry.Core;
@@ -22,8 +21,8 @@ internal static partial class DeltaApplier
             AdminToken = d.AdminToken ?? string.Empty,
             Enterprise = d.Enterprise,
             Created = Times.Parse(d.CreatedAt) ?? fallbackNow,
-            Rules = d.Rules is { } rules ? Encoding.UTF8.GetBytes(rules.GetRawText()) : null,
-            ExprPolicy = d.ExprPolicy is { } expr ? Encoding.UTF8.GetBytes(expr.GetRawText()) : null,
+            Rules = RawOrNull(d.Rules),
+            ExprPolicy = RawOrNull(d.ExprPolicy),
             Policy = d.Policy is { } p ? new NetworkPolicy(p.MaxMembers, [.. p.AllowedPorts], p.Description) : null,
         };
         state.Networks.Add(net.Id, net);
@@ -34,7 +33,7 @@ internal static partial class DeltaApplier
             net.MemberRoles[d.CreatorNodeId] = MemberRoles.Owner;
             if (state.Nodes.TryGetValue(d.CreatorNodeId, out var creator) && !creator.Networks.Contains(net.Id))
             {
-                creator.Networks.Add(net.Id);
+                creator.Networks = [.. creator.Networks, net.Id];
             }
         }
 
@@ -53,7 +52,7 @@ internal static partial class DeltaApplier
         {
             if (state.Nodes.TryGetValue(member, out var node))
             {
-                node.Networks.Remove(networkId);
+                node.Networks = Without(node.Networks, networkId);
             }
         }
 
@@ -70,15 +69,14 @@ internal static partial class DeltaApplier
             return;
         }
 
-        if (!net.Members.Contains(d.NodeId))
+        if (net.Members.Add(d.NodeId))
         {
-            net.Members.Add(d.NodeId);
             net.MemberRoles[d.NodeId] = MemberRoles.Member;
         }
 
         if (!node.Networks.Contains(d.NetworkId))
         {
-            node.Networks.Add(d.NetworkId);
+            node.Networks = [.. node.Networks, d.NetworkId];
         }
 
         // An accepted membership consumes any invitation to it.
@@ -97,7 +95,7 @@ internal static partial class DeltaApplier
 
         net.Members.Remove(d.NodeId);
         net.MemberRoles.Remove(d.NodeId);
-        node.Networks.Remove(d.NetworkId);
+        node.Networks = Without(node.Networks, d.NetworkId);
         if (state.InviteInbox.TryGetValue(d.NodeId, out var invites))
         {
             invites.RemoveAll(i => i.NetworkId == d.NetworkId);
@@ -142,4 +140,7 @@ internal static partial class DeltaApplier
             inbox.Add(message);
         }
     }
+
+    /// <summary>The list without one value; node lists are replaced, never changed in place (see <see cref="NodeState"/>).</summary>
+    private static ushort[] Without(IReadOnlyList<ushort> networks, ushort networkId) => [.. networks.Where(id => id != networkId)];
 }

@@ -88,7 +88,7 @@ internal static partial class DeltaApplier
                 state.HandshakeResponses.Remove(poll.NodeId);
                 return true;
             default:
-                return false;
+                return ApplyNextTierKind(state, type, data);
         }
     }
 
@@ -138,7 +138,7 @@ internal static partial class DeltaApplier
         SetHostname(state, node, d.Hostname ?? string.Empty);
 
         // On a Go fresh start the backbone is created after replay, so it may be absent here (format-spec §1 step 4).
-        if (state.Networks.TryGetValue(RegistryState.BackboneId, out var backbone) && !backbone.Members.Contains(node.Id))
+        if (state.Networks.TryGetValue(RegistryState.BackboneId, out var backbone))
         {
             backbone.Members.Add(node.Id);
         }
@@ -210,18 +210,16 @@ internal static partial class DeltaApplier
             throw new InvalidDeltaException($"node update delta for node {d.NodeId}: node_id is 0 or public_key is empty or not valid base64");
         }
 
+        // Every check comes before the first change: a rejected entry must leave the state as it was.
+        var lastSeen = RequireTime(d.LastSeen, "node update last_seen");
+
         if (!state.Nodes.TryGetValue(d.NodeId, out var node))
         {
-            // A reaped node left its key and owner indexed; after a key recovery the old key must not open the id
-            // again, so drop whatever still names it (a rare path, so the scan is acceptable).
-            foreach (var stale in state.KeyIndex.Where(p => p.Value == d.NodeId).Select(p => p.Key).ToList())
+            // A reaped node left its key and owner indexed; after a key recovery the old key must not open the id again.
+            if (state.Reaped.Remove(d.NodeId, out var stale))
             {
-                state.KeyIndex.Remove(stale);
-            }
-
-            foreach (var stale in state.OwnerIndex.Where(p => p.Value == d.NodeId).Select(p => p.Key).ToList())
-            {
-                state.OwnerIndex.Remove(stale);
+                RemoveIndex(state.KeyIndex, stale.Key, d.NodeId);
+                RemoveIndex(state.OwnerIndex, stale.Owner, d.NodeId);
             }
 
             node = new NodeState { Id = d.NodeId };
@@ -250,12 +248,12 @@ internal static partial class DeltaApplier
         node.KeyRotateCount = d.KeyRotCount;
         node.KeyExpires = Times.Parse(d.KeyExpires);
         node.ExternalId = d.ExternalId;
-        node.LastSeen = RequireTime(d.LastSeen, "node update last_seen");
+        node.LastSeen = lastSeen;
         SetHostname(state, node, d.Hostname);
         node.Networks = [.. d.Networks];
         foreach (var netId in node.Networks)
         {
-            if (state.Networks.TryGetValue(netId, out var net) && !net.Members.Contains(node.Id))
+            if (state.Networks.TryGetValue(netId, out var net))
             {
                 net.Members.Add(node.Id);
             }
@@ -272,6 +270,7 @@ internal static partial class DeltaApplier
         }
 
         // Key and owner indexes stay so the same key reclaims the id; other memberships stay (shown offline).
+        state.Reaped[nodeId] = (node.PublicKey, node.Owner);
         RemoveIndex(state.HostnameIndex, node.Hostname, nodeId);
         if (state.Networks.TryGetValue(RegistryState.BackboneId, out var backbone))
         {

@@ -13,13 +13,13 @@ internal sealed class NetworkState
 
     public string AdminToken { get; set; } = string.Empty;
 
-    /// <summary>Members in join order (Go keeps a slice; list_nodes and the legacy owner backfill depend on the order).</summary>
-    public List<uint> Members { get; } = [];
+    /// <summary>Members in join order (list_nodes, snapshots and the legacy owner backfill depend on the order).</summary>
+    public MemberList Members { get; private init; } = new();
 
-    public Dictionary<uint, string> MemberRoles { get; } = [];
+    public Dictionary<uint, string> MemberRoles { get; private init; } = [];
 
     /// <summary>Per-member tags; kept when a node deregisters (format-spec §3.3).</summary>
-    public Dictionary<uint, List<string>> MemberTags { get; } = [];
+    public Dictionary<uint, List<string>> MemberTags { get; private init; } = [];
 
     public NetworkPolicy? Policy { get; set; }
 
@@ -34,4 +34,23 @@ internal sealed class NetworkState
     public long RequestCount { get; set; }
 
     public DateTimeOffset Created { get; set; }
+
+    /// <summary>A copy that shares nothing mutable with this record (policy and raw documents are never changed in place).</summary>
+    public NetworkState Clone() => new()
+    {
+        Id = Id,
+        Name = Name,
+        JoinRule = JoinRule,
+        Token = Token,
+        AdminToken = AdminToken,
+        Members = Members.Clone(),
+        MemberRoles = new Dictionary<uint, string>(MemberRoles),
+        MemberTags = MemberTags.ToDictionary(p => p.Key, p => new List<string>(p.Value)),
+        Policy = Policy,
+        Rules = Rules,
+        ExprPolicy = ExprPolicy,
+        Enterprise = Enterprise,
+        RequestCount = RequestCount,
+        Created = Created,
+    };
 }

@@ -190,21 +190,29 @@ public sealed partial class NodeRegistry
         }
     }
 
-    /// <summary>Reaps nodes not seen for longer than <paramref name="threshold"/>, examining at most <paramref name="maxNodes"/> ids per call, continuing after the last call's position.</summary>
+    /// <summary>Reaps nodes not seen for longer than <paramref name="threshold"/>, examining at most <paramref name="maxNodes"/> ids per call in id order, continuing where the last call stopped.</summary>
+    /// <remarks>
+    /// The sweep walks a sorted copy of the ids taken at the start of each pass, so a call costs O(<paramref name="maxNodes"/>)
+    /// under the lock instead of sorting a million ids every tick; nodes registered during a pass are seen by the next one.
+    /// </remarks>
     public IReadOnlyList<ReapResult> ReapStale(TimeSpan threshold, int maxNodes = 10_000)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxNodes);
         lock (_lock)
         {
-            var cutoff = _time.GetUtcNow() - threshold;
-            var batch = _state.Nodes.Keys.Where(id => id > _reapCursor).Order().Take(maxNodes).ToList();
-
-            // A short batch reached the end of the ids: start from the beginning next time.
-            _reapCursor = batch.Count < maxNodes ? 0 : batch[^1];
-            var reaped = new List<ReapResult>();
-            foreach (var id in batch)
+            if (_reapCursor >= _reapOrder.Length)
             {
-                if (_state.Nodes[id].LastSeen < cutoff)
+                _reapOrder = [.. _state.Nodes.Keys.Order()];
+                _reapCursor = 0;
+            }
+
+            var cutoff = _time.GetUtcNow() - threshold;
+            var end = Math.Min(_reapOrder.Length, _reapCursor + maxNodes);
+            var reaped = new List<ReapResult>();
+            for (; _reapCursor < end; _reapCursor++)
+            {
+                var id = _reapOrder[_reapCursor];
+                if (_state.Nodes.TryGetValue(id, out var node) && node.LastSeen < cutoff)
                 {
                     reaped.Add(new ReapResult(id, Commit(DeltaType.Reap, id, new ReapDelta { NodeId = id })));
                 }
@@ -285,7 +293,7 @@ public sealed partial class NodeRegistry
         // A reclaim without an owner keeps the owner the index still holds for this id.
         var owner = request.Owner is { Length: > 0 } given
             ? given
-            : _state.OwnerIndex.FirstOrDefault(p => p.Value == id).Key ?? string.Empty;
+            : _state.Reaped.TryGetValue(id, out var reaped) ? reaped.Owner : string.Empty;
         var update = new NodeUpdateDelta
         {
             NodeId = id,

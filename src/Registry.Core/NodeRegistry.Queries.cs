@@ -136,6 +136,15 @@ public sealed partial class NodeRegistry
         }
     }
 
+    /// <summary>Table sizes for metrics and status output.</summary>
+    public RegistryCounts GetCounts()
+    {
+        lock (_lock)
+        {
+            return new RegistryCounts(_state.NodeCount, _state.NetworkCount, _state.TrustPairCount);
+        }
+    }
+
     private bool CanSee(uint requesterId, NodeState target) =>
         target.Public
         || requesterId == target.Id

@@ -11,12 +11,15 @@ namespace Registry.Core;
 /// to <see cref="IDeltaLog.Enqueue"/>, which assigns the sequence; (4) applies it through <see cref="Apply"/>, the same
 /// code replay uses, so live and replayed state cannot drift. Enqueue comes before apply so that a refused append
 /// (log full or poisoned) leaves the state untouched. The result carries the sequence to await for durability.</para>
-/// <para>Threading: one lock guards the state; every public member takes it, so the type is thread-safe.
+/// <para>Threading: one lock guards the state and every public member takes it, so the type is thread-safe and the
+/// log order is the apply order. Only <see cref="CaptureSnapshot"/> works partly outside it, on a private copy.
 /// The clock (<see cref="TimeProvider"/>) is read only while building deltas, never while applying them.</para>
+/// <para>Failure policy: validation guarantees the apply succeeds; if it ever threw after the enqueue (a bug), the
+/// logged entry would fail the same way at the next replay, and recovery stops there loudly rather than guessing.</para>
 /// <para>Authentication (signatures, admin tokens) is the caller's job; rules about state (network tokens, roles
 /// through <see cref="RoleOf"/>) are checked or exposed here.</para>
-/// The type is not named <c>Registry</c> because that is the root namespace of every project: in
-/// <c>Registry.Server</c> the name would bind to the namespace.
+/// <para>The type is not named <c>Registry</c> because that is the root namespace of every project: in
+/// <c>Registry.Server</c> the name would bind to the namespace.</para>
 /// </remarks>
 public sealed partial class NodeRegistry
 {
@@ -25,7 +28,8 @@ public sealed partial class NodeRegistry
     private readonly IDeltaLog _log;
     private readonly TimeProvider _time;
     private readonly RegistryOptions _options;
-    private uint _reapCursor;
+    private uint[] _reapOrder = [];
+    private int _reapCursor;
     private ulong _lastAppliedSequence;
     private long _appliedCount;
     private long _ignoredCount;
@@ -39,7 +43,7 @@ public sealed partial class NodeRegistry
         _options = options ?? new RegistryOptions();
     }
 
-    /// <summary>The highest sequence number applied so far (live or replayed); 0 before any, and Go-written entries carry 0.</summary>
+    /// <summary>The highest sequence number applied so far (live or replayed from our log, or restored from a snapshot); Go-written entries do not move it.</summary>
     public ulong LastAppliedSequence
     {
         get
@@ -125,12 +129,18 @@ public sealed partial class NodeRegistry
     }
 
     /// <summary>Captures the state as a snapshot document together with the sequence of the last delta it contains, atomically with respect to mutations.</summary>
+    /// <remarks>Only a copy of the state is taken under the lock; the conversion, several times slower, runs outside it.</remarks>
     public (Snapshot Snapshot, ulong Sequence) CaptureSnapshot()
     {
+        RegistryState copy;
+        ulong sequence;
         lock (_lock)
         {
-            return (_state.ToSnapshot(_lastAppliedSequence, _time.GetUtcNow()), _lastAppliedSequence);
+            copy = _state.CloneForSnapshot();
+            sequence = _lastAppliedSequence;
         }
+
+        return (copy.ToSnapshot(sequence, _time.GetUtcNow()), sequence);
     }
 
     /// <summary>Replaces the whole state with the snapshot's (Go load rules), or with the empty state (no backbone) when it is null.</summary>
@@ -142,6 +152,7 @@ public sealed partial class NodeRegistry
         {
             _state = snapshot is null ? new RegistryState() : RegistryState.FromSnapshot(snapshot, _time.GetUtcNow(), warnings);
             _lastAppliedSequence = snapshot?.WalSeq ?? 0;
+            _reapOrder = [];
             _reapCursor = 0;
         }
     }
@@ -155,6 +166,24 @@ public sealed partial class NodeRegistry
         }
     }
 
+    /// <summary>Every broken cross-table invariant of the state; for model tests.</summary>
+    internal List<string> FindInconsistencies()
+    {
+        lock (_lock)
+        {
+            return _state.FindInconsistencies();
+        }
+    }
+
+    /// <summary>The canonical text without what a snapshot cannot carry; for snapshot round-trip tests.</summary>
+    internal string ToCanonicalSnapshotView()
+    {
+        lock (_lock)
+        {
+            return _state.ToCanonicalSnapshotView();
+        }
+    }
+
     private void ApplyLocked(in DeltaEntry entry, bool goKindsOnly)
     {
         var applied = DeltaApplier.Apply(_state, entry, goKindsOnly, Times.Truncate(_time.GetUtcNow()));
@@ -164,7 +193,9 @@ public sealed partial class NodeRegistry
             _ignoredCount++;
         }
 
-        if (entry.SeqNo > _lastAppliedSequence)
+        // Go-written sequence numbers (0 in production, arbitrary in fixtures) are not ours: a Go log is migrated into
+        // a new log numbered from 1, so they must not move our position.
+        if (!goKindsOnly && entry.SeqNo > _lastAppliedSequence)
         {
             _lastAppliedSequence = entry.SeqNo;
         }

@@ -1,6 +1,10 @@
 namespace Registry.Core;
 
 /// <summary>One node's mutable record inside <see cref="RegistryState"/>; only the delta applier changes it.</summary>
+/// <remarks>
+/// Its lists are read-only and replaced on change, never edited in place, so a snapshot copy can share them and
+/// copying a node under the registry lock is one shallow clone.
+/// </remarks>
 internal sealed class NodeState
 {
     public required uint Id { get; init; }
@@ -12,15 +16,15 @@ internal sealed class NodeState
 
     public string RealAddr { get; set; } = string.Empty;
 
-    public List<string> LanAddrs { get; set; } = [];
+    public IReadOnlyList<string> LanAddrs { get; set; } = [];
 
-    public List<ushort> Networks { get; set; } = [];
+    public IReadOnlyList<ushort> Networks { get; set; } = [];
 
     public bool Public { get; set; }
 
     public string Hostname { get; set; } = string.Empty;
 
-    public List<string> Tags { get; set; } = [];
+    public IReadOnlyList<string> Tags { get; set; } = [];
 
     public bool TaskExec { get; set; }
 
@@ -39,4 +43,7 @@ internal sealed class NodeState
     public bool RelayOnly { get; set; }
 
     public DateTimeOffset LastSeen { get; set; }
+
+    /// <summary>A copy that shares nothing mutable with this record (the lists are never changed in place).</summary>
+    public NodeState Clone() => (NodeState)MemberwiseClone();
 }

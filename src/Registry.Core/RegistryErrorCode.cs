@@ -110,4 +110,34 @@ public enum RegistryErrorCode
 
     /// <summary>No visible node has the hostname.</summary>
     HostnameNotFound,
+
+    /// <summary>The key expiry is not a time, not in the future, or too far away.</summary>
+    InvalidKeyExpiry,
+
+    /// <summary>kick_member of the owner.</summary>
+    CannotKickOwner,
+
+    /// <summary>promote/demote of the owner (ownership moves only by transfer).</summary>
+    OwnerRoleFixed,
+
+    /// <summary>transfer_ownership without a new owner.</summary>
+    NewOwnerRequired,
+
+    /// <summary>An invitation to oneself.</summary>
+    CannotInviteSelf,
+
+    /// <summary>Invitations need an invite-only network.</summary>
+    NotInviteOnly,
+
+    /// <summary>The invitee's inbox holds 100 invitations.</summary>
+    InviteInboxFull,
+
+    /// <summary>No invitation for the node to the network.</summary>
+    InviteNotFound,
+
+    /// <summary>The invitation is older than 30 days.</summary>
+    InviteExpired,
+
+    /// <summary>A network policy value is out of range.</summary>
+    InvalidPolicy,
 }

@@ -11,4 +11,10 @@ public sealed record RegistryOptions
 
     /// <summary>A handshake justification is at most this many UTF-8 bytes. Default 1024.</summary>
     public int MaxJustificationBytes { get; init; } = 1024;
+
+    /// <summary>A network-invite inbox holds at most this many invitations. Default 100.</summary>
+    public int MaxInviteInbox { get; init; } = 100;
+
+    /// <summary>How long an invitation stays valid. Default 30 days.</summary>
+    public TimeSpan InviteTtl { get; init; } = TimeSpan.FromDays(30);
 }

@@ -10,11 +10,16 @@ public sealed partial class RegistryState
 {
     private static readonly TimeSpan _onlineWindow = TimeSpan.FromMinutes(30);
 
+    /// <summary>The snapshot this state was restored from, kept only for the members Core does not model; never modified.</summary>
+    private Snapshot? _carried;
+
     /// <summary>Builds the snapshot document of this state, recording <paramref name="walSeq"/> as the last delta it contains.</summary>
     /// <remarks>
-    /// Dashboard history, start time, audit and configuration members are not registry state and are left empty for
-    /// the caller to fill. The counters use <paramref name="now"/> for <c>online_nodes</c> (30-minute window, as Go).
-    /// Pending handshakes that were already polled are not in the Go schema and are not carried.
+    /// Members the registry does not model (dashboard history, start time, audit log, identity-provider and audit
+    /// export configuration, RBAC pre-assignments, the request total) are written back exactly as the last restored
+    /// snapshot had them, so migrating a Go directory loses none of them. The counters use <paramref name="now"/>
+    /// for <c>online_nodes</c> (30-minute window, as Go). Pending handshakes that were already polled are not in
+    /// the Go schema and are not carried.
     /// </remarks>
     public Snapshot ToSnapshot(ulong walSeq, DateTimeOffset now)
     {
@@ -44,12 +49,70 @@ public sealed partial class RegistryState
 
         snapshot.TrustPairs = TrustPairs.Count == 0 ? null : [.. TrustPairs.Order().Select(p => Key(p.A) + ":" + Key(p.B))];
 
-        // The full key index, so a reaped node's key still reclaims its id after a restart.
-        snapshot.PubKeyIdx = KeyIndex.Count == 0 ? null : new Dictionary<string, uint>(KeyIndex, StringComparer.Ordinal);
+        // Only the keys of reaped nodes: a loader indexes live nodes' keys from the nodes themselves and adds
+        // pub_key_idx entries only for keys not already indexed (format-spec §4.5), so the rest would be dead weight.
+        snapshot.PubKeyIdx = Reaped.Count == 0 ? null : Reaped.OrderBy(p => p.Key).ToDictionary(p => p.Value.Key, p => p.Key, StringComparer.Ordinal);
         snapshot.HandshakeInbox = Inbox(HandshakeInbox, m => new HandshakeRelayMsg { FromNodeId = m.FromNodeId, Justification = m.Justification, Timestamp = Times.Format(m.Timestamp) });
         snapshot.HandshakeResponses = Inbox(HandshakeResponses, m => new HandshakeResponseMsg { FromNodeId = m.FromNodeId, Accept = m.Accept, Timestamp = Times.Format(m.Timestamp) });
         snapshot.InviteInbox = Inbox(InviteInbox, m => new ModelInvite { NetworkId = m.NetworkId, InviterId = m.InviterId, Timestamp = Times.Format(m.Timestamp) });
+        if (_carried is { } carried)
+        {
+            snapshot.TotalRequests = carried.TotalRequests;
+            snapshot.StartTime = carried.StartTime;
+            snapshot.RestartEvents = carried.RestartEvents;
+            snapshot.DowntimeIntervals = carried.DowntimeIntervals;
+            snapshot.LastHeartbeat = carried.LastHeartbeat;
+            snapshot.ProbeStates = carried.ProbeStates;
+            snapshot.HourlyHistory = carried.HourlyHistory;
+            snapshot.DailyHistory = carried.DailyHistory;
+            snapshot.NetHourlyHistory = carried.NetHourlyHistory;
+            snapshot.NetDailyHistory = carried.NetDailyHistory;
+            snapshot.AuditLog = carried.AuditLog;
+            snapshot.IdpConfig = carried.IdpConfig;
+            snapshot.AuditExportConfig = carried.AuditExportConfig;
+            snapshot.RbacPreAssign = carried.RbacPreAssign;
+        }
+
         return snapshot;
+    }
+
+    /// <summary>Copies what <see cref="ToSnapshot"/> reads, so the slow conversion can run outside the registry lock.</summary>
+    /// <remarks>Indexes the snapshot does not carry or rebuilds on load (key, owner, hostname, pending handshakes) are not copied.</remarks>
+    internal RegistryState CloneForSnapshot()
+    {
+        var copy = new RegistryState { NextNode = NextNode, NextNet = NextNet, _carried = _carried };
+        foreach (var (id, node) in Nodes)
+        {
+            copy.Nodes.Add(id, node.Clone());
+        }
+
+        foreach (var (id, net) in Networks)
+        {
+            copy.Networks.Add(id, net.Clone());
+        }
+
+        copy.TrustPairs.UnionWith(TrustPairs);
+        foreach (var (id, identity) in Reaped)
+        {
+            copy.Reaped.Add(id, identity);
+        }
+
+        foreach (var (id, list) in HandshakeInbox)
+        {
+            copy.HandshakeInbox.Add(id, [.. list]);
+        }
+
+        foreach (var (id, list) in HandshakeResponses)
+        {
+            copy.HandshakeResponses.Add(id, [.. list]);
+        }
+
+        foreach (var (id, list) in InviteInbox)
+        {
+            copy.InviteInbox.Add(id, [.. list]);
+        }
+
+        return copy;
     }
 
     /// <summary>Builds a state from a snapshot document with Go's load rules (format-spec §4.5).</summary>
@@ -59,7 +122,7 @@ public sealed partial class RegistryState
     public static RegistryState FromSnapshot(Snapshot snapshot, DateTimeOffset now, ICollection<string>? warnings = null)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        var state = new RegistryState { NextNode = snapshot.NextNode, NextNet = snapshot.NextNet };
+        var state = new RegistryState { NextNode = snapshot.NextNode, NextNet = snapshot.NextNet, _carried = snapshot };
         foreach (var (key, model) in (snapshot.Nodes ?? []).OrderBy(p => p.Value?.Id ?? 0))
         {
             // Go dereferences a null entry and panics; skipping it is the only sane reading.
@@ -115,7 +178,11 @@ public sealed partial class RegistryState
 
         foreach (var (key, id) in snapshot.PubKeyIdx ?? [])
         {
-            state.KeyIndex.TryAdd(key, id);
+            // A key naming an id that has no node belongs to a reaped node; its owner is not in the schema.
+            if (state.KeyIndex.TryAdd(key, id) && !state.Nodes.ContainsKey(id))
+            {
+                state.Reaped[id] = (key, string.Empty);
+            }
         }
 
         LoadInbox(snapshot.HandshakeInbox, state.HandshakeInbox, m => new HandshakeRequestMessage(m.FromNodeId, m.Justification ?? string.Empty, ParseOrZero(m.Timestamp)));
@@ -214,7 +281,11 @@ public sealed partial class RegistryState
             RequestCount = m.RequestCount,
             Created = Times.Parse(m.Created) ?? default,
         };
-        net.Members.AddRange(m.Members ?? []);
+        foreach (var member in m.Members ?? [])
+        {
+            net.Members.Add(member);
+        }
+
         foreach (var (key, role) in m.MemberRoles ?? [])
         {
             if (GoScan.TryParseUInt32(key, out var id))
@@ -234,8 +305,9 @@ public sealed partial class RegistryState
         // Legacy snapshots predate roles: the first member owns the network, the rest are members.
         if (m.MemberRoles is null or { Count: 0 } && net.Members.Count > 0 && net.Id != BackboneId)
         {
-            net.MemberRoles[net.Members[0]] = MemberRoles.Owner;
-            foreach (var member in net.Members.Skip(1))
+            var ordered = net.Members.InOrder();
+            net.MemberRoles[ordered[0]] = MemberRoles.Owner;
+            foreach (var member in ordered.Skip(1))
             {
                 net.MemberRoles.TryAdd(member, MemberRoles.Member);
             }

@@ -38,6 +38,9 @@ public sealed partial class RegistryState
 
     internal Dictionary<string, uint> HostnameIndex { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The key and owner each reaped node still holds in the indexes, so a reclaim can find and drop them without scanning.</summary>
+    internal Dictionary<uint, (string Key, string Owner)> Reaped { get; } = [];
+
     /// <summary>The next node id to assign; never reused.</summary>
     internal uint NextNode { get; set; } = 1;
 
@@ -55,6 +58,9 @@ public sealed partial class RegistryState
 
     /// <summary>A deterministic, indented JSON text of the entire state (ids sorted); equal states give equal text.</summary>
     public string ToCanonicalJson() => CanonicalDump.Write(this);
+
+    /// <summary>The canonical text without what a snapshot cannot carry (pending handshakes, owner index entries of reaped nodes).</summary>
+    internal string ToCanonicalSnapshotView() => CanonicalDump.Write(this, snapshotView: true);
 
     internal static (uint A, uint B) Pair(uint a, uint b) => a <= b ? (a, b) : (b, a);
 

@@ -79,3 +79,53 @@ public sealed record HandshakePollResult(IReadOnlyList<HandshakeRequestMessage> 
 /// <param name="NodeId">The reaped node.</param>
 /// <param name="Sequence">The delta's sequence number.</param>
 public sealed record ReapResult(uint NodeId, ulong Sequence);
+
+/// <summary>The result of <see cref="NodeRegistry.SetKeyExpiry"/>.</summary>
+/// <param name="NodeId">The node.</param>
+/// <param name="ExpiresAt">The expiry now set, or null when cleared.</param>
+/// <param name="Sequence">The delta's sequence number.</param>
+public sealed record KeyExpiryResult(uint NodeId, DateTimeOffset? ExpiresAt, ulong Sequence);
+
+/// <summary>The result of promote, demote (and the role part of other RBAC calls).</summary>
+/// <param name="NetworkId">The network.</param>
+/// <param name="TargetNodeId">The member.</param>
+/// <param name="Role">The member's role now.</param>
+/// <param name="Sequence">The delta's sequence number.</param>
+public sealed record RoleResult(ushort NetworkId, uint TargetNodeId, string Role, ulong Sequence);
+
+/// <summary>The result of <see cref="NodeRegistry.TransferOwnership"/>.</summary>
+/// <param name="NetworkId">The network.</param>
+/// <param name="OldOwner">The previous owner (now admin), or 0 when the network had none.</param>
+/// <param name="NewOwner">The new owner.</param>
+/// <param name="Sequence">The delta's sequence number.</param>
+public sealed record TransferResult(ushort NetworkId, uint OldOwner, uint NewOwner, ulong Sequence);
+
+/// <summary>The result of <see cref="NodeRegistry.SetExprPolicy"/>.</summary>
+/// <param name="NetworkId">The network.</param>
+/// <param name="Cleared">Whether the policy was cleared.</param>
+/// <param name="Sequence">The delta's sequence number.</param>
+public sealed record ExprPolicyResult(ushort NetworkId, bool Cleared, ulong Sequence);
+
+/// <summary>The result of <see cref="NodeRegistry.InviteToNetwork"/>.</summary>
+/// <param name="NetworkId">The network.</param>
+/// <param name="TargetNodeId">The invitee.</param>
+/// <param name="AlreadyInvited">Whether a valid invitation already existed (then nothing was logged).</param>
+/// <param name="Sequence">The delta's sequence number, or 0.</param>
+public sealed record InviteResult(ushort NetworkId, uint TargetNodeId, bool AlreadyInvited, ulong Sequence);
+
+/// <summary>The result of <see cref="NodeRegistry.PollInvites"/>.</summary>
+/// <param name="Invites">The valid invitations (they stay in the inbox).</param>
+/// <param name="Sequence">The sequence of the delta that pruned expired invitations, or 0 when none expired.</param>
+public sealed record InvitePollResult(IReadOnlyList<NetworkInvite> Invites, ulong Sequence);
+
+/// <summary>The result of <see cref="NodeRegistry.RespondInvite"/>.</summary>
+/// <param name="NetworkId">The network.</param>
+/// <param name="Accepted">Whether the node joined.</param>
+/// <param name="Sequence">The delta's sequence number.</param>
+public sealed record RespondInviteResult(ushort NetworkId, bool Accepted, ulong Sequence);
+
+/// <summary>Table sizes of the registry.</summary>
+/// <param name="Nodes">Nodes in the node table (reaped ones excluded).</param>
+/// <param name="Networks">Networks, the backbone included.</param>
+/// <param name="TrustPairs">Trust pairs.</param>
+public sealed record RegistryCounts(int Nodes, int Networks, int TrustPairs);

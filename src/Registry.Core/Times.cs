@@ -12,57 +12,34 @@ internal static class Times
     /// <summary>Formats an optional time, giving <c>""</c> for none.</summary>
     public static string Format(DateTimeOffset? time) => time is { } value ? Format(value) : string.Empty;
 
-    /// <summary>Parses RFC 3339 text to UTC, or null when it is empty or does not parse.</summary>
+    private static readonly string[] _rfc3339 = ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"];
+
+    /// <summary>Parses RFC 3339 text (Go's <c>time.RFC3339</c>: <c>Z</c> or a numeric offset, optional fraction) to UTC, or null when it is empty or does not parse.</summary>
+    /// <remarks>Strict like Go's parser, so a value Go would reject (and replace with "now") is rejected here too. Fractions beyond .NET's 7 digits (Go writes nanoseconds) are cut.</remarks>
     public static DateTimeOffset? Parse(string? text)
     {
-        if (string.IsNullOrEmpty(text))
+        if (string.IsNullOrEmpty(text) || text.Length < 20 || text[10] != 'T')
         {
             return null;
         }
 
-        if (TryParseUtcSeconds(text, out var fast))
+        if (text[19] == '.')
         {
-            return fast;
+            var end = 20;
+            while (end < text.Length && char.IsAsciiDigit(text[end]))
+            {
+                end++;
+            }
+
+            if (end - 20 > 7)
+            {
+                text = string.Concat(text.AsSpan(0, 27), text.AsSpan(end));
+            }
         }
 
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value)
+        return DateTimeOffset.TryParseExact(text, _rfc3339, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value)
             ? value.ToUniversalTime()
             : null;
-    }
-
-    /// <summary>Parses exactly <c>yyyy-MM-ddTHH:mm:ssZ</c>, the shape every delta and snapshot time we write has.</summary>
-    /// <remarks>Replay parses a time per heartbeat; the general parser measured as a tenth of replay time.</remarks>
-    private static bool TryParseUtcSeconds(string text, out DateTimeOffset value)
-    {
-        value = default;
-        if (text.Length != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':' || text[19] != 'Z')
-        {
-            return false;
-        }
-
-        if (!TwoDigits(text, 0, out var century) || !TwoDigits(text, 2, out var yy) || !TwoDigits(text, 5, out var month)
-            || !TwoDigits(text, 8, out var day) || !TwoDigits(text, 11, out var hour) || !TwoDigits(text, 14, out var minute)
-            || !TwoDigits(text, 17, out var second))
-        {
-            return false;
-        }
-
-        var year = (century * 100) + yy;
-        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
-        {
-            return false;
-        }
-
-        value = new DateTimeOffset(year, month, day, hour, minute, second, TimeSpan.Zero);
-        return true;
-    }
-
-    private static bool TwoDigits(string text, int at, out int value)
-    {
-        var high = text[at] - '0';
-        var low = text[at + 1] - '0';
-        value = (high * 10) + low;
-        return (uint)high <= 9 && (uint)low <= 9;
     }
 
     /// <summary>Drops sub-second precision, because payloads only carry whole seconds.</summary>

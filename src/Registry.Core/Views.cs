@@ -133,8 +133,8 @@ public sealed record NetworkInfo
         MemberRoles = new Dictionary<uint, string>(n.MemberRoles),
         MemberTags = n.MemberTags.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)[.. p.Value]),
         Policy = n.Policy,
-        Rules = n.Rules is null ? null : n.Rules.ToArray(),
-        ExprPolicy = n.ExprPolicy is null ? null : n.ExprPolicy.ToArray(),
+        Rules = n.Rules is null ? null : (ReadOnlyMemory<byte>?)n.Rules.ToArray(),
+        ExprPolicy = n.ExprPolicy is null ? null : (ReadOnlyMemory<byte>?)n.ExprPolicy.ToArray(),
         HasAdminToken = n.AdminToken.Length > 0,
     };
 }

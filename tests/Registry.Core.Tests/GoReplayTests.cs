@@ -25,7 +25,7 @@ public sealed class GoReplayTests
         Assert.True(created);
         Assert.Equal(30, registry.AppliedCount);
         Assert.Equal(9, registry.IgnoredCount);
-        Assert.Equal(30ul, registry.LastAppliedSequence);
+        Assert.Equal(0ul, registry.LastAppliedSequence);
 
         // Nodes 4 and 7 were deregistered; kinds 3-8 and 13 (trust, visibility, hostname, tags, task-exec) had no effect.
         Assert.Equal([1u, 2u, 3u, 5u], new uint[] { 1, 2, 3, 4, 5, 6, 7 }.Where(id => registry.Lookup(id) is not null));

@@ -52,6 +52,10 @@ public sealed class NodeRegistryNetworkTests
         Registry.CreateNetwork(new CreateNetworkRequest { NodeId = creator, Name = "lab" });
 
         Assert.Equal(JoinRules.Open, Registry.GetNetwork(1)!.JoinRule);
+
+        // Regression guard: a null byte[] converted to ReadOnlyMemory<byte>? became an empty, present value.
+        Assert.Null(Registry.GetNetwork(1)!.Rules);
+        Assert.Null(Registry.GetNetwork(1)!.ExprPolicy);
     }
 
     [Theory]

@@ -60,6 +60,7 @@ public sealed class NodeRegistryQueryTests
         Assert.Equal([(a, MemberRoles.Owner), (b, MemberRoles.Member)], members.Select(m => (m.NodeId, m.Role!)));
         Assert.Equal(["backbone", "lab"], networks.Select(n => n.Name));
         Assert.Equal("network 4: network not found", Assert.Throws<RegistryException>(() => Registry.ListNodes(4)).Message);
+        Assert.Equal(new RegistryCounts(2, 2, 0), Registry.GetCounts());
     }
 
     [Fact]

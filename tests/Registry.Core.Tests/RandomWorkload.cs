@@ -20,7 +20,7 @@ internal sealed class RandomWorkload(TestKit kit, Random random)
     public void Step()
     {
         kit.Time.Advance(TimeSpan.FromSeconds(random.Next(0, 90)));
-        var op = random.Next(19);
+        var op = random.Next(30);
         LastOperation = op.ToString(System.Globalization.CultureInfo.InvariantCulture);
         MaxDeltasLastStep = 1;
         switch (op)
@@ -67,6 +67,39 @@ internal sealed class RandomWorkload(TestKit kit, Random random)
                 Registry.LeaveNetwork(members.Count > 0 && random.Next(4) != 0 ? members[random.Next(members.Count)] : Node(), net);
                 break;
             case 17: Registry.DeleteNetwork(Network()); break;
+            case 19: Registry.SetKeyExpiry(Node(), random.Next(3) == 0 ? "never" : Times.Format(kit.Time.GetUtcNow().AddDays(random.Next(-2, 5)))); break;
+            case 20: Registry.SetExternalId(Node(), Pick(_owners)); break;
+            case 21: Registry.RenameNetwork(Network(), Pick(_names)); break;
+            case 22: Registry.SetNetworkEnterprise(Network(), random.Next(2) == 0); break;
+            case 23: Registry.InviteToNetwork(InviteNetwork(), Node(), Node()); break;
+            case 24:
+                var polled = Registry.PollInvites(Node());
+                _ = polled;
+                break;
+            case 25:
+                var invited = Node();
+                var invites = Registry.Lookup(invited) is null ? [] : Registry.PollInvites(invited).Invites;
+                Registry.RespondInvite(invited, invites.Count > 0 ? invites[0].NetworkId : Network(), random.Next(2) == 0);
+                break;
+            case 26:
+                var rbacNet = Network();
+                switch (random.Next(4))
+                {
+                    case 0: Registry.PromoteMember(rbacNet, Member(rbacNet)); break;
+                    case 1: Registry.DemoteMember(rbacNet, Member(rbacNet)); break;
+                    case 2: Registry.TransferOwnership(rbacNet, Member(rbacNet)); break;
+                    default: Registry.KickMember(rbacNet, Member(rbacNet)); break;
+                }
+
+                break;
+            case 27:
+                var tagNet = Network();
+                Registry.SetMemberTags(tagNet, Member(tagNet), [.. Enumerable.Range(0, random.Next(3)).Select(_ => Pick(_tags))]);
+                break;
+            case 28: Registry.SetNetworkPolicy(Network(), random.Next(-1, 12), random.Next(2) == 0 ? [22, random.Next(0, 70_000)] : null, "d"); break;
+            case 29:
+                Registry.SetExprPolicy(Network(), random.Next(3) == 0 ? null : Encoding.UTF8.GetBytes(random.Next(2) == 0 ? "{\"version\":1,\"rules\":[1]}" : "{\"version\":1}"));
+                break;
             default:
                 MaxDeltasLastStep = int.MaxValue;
                 Registry.ReapStale(TimeSpan.FromMinutes(random.Next(10, 60)), random.Next(1, 20));
@@ -81,7 +114,24 @@ internal sealed class RandomWorkload(TestKit kit, Random random)
         return live.Count > 0 && random.Next(6) != 0 ? live[random.Next(live.Count)].NodeId : (uint)random.Next(0, 80);
     }
 
-    private ushort Network() => (ushort)random.Next(0, 8);
+    /// <summary>Mostly an existing network, sometimes any id (unknown, deleted, backbone).</summary>
+    private ushort Network()
+    {
+        var networks = Registry.ListNetworks();
+        return networks.Count > 1 && random.Next(5) != 0 ? networks[random.Next(1, networks.Count)].Id : (ushort)random.Next(0, 12);
+    }
+
+    private uint Member(ushort network)
+    {
+        var members = Registry.GetNetwork(network)?.Members ?? [];
+        return members.Count > 0 && random.Next(4) != 0 ? members[random.Next(members.Count)] : Node();
+    }
+
+    private ushort InviteNetwork()
+    {
+        var candidates = Registry.ListNetworks().Where(n => n.Enterprise && n.JoinRule == JoinRules.Invite).ToList();
+        return candidates.Count > 0 && random.Next(4) != 0 ? candidates[random.Next(candidates.Count)].Id : Network();
+    }
 
     private string Pick(string[] values) => values[random.Next(values.Length)];
 }

@@ -103,6 +103,7 @@ public sealed class RegistryStateSnapshotTests
         Assert.Equal(50, lab.Policy!.MaxMembers);
         Assert.NotNull(lab.Rules);
         Assert.True(registry.CheckTrust(2, 42));
+        Assert.Empty(registry.FindInconsistencies());
         var poll = registry.PollHandshakes(10);
         Assert.Equal(42u, Assert.Single(poll.Requests).FromNodeId);
 
@@ -122,6 +123,26 @@ public sealed class RegistryStateSnapshotTests
         again.Restore(ReadBack(registry.CaptureSnapshot().Snapshot));
 
         Assert.Equal(registry.ToCanonicalJson(), again.ToCanonicalJson());
+    }
+
+    [Fact]
+    public void ToSnapshot_AfterGoRestore_CarriesMembersCoreDoesNotModel()
+    {
+        var original = SnapshotReader.Read(Path.Combine(_fixtures, "snapshot-small.json")).Snapshot;
+        var registry = Load("snapshot-small.json");
+        registry.SetTags(1, ["changed"]);
+
+        var written = ReadBack(registry.CaptureSnapshot().Snapshot);
+
+        Assert.Equal(original.StartTime, written.StartTime);
+        Assert.Equal(original.TotalRequests, written.TotalRequests);
+        Assert.Equal(original.IdpConfig!.Url, written.IdpConfig!.Url);
+        Assert.Equal(original.AuditExportConfig!.Token, written.AuditExportConfig!.Token);
+        Assert.Equal(original.RbacPreAssign!.Keys.Order(), written.RbacPreAssign!.Keys.Order());
+        Assert.Equal(original.AuditLog!.Count, written.AuditLog!.Count);
+        Assert.Equal(original.HourlyHistory!.Count, written.HourlyHistory!.Count);
+        Assert.Equal(original.ProbeStates!.Keys.Order(), written.ProbeStates!.Keys.Order());
+        Assert.Equal(["changed"], written.Nodes!["1"].Tags!);
     }
 
     [Fact]
