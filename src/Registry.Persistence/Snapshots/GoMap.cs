@@ -15,7 +15,7 @@ internal static class GoMap
 
         var keys = new string[map.Count];
         map.Keys.CopyTo(keys, 0);
-        Array.Sort(keys, Utf8KeyComparer.Instance);
+        Utf8KeySorter.Sort(keys);
         w.WriteStartObject();
         foreach (var key in keys)
         {

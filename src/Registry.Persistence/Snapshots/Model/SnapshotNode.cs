@@ -11,10 +11,12 @@ public sealed class SnapshotNode
 
     /// <summary>Owner identity.</summary>
     [JsonPropertyName("owner")]
+    [JsonConverter(typeof(PooledStringConverter))]
     public string? Owner { get; set; }
 
     /// <summary>Standard base64 of the Ed25519 public key; always written.</summary>
     [JsonPropertyName("public_key")]
+    [JsonConverter(typeof(PooledStringConverter))]
     public string? PublicKey { get; set; }
 
     /// <summary>Public address <c>host:port</c>.</summary>
@@ -39,6 +41,7 @@ public sealed class SnapshotNode
 
     /// <summary>Tags.</summary>
     [JsonPropertyName("tags")]
+    [JsonConverter(typeof(PooledStringListConverter))]
     public List<string>? Tags { get; set; }
 
     /// <summary>Accepts task execution.</summary>
@@ -71,6 +74,7 @@ public sealed class SnapshotNode
 
     /// <summary>Software version.</summary>
     [JsonPropertyName("version")]
+    [JsonConverter(typeof(PooledStringConverter))]
     public string? Version { get; set; }
 
     /// <summary>Reachable only through relays.</summary>

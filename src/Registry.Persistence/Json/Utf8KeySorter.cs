@@ -1,0 +1,54 @@
+using System.Buffers.Binary;
+using System.Text.Unicode;
+
+namespace Registry.Persistence.Json;
+
+/// <summary>
+/// Sorts map keys into Go's order (UTF-8 bytes, §6.5) fast: keys are ordered by their first eight UTF-8 bytes as one
+/// integer (a primitive sort, no comparer calls), then runs that share those bytes are finished with
+/// <see cref="Utf8KeyComparer"/>. Sorting the 100,000 node ids this way is several times faster than a comparer sort.
+/// </summary>
+public static class Utf8KeySorter
+{
+    /// <summary>Sorts <paramref name="keys"/> in place in UTF-8 byte order.</summary>
+    public static void Sort(string[] keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        if (keys.Length < 2)
+        {
+            return;
+        }
+
+        var prefixes = new ulong[keys.Length];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            prefixes[i] = Prefix(keys[i]);
+        }
+
+        Array.Sort(prefixes, keys);
+        var start = 0;
+        for (var i = 1; i <= keys.Length; i++)
+        {
+            if (i == keys.Length || prefixes[i] != prefixes[start])
+            {
+                if (i - start > 1)
+                {
+                    Array.Sort(keys, start, i - start, Utf8KeyComparer.Instance);
+                }
+
+                start = i;
+            }
+        }
+    }
+
+    // The first 8 UTF-8 bytes, big-endian, zero-padded: comparing these integers compares the byte prefixes.
+    // Equal prefixes (including keys that differ only after byte 8, or by trailing U+0000) go to the full comparer.
+    private static ulong Prefix(string key)
+    {
+        // Encode 9 chars (at most 27 bytes) so that neither a character nor a surrogate pair is cut before byte 8.
+        Span<byte> bytes = stackalloc byte[32];
+        bytes.Clear();
+        _ = Utf8.FromUtf16(key.AsSpan(0, Math.Min(key.Length, 9)), bytes, out _, out _, replaceInvalidSequences: true, isFinalBlock: false);
+        return BinaryPrimitives.ReadUInt64BigEndian(bytes);
+    }
+}
