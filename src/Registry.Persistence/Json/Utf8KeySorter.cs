@@ -19,17 +19,25 @@ public static class Utf8KeySorter
             return;
         }
 
-        var prefixes = new ulong[keys.Length];
+        // Sort (prefix, original index) pairs as plain 128-bit integers: no comparer calls and no reference swaps
+        // (each reference store into a large array pays a GC write barrier); the strings are placed once afterwards.
+        var packed = new UInt128[keys.Length];
         for (var i = 0; i < keys.Length; i++)
         {
-            prefixes[i] = Prefix(keys[i]);
+            packed[i] = new UInt128(Prefix(keys[i]), (ulong)i);
         }
 
-        Array.Sort(prefixes, keys);
+        Array.Sort(packed);
+        var original = (string[])keys.Clone();
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = original[(int)(ulong)packed[i]];
+        }
+
         var start = 0;
         for (var i = 1; i <= keys.Length; i++)
         {
-            if (i == keys.Length || prefixes[i] != prefixes[start])
+            if (i == keys.Length || (ulong)(packed[i] >> 64) != (ulong)(packed[start] >> 64))
             {
                 if (i - start > 1)
                 {

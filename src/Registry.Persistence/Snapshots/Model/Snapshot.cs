@@ -38,7 +38,6 @@ public sealed class Snapshot
 
     /// <summary>Base64 public key to node id, including keys of reaped nodes.</summary>
     [JsonPropertyName("pub_key_idx")]
-    [JsonConverter(typeof(PooledKeyIndexConverter))]
     public Dictionary<string, uint>? PubKeyIdx { get; set; }
 
     /// <summary>Pending handshake requests by decimal recipient id.</summary>

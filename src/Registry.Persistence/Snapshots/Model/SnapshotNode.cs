@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 namespace Registry.Persistence.Snapshots.Model;
 
 /// <summary>A node as the Go <c>SnapshotNode</c> writes it (format-spec §4.2); times are kept as their RFC 3339 text.</summary>
+[JsonConverter(typeof(SnapshotNodeConverter))]
 public sealed class SnapshotNode
 {
     /// <summary>Node id.</summary>
@@ -11,12 +12,10 @@ public sealed class SnapshotNode
 
     /// <summary>Owner identity.</summary>
     [JsonPropertyName("owner")]
-    [JsonConverter(typeof(PooledStringConverter))]
     public string? Owner { get; set; }
 
     /// <summary>Standard base64 of the Ed25519 public key; always written.</summary>
     [JsonPropertyName("public_key")]
-    [JsonConverter(typeof(PooledStringConverter))]
     public string? PublicKey { get; set; }
 
     /// <summary>Public address <c>host:port</c>.</summary>

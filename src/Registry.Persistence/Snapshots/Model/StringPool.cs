@@ -4,9 +4,9 @@ using System.Text.Json;
 namespace Registry.Persistence.Snapshots.Model;
 
 /// <summary>
-/// Shares one string instance between equal values while a snapshot is decoded: versions, roles, join rules, tags
-/// and sample names repeat thousands of times, and every <c>pub_key_idx</c> key repeats a node's <c>public_key</c>.
-/// At 100,000 nodes this removes about a sixth of the decoded model and the GC work of allocating it.
+/// Shares one string instance between equal values while a snapshot is decoded. Used only for low-cardinality
+/// members (versions, roles, join rules, tags, sample names, audit actions), which repeat thousands of times;
+/// pooling mostly-unique values (keys, owners, times) was measured to cost more in lookup-table memory than it saved.
 /// </summary>
 /// <remarks>
 /// Active only on the thread running <see cref="SnapshotReader"/> (set through <see cref="Enter"/>); outside a
