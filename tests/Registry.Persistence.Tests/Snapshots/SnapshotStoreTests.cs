@@ -238,6 +238,36 @@ public class SnapshotStoreTests
         Assert.Equal(File.ReadAllBytes(Fixtures.Go("snapshot-small.json")), File.ReadAllBytes(store.CurrentPath));
     }
 
+    [Fact]
+    public void Save_LoadedGoFixtureWithWalSeq_RoundTripsEveryMember()
+    {
+        using var dir = new TempDirectory();
+        var store = Store(dir);
+        var original = SnapshotReader.Read(Fixtures.Go("snapshot-small.json")).Snapshot;
+        original.WalSeq = 99;
+
+        store.Save(original, TestContext.Current.CancellationToken);
+        var reloaded = Store(dir).Load(TestContext.Current.CancellationToken).Snapshot!;
+        reloaded.WalSeq = 0;
+
+        // Every member is compared through its Go-exact encoding; with wal_seq cleared it is the Go fixture again.
+        Assert.Equal(99UL, SnapshotReader.Read(store.CurrentPath).WalSeq);
+        Assert.Equal(File.ReadAllBytes(Fixtures.Go("snapshot-small.json")), SnapshotEncoder.EncodeToArray(reloaded));
+    }
+
+    [Fact]
+    public void Save_CancelledBeforeStart_WritesNothing()
+    {
+        using var dir = new TempDirectory();
+        var store = Store(dir);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.Throws<OperationCanceledException>(() => store.Save(Sample(1), cancelled.Token));
+        Assert.False(File.Exists(store.CurrentPath));
+        Assert.False(File.Exists(store.TempPath));
+    }
+
     [Theory]
     [InlineData("", "snapshot.json")]
     [InlineData("x", "")]
