@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Text.Unicode;
 
@@ -14,38 +15,80 @@ public static class Utf8KeySorter
     public static void Sort(string[] keys)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        if (keys.Length < 2)
+        var order = new int[keys.Length];
+        Order(keys, order);
+        var original = (string[])keys.Clone();
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = original[order[i]];
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="order"/> with the indices of <paramref name="keys"/> in UTF-8 byte order of the keys.
+    /// Callers holding parallel key and value arrays (a copied map) then walk them without any lookups.
+    /// </summary>
+    /// <remarks>Works in pooled buffers: a 100,000-entry map would otherwise allocate on the large-object heap at
+    /// every save, which provokes full collections of the whole registry.</remarks>
+    public static void Order(ReadOnlySpan<string> keys, Span<int> order)
+    {
+        if (order.Length < keys.Length)
+        {
+            throw new ArgumentException("order must be as long as keys", nameof(order));
+        }
+
+        // Sort (prefix, index) pairs as plain 128-bit integers: no comparer calls and no reference swaps.
+        var rented = ArrayPool<UInt128>.Shared.Rent(keys.Length);
+        try
+        {
+            var packed = rented.AsSpan(0, keys.Length);
+            for (var i = 0; i < keys.Length; i++)
+            {
+                packed[i] = new UInt128(Prefix(keys[i]), (ulong)i);
+            }
+
+            packed.Sort();
+            for (var i = 0; i < packed.Length; i++)
+            {
+                order[i] = (int)(ulong)packed[i];
+            }
+
+            // Keys sharing their first 8 bytes are adjacent; finish those runs with the exact comparer.
+            var start = 0;
+            for (var i = 1; i <= packed.Length; i++)
+            {
+                if (i == packed.Length || (ulong)(packed[i] >> 64) != (ulong)(packed[start] >> 64))
+                {
+                    SortRun(keys, order.Slice(start, i - start));
+                    start = i;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<UInt128>.Shared.Return(rented);
+        }
+    }
+
+    private static void SortRun(ReadOnlySpan<string> keys, Span<int> run)
+    {
+        if (run.Length < 2)
         {
             return;
         }
 
-        // Sort (prefix, original index) pairs as plain 128-bit integers: no comparer calls and no reference swaps
-        // (each reference store into a large array pays a GC write barrier); the strings are placed once afterwards.
-        var packed = new UInt128[keys.Length];
-        for (var i = 0; i < keys.Length; i++)
+        // Runs are short in practice (keys rarely share 8 bytes); insertion sort keeps them stable and allocation-free.
+        for (var i = 1; i < run.Length; i++)
         {
-            packed[i] = new UInt128(Prefix(keys[i]), (ulong)i);
-        }
-
-        Array.Sort(packed);
-        var original = (string[])keys.Clone();
-        for (var i = 0; i < keys.Length; i++)
-        {
-            keys[i] = original[(int)(ulong)packed[i]];
-        }
-
-        var start = 0;
-        for (var i = 1; i <= keys.Length; i++)
-        {
-            if (i == keys.Length || (ulong)(packed[i] >> 64) != (ulong)(packed[start] >> 64))
+            var item = run[i];
+            var j = i - 1;
+            while (j >= 0 && Utf8KeyComparer.Instance.Compare(keys[run[j]], keys[item]) > 0)
             {
-                if (i - start > 1)
-                {
-                    Array.Sort(keys, start, i - start, Utf8KeyComparer.Instance);
-                }
-
-                start = i;
+                run[j + 1] = run[j];
+                j--;
             }
+
+            run[j + 1] = item;
         }
     }
 
