@@ -176,6 +176,34 @@ public class SnapshotStoreTests
     }
 
     [Fact]
+    public void Save_CrashAtEveryStepWithChunkedWrites_OldOrNewGenerationLoads()
+    {
+        var fixture = SnapshotReader.Read(Fixtures.Go("snapshot-small.json")).Snapshot;
+        var options = (TempDirectory dir) => new SnapshotStoreOptions { Directory = dir.Path, WriteChunkSize = 4096 };
+
+        // Count the operations of an undisturbed save first: the 6 KB fixture takes two 4 KiB writes.
+        using (var probeDir = new TempDirectory())
+        {
+            var counting = new FaultyFileSystem(int.MaxValue, FaultKind.Crash);
+            new SnapshotStore(options(probeDir), counting).Save(fixture, TestContext.Current.CancellationToken);
+            Assert.Equal(2, counting.Operations.Count(o => o == "write"));
+        }
+
+        for (var step = 1; step <= StepsWithCurrent + 1; step++)
+        {
+            using var dir = new TempDirectory();
+            new SnapshotStore(options(dir)).Save(Sample(2), TestContext.Current.CancellationToken);
+            var faulty = new FaultyFileSystem(step, FaultKind.Crash);
+
+            Assert.Throws<SimulatedCrashException>(() => new SnapshotStore(options(dir), faulty).Save(fixture, TestContext.Current.CancellationToken));
+            var result = Store(dir).Load(TestContext.Current.CancellationToken);
+
+            Assert.True(result.Found, $"nothing loadable after a crash at {faulty.Operations[^1]}");
+            Assert.Contains(result.Snapshot!.NextNode, new[] { 2u, fixture.NextNode });
+        }
+    }
+
+    [Fact]
     public void Save_CrashAtEveryStepOfFirstSave_LoadsNoneOrNew()
     {
         for (var step = 1; step <= StepsWithCurrent - 1; step++)
