@@ -204,6 +204,47 @@ public class SnapshotStoreTests
     }
 
     [Fact]
+    public void Save_PowerLossAfterEveryStep_EverySurvivingDirectoryLoadsOldOrNew()
+    {
+        for (var crashAfter = 0; crashAfter <= StepsWithCurrent; crashAfter++)
+        {
+            using var dir = new TempDirectory();
+            var fs = new PowerLossFileSystem();
+            var store = new SnapshotStore(Options(dir), fs);
+            store.Save(Sample(1), TestContext.Current.CancellationToken);
+            store.Save(Sample(2), TestContext.Current.CancellationToken);
+            // The first save (no current yet) took 5 operations and the second 6: power fails after `crashAfter`
+            // operations of the third save (after all 6 it has completed).
+            fs.CrashAfter = 5 + 6 + crashAfter;
+
+            try
+            {
+                store.Save(Sample(3), TestContext.Current.CancellationToken);
+            }
+            catch (SimulatedCrashException)
+            {
+            }
+
+            var outcomes = 0;
+            foreach (var state in fs.PossibleStatesAfterPowerLoss())
+            {
+                using var disk = new TempDirectory();
+                foreach (var (path, bytes) in state)
+                {
+                    File.WriteAllBytes(Path.Combine(disk.Path, Path.GetFileName(path)), bytes);
+                }
+
+                var result = Store(disk).Load(TestContext.Current.CancellationToken);
+                Assert.True(result.Found, $"nothing loadable after power loss at step {crashAfter}: {string.Join(", ", state.Keys.Select(Path.GetFileName))}");
+                Assert.Contains(result.Snapshot!.NextNode, new[] { 2u, 3u });
+                outcomes++;
+            }
+
+            Assert.True(outcomes >= 1);
+        }
+    }
+
+    [Fact]
     public void Save_CrashAtEveryStepOfFirstSave_LoadsNoneOrNew()
     {
         for (var step = 1; step <= StepsWithCurrent - 1; step++)
