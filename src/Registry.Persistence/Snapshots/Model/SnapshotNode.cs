@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 namespace Registry.Persistence.Snapshots.Model;
 
 /// <summary>A node as the Go <c>SnapshotNode</c> writes it (format-spec §4.2); times are kept as their RFC 3339 text.</summary>
+/// <remarks>Read by <see cref="SnapshotNodeConverter"/> (the hot path of a load), written by the Go-exact encoder.</remarks>
 [JsonConverter(typeof(SnapshotNodeConverter))]
 public sealed class SnapshotNode
 {
@@ -40,7 +41,6 @@ public sealed class SnapshotNode
 
     /// <summary>Tags.</summary>
     [JsonPropertyName("tags")]
-    [JsonConverter(typeof(PooledStringListConverter))]
     public List<string>? Tags { get; set; }
 
     /// <summary>Accepts task execution.</summary>
@@ -73,7 +73,6 @@ public sealed class SnapshotNode
 
     /// <summary>Software version.</summary>
     [JsonPropertyName("version")]
-    [JsonConverter(typeof(PooledStringConverter))]
     public string? Version { get; set; }
 
     /// <summary>Reachable only through relays.</summary>
