@@ -24,7 +24,7 @@ internal static class SnapshotBench
     {
         var nodes = new Option<int>("--nodes") { Description = "Number of nodes.", DefaultValueFactory = _ => 100_000 };
         var networks = new Option<int>("--networks") { Description = "Number of networks.", DefaultValueFactory = _ => 1_000 };
-        var runs = new Option<int>("--runs") { Description = "Timed save+load runs; the median is reported.", DefaultValueFactory = _ => 5 };
+        var runs = new Option<int>("--runs") { Description = "Timed save+load runs after one cold (first, JIT-compiling) run; the median is reported.", DefaultValueFactory = _ => 5 };
         var dir = new Option<string?>("--dir") { Description = "Directory to write in (default: a new temp directory, removed afterwards)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var command = new Command("snapshot", "Measure snapshot save (encode + checksum + atomic write) and load (read + verify + decode).")
@@ -53,6 +53,8 @@ internal static class SnapshotBench
             return ExitCodes.UsageOrIo;
         }
 
+        SaveCpuMs.Clear();
+        LoadCpuMs.Clear();
         var temp = directory is null ? Directory.CreateTempSubdirectory("registry-bench-").FullName : null;
         var store = new SnapshotStore(new SnapshotStoreOptions { Directory = directory ?? temp! });
         try
@@ -82,21 +84,34 @@ internal static class SnapshotBench
         var snapshot = SnapshotBenchData.Build(nodeCount, networkCount);
         var saveMs = new List<double>();
         long bytes = 0;
-        for (var i = 0; i < runs; i++)
+        for (var i = 0; i <= runs; i++)
         {
+            var cpu = CpuMs();
             var watch = Stopwatch.StartNew();
             bytes = store.Save(snapshot).Length;
             saveMs.Add(watch.Elapsed.TotalMilliseconds);
+            SaveCpuMs.Add(CpuMs() - cpu);
         }
 
         return (bytes, saveMs);
+    }
+
+    // Process CPU time (user + system, all threads) per operation: less disturbed than wall time when other work
+    // shares the two cores, so both are reported.
+    private static readonly List<double> SaveCpuMs = [];
+    private static readonly List<double> LoadCpuMs = [];
+
+    private static double CpuMs()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime.TotalMilliseconds;
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static List<double> TimeLoads(SnapshotStore store, int runs)
     {
         var loadMs = new List<double>();
-        for (var i = 0; i < runs; i++)
+        for (var i = 0; i <= runs; i++)
         {
             loadMs.Add(TimeOneLoad(store));
             FullCollect();
@@ -108,9 +123,11 @@ internal static class SnapshotBench
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static double TimeOneLoad(SnapshotStore store)
     {
+        var cpu = CpuMs();
         var watch = Stopwatch.StartNew();
         var loaded = store.Load();
         var elapsed = watch.Elapsed.TotalMilliseconds;
+        LoadCpuMs.Add(CpuMs() - cpu);
         GC.KeepAlive(loaded);
         return elapsed;
     }
@@ -143,14 +160,20 @@ internal static class SnapshotBench
         return (Mb(peak), Mb(allocated), Mb(retained), rss < 0 ? -1 : Mb(rss), Mb(baseline));
     }
 
-    private static void Report(CliContext context, bool json, int nodes, int networks, long bytes, List<double> save, List<double> load, (double PeakMb, double AllocMb, double RetainedMb, double RssPeakMb, double BaselineMb) m)
+    private static void Report(CliContext context, bool json, int nodes, int networks, long bytes, List<double> saveAll, List<double> loadAll, (double PeakMb, double AllocMb, double RetainedMb, double RssPeakMb, double BaselineMb) m)
     {
         var inv = CultureInfo.InvariantCulture;
+
+        // The first run of each pays for JIT compilation (what a process start sees); it is reported apart.
+        var save = saveAll.Skip(1).ToList();
+        var load = loadAll.Skip(1).ToList();
         if (!json)
         {
             context.Out.WriteLine(string.Create(inv, $"nodes {nodes}, networks {networks}, file {bytes} bytes ({Mb(bytes):F1} MB), {save.Count} runs"));
+            context.Out.WriteLine(string.Create(inv, $"cold (first) run: save {saveAll[0]:F1} ms, load {loadAll[0]:F1} ms"));
             context.Out.WriteLine(string.Create(inv, $"save ms: median {Median(save):F1}  runs {string.Join(' ', save.Select(v => v.ToString("F1", inv)))}"));
             context.Out.WriteLine(string.Create(inv, $"load ms: median {Median(load):F1}  runs {string.Join(' ', load.Select(v => v.ToString("F1", inv)))}"));
+            context.Out.WriteLine(string.Create(inv, $"cpu ms (median): save {Median([.. SaveCpuMs.Skip(1)]):F1}, load {Median([.. LoadCpuMs.Skip(1)]):F1}"));
             context.Out.WriteLine(string.Create(inv, $"load memory: peak managed heap {m.PeakMb:F1} MB ({m.PeakMb / Mb(bytes):F2}x file), allocated {m.AllocMb:F1} MB, retained {m.RetainedMb:F1} MB, heap before load {m.BaselineMb:F1} MB, peak RSS {m.RssPeakMb:F1} MB"));
             return;
         }
@@ -165,6 +188,10 @@ internal static class SnapshotBench
             w.WriteNumber("runs", save.Count);
             w.WriteNumber("save_ms", Math.Round(Median(save), 1));
             w.WriteNumber("load_ms", Math.Round(Median(load), 1));
+            w.WriteNumber("save_cpu_ms", Math.Round(Median([.. SaveCpuMs.Skip(1)]), 1));
+            w.WriteNumber("load_cpu_ms", Math.Round(Median([.. LoadCpuMs.Skip(1)]), 1));
+            w.WriteNumber("cold_save_ms", Math.Round(saveAll[0], 1));
+            w.WriteNumber("cold_load_ms", Math.Round(loadAll[0], 1));
             w.WriteNumber("peak_mb", Math.Round(m.PeakMb, 1));
             w.WriteNumber("peak_x_file", Math.Round(m.PeakMb / Mb(bytes), 2));
             w.WriteNumber("alloc_mb", Math.Round(m.AllocMb, 1));

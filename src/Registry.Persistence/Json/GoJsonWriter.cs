@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Runtime.InteropServices;
 
 namespace Registry.Persistence.Json;
 
@@ -20,6 +21,8 @@ public sealed class GoJsonWriter
 
     private readonly IBufferWriter<byte> _output;
     private Memory<byte> _memory;
+    private byte[]? _array;
+    private int _arrayStart;
     private int _buffered;
     private bool _needComma;
 
@@ -47,6 +50,7 @@ public sealed class GoJsonWriter
 
         _buffered = 0;
         _memory = default;
+        _array = null;
     }
 
     /// <summary>Writes <c>{</c>.</summary>
@@ -210,9 +214,18 @@ public sealed class GoJsonWriter
         {
             Flush();
             _memory = _output.GetMemory(Math.Max(size, MinimumChunk));
+
+            // Memory<T>.Span costs a type check per call; for array-backed buffers (the usual case) slice the array.
+            if (MemoryMarshal.TryGetArray<byte>(_memory, out var segment))
+            {
+                _array = segment.Array;
+                _arrayStart = segment.Offset;
+            }
         }
 
-        return _memory.Span[_buffered..];
+        return _array is not null
+            ? _array.AsSpan(_arrayStart + _buffered, _memory.Length - _buffered)
+            : _memory.Span[_buffered..];
     }
 
     private void Commit(int count) => _buffered += count;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Registry.Persistence.Json;
 
 namespace Registry.Persistence.Snapshots;
@@ -13,14 +14,29 @@ internal static class GoMap
             return;
         }
 
-        var keys = new string[map.Count];
-        map.Keys.CopyTo(keys, 0);
-        Array.Sort(keys, Utf8KeyComparer.Instance);
-        w.WriteStartObject();
-        foreach (var key in keys)
+        // Keys and values are copied side by side (a Dictionary enumerates both in the same order) and walked in
+        // key order, so no lookup per entry is needed. The copies are pooled: see Utf8KeySorter.Order.
+        var count = map.Count;
+        var keys = ArrayPool<string>.Shared.Rent(count);
+        var values = ArrayPool<T>.Shared.Rent(count);
+        var order = ArrayPool<int>.Shared.Rent(count);
+        try
         {
-            w.WritePropertyName(key);
-            write(w, map[key]);
+            map.Keys.CopyTo(keys, 0);
+            map.Values.CopyTo(values, 0);
+            Utf8KeySorter.Order(keys.AsSpan(0, count), order);
+            w.WriteStartObject();
+            for (var i = 0; i < count; i++)
+            {
+                w.WritePropertyName(keys[order[i]]);
+                write(w, values[order[i]]);
+            }
+        }
+        finally
+        {
+            ArrayPool<string>.Shared.Return(keys, clearArray: true);
+            ArrayPool<T>.Shared.Return(values, clearArray: true);
+            ArrayPool<int>.Shared.Return(order);
         }
 
         w.WriteEndObject();

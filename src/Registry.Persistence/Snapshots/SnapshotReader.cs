@@ -61,7 +61,10 @@ public static class SnapshotReader
         Snapshot? snapshot;
         try
         {
-            snapshot = JsonSerializer.Deserialize(stream, SnapshotJsonContext.Default.Snapshot);
+            using (StringPool.Enter())
+            {
+                snapshot = JsonSerializer.Deserialize(stream, SnapshotJsonContext.Default.Snapshot);
+            }
         }
         catch (JsonException ex)
         {

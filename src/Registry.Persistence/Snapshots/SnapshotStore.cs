@@ -85,8 +85,14 @@ public sealed class SnapshotStore
             _ = Directory.CreateDirectory(DirectoryPath);
             var (checksum, length) = WriteTemp(snapshot);
 
-            // Past this point the new file is complete and durable; cancelling now would only waste it.
-            cancellationToken.ThrowIfCancellationRequested();
+            // The last point where a cancel leaves both generations exactly as they were; once the first rename is
+            // issued the save runs to its end.
+            if (cancellationToken.IsCancellationRequested)
+            {
+                TryDelete(TempPath);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             if (_fs.Exists(CurrentPath))
             {
                 var aside = _currentRefused ? QuarantinePath : PreviousPath;

@@ -2,25 +2,6 @@ using Registry.Persistence.Snapshots.Storage;
 
 namespace Registry.Persistence.Tests.Snapshots;
 
-/// <summary>How <see cref="FaultyFileSystem"/> fails at its chosen step.</summary>
-public enum FaultKind
-{
-    /// <summary>The step reports an I/O error (ENOSPC, EIO); the store sees it and cleans up.</summary>
-    IoError,
-
-    /// <summary>The process dies: nothing after this point runs, no cleanup. A write dies half done.</summary>
-    Crash,
-}
-
-/// <summary>Thrown to simulate the process dying; deliberately not an IOException so the store cannot catch it.</summary>
-public sealed class SimulatedCrashException : Exception
-{
-    public SimulatedCrashException(string step)
-        : base($"simulated crash at {step}")
-    {
-    }
-}
-
 /// <summary>The real file system with a fault injected at the Nth operation (1-based); records the operations seen.</summary>
 internal sealed class FaultyFileSystem(int failAt, FaultKind kind) : ISnapshotFileSystem
 {

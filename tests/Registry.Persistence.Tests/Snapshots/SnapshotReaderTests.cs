@@ -207,5 +207,52 @@ public class SnapshotReaderTests
         Assert.Equal(SnapshotProblem.Unreadable, ex.Problem);
     }
 
+    [Fact]
+    public void Read_NodeMembers_GoNullEscapedNameAndUnknownRules()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Combine("s.json");
+        File.WriteAllText(path, "{\"nodes\":{\"7\":{\"\\u0069d\":7,\"Hostname\":\"h\",\"hostname\":null,\"tags\":[\"a\"],\"TAGS\":null,\"x\":{\"deep\":[1,{\"y\":null}]},\"networks\":[],\"lan_addrs\":[null,\"l\"],\"key_rot_count\":3}}}");
+
+        var node = SnapshotReader.Read(path).Snapshot.Nodes!["7"];
+
+        Assert.Equal(7u, node.Id);
+        Assert.Equal("h", node.Hostname);
+        Assert.Null(node.Tags);
+        Assert.NotNull(node.Networks);
+        Assert.Empty(node.Networks);
+        Assert.Equal(["", "l"], node.LanAddrs!);
+        Assert.Equal(3, node.KeyRotCount);
+    }
+
+    [Theory]
+    [InlineData("{\"nodes\":{\"1\":{\"id\":-1}}}")]
+    [InlineData("{\"nodes\":{\"1\":{\"id\":4294967296}}}")]
+    [InlineData("{\"nodes\":{\"1\":{\"id\":\"1\"}}}")]
+    [InlineData("{\"nodes\":{\"1\":{\"public\":1}}}")]
+    [InlineData("{\"nodes\":{\"1\":{\"networks\":[70000]}}}")]
+    [InlineData("{\"nodes\":{\"1\":{\"tags\":\"gpu\"}}}")]
+    [InlineData("{\"nodes\":{\"1\":[]}}")]
+    [InlineData("{\"networks\":{\"1\":{\"member_roles\":{\"1\":5}}}}")]
+    public void Read_NodeOrNetworkTypeMismatch_RefusedAsUndecodable(string json)
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Combine("s.json");
+        File.WriteAllText(path, json);
+
+        var ex = Assert.Throws<SnapshotCorruptException>(() => SnapshotReader.Read(path));
+
+        Assert.Equal(SnapshotProblem.Undecodable, ex.Problem);
+    }
+
+    [Fact]
+    public void Read_RepeatedValues_ShareOneInstance()
+    {
+        var s = SnapshotReader.Read(Fixtures.Go("snapshot-small.json")).Snapshot;
+
+        Assert.Same(s.Nodes!["1"].Version, s.Nodes["2"].Version);
+        Assert.Same(s.Nodes["1"].Tags![0], s.Nodes["42"].Tags![0]);
+    }
+
     private static string[] Strings(JsonElement array) => [.. array.EnumerateArray().Select(e => e.GetString()!)];
 }

@@ -176,6 +176,75 @@ public class SnapshotStoreTests
     }
 
     [Fact]
+    public void Save_CrashAtEveryStepWithChunkedWrites_OldOrNewGenerationLoads()
+    {
+        var fixture = SnapshotReader.Read(Fixtures.Go("snapshot-small.json")).Snapshot;
+        var options = (TempDirectory dir) => new SnapshotStoreOptions { Directory = dir.Path, WriteChunkSize = 4096 };
+
+        // Count the operations of an undisturbed save first: the 6 KB fixture takes two 4 KiB writes.
+        using (var probeDir = new TempDirectory())
+        {
+            var counting = new FaultyFileSystem(int.MaxValue, FaultKind.Crash);
+            new SnapshotStore(options(probeDir), counting).Save(fixture, TestContext.Current.CancellationToken);
+            Assert.Equal(2, counting.Operations.Count(o => o == "write"));
+        }
+
+        for (var step = 1; step <= StepsWithCurrent + 1; step++)
+        {
+            using var dir = new TempDirectory();
+            new SnapshotStore(options(dir)).Save(Sample(2), TestContext.Current.CancellationToken);
+            var faulty = new FaultyFileSystem(step, FaultKind.Crash);
+
+            Assert.Throws<SimulatedCrashException>(() => new SnapshotStore(options(dir), faulty).Save(fixture, TestContext.Current.CancellationToken));
+            var result = Store(dir).Load(TestContext.Current.CancellationToken);
+
+            Assert.True(result.Found, $"nothing loadable after a crash at {faulty.Operations[^1]}");
+            Assert.Contains(result.Snapshot!.NextNode, new[] { 2u, fixture.NextNode });
+        }
+    }
+
+    [Fact]
+    public void Save_PowerLossAfterEveryStep_EverySurvivingDirectoryLoadsOldOrNew()
+    {
+        for (var crashAfter = 0; crashAfter <= StepsWithCurrent; crashAfter++)
+        {
+            using var dir = new TempDirectory();
+            var fs = new PowerLossFileSystem();
+            var store = new SnapshotStore(Options(dir), fs);
+            store.Save(Sample(1), TestContext.Current.CancellationToken);
+            store.Save(Sample(2), TestContext.Current.CancellationToken);
+            // The first save (no current yet) took 5 operations and the second 6: power fails after `crashAfter`
+            // operations of the third save (after all 6 it has completed).
+            fs.CrashAfter = 5 + 6 + crashAfter;
+
+            try
+            {
+                store.Save(Sample(3), TestContext.Current.CancellationToken);
+            }
+            catch (SimulatedCrashException)
+            {
+            }
+
+            var outcomes = 0;
+            foreach (var state in fs.PossibleStatesAfterPowerLoss())
+            {
+                using var disk = new TempDirectory();
+                foreach (var (path, bytes) in state)
+                {
+                    File.WriteAllBytes(Path.Combine(disk.Path, Path.GetFileName(path)), bytes);
+                }
+
+                var result = Store(disk).Load(TestContext.Current.CancellationToken);
+                Assert.True(result.Found, $"nothing loadable after power loss at step {crashAfter}: {string.Join(", ", state.Keys.Select(Path.GetFileName))}");
+                Assert.Contains(result.Snapshot!.NextNode, new[] { 2u, 3u });
+                outcomes++;
+            }
+
+            Assert.True(outcomes >= 1);
+        }
+    }
+
+    [Fact]
     public void Save_CrashAtEveryStepOfFirstSave_LoadsNoneOrNew()
     {
         for (var step = 1; step <= StepsWithCurrent - 1; step++)
@@ -236,6 +305,36 @@ public class SnapshotStoreTests
         store.Save(fixture, TestContext.Current.CancellationToken);
 
         Assert.Equal(File.ReadAllBytes(Fixtures.Go("snapshot-small.json")), File.ReadAllBytes(store.CurrentPath));
+    }
+
+    [Fact]
+    public void Save_LoadedGoFixtureWithWalSeq_RoundTripsEveryMember()
+    {
+        using var dir = new TempDirectory();
+        var store = Store(dir);
+        var original = SnapshotReader.Read(Fixtures.Go("snapshot-small.json")).Snapshot;
+        original.WalSeq = 99;
+
+        store.Save(original, TestContext.Current.CancellationToken);
+        var reloaded = Store(dir).Load(TestContext.Current.CancellationToken).Snapshot!;
+        reloaded.WalSeq = 0;
+
+        // Every member is compared through its Go-exact encoding; with wal_seq cleared it is the Go fixture again.
+        Assert.Equal(99UL, SnapshotReader.Read(store.CurrentPath).WalSeq);
+        Assert.Equal(File.ReadAllBytes(Fixtures.Go("snapshot-small.json")), SnapshotEncoder.EncodeToArray(reloaded));
+    }
+
+    [Fact]
+    public void Save_CancelledBeforeStart_WritesNothing()
+    {
+        using var dir = new TempDirectory();
+        var store = Store(dir);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.Throws<OperationCanceledException>(() => store.Save(Sample(1), cancelled.Token));
+        Assert.False(File.Exists(store.CurrentPath));
+        Assert.False(File.Exists(store.TempPath));
     }
 
     [Theory]

@@ -11,6 +11,7 @@ public sealed class AuditEntry
 
     /// <summary>Action name, e.g. <c>node.registered</c>.</summary>
     [JsonPropertyName("action")]
+    [JsonConverter(typeof(PooledStringConverter))]
     public string? Action { get; set; }
 
     /// <summary>Network concerned, 0 for none.</summary>

@@ -15,6 +15,7 @@ public sealed class NetworkSampleEntry
 
     /// <summary>Network name.</summary>
     [JsonPropertyName("name")]
+    [JsonConverter(typeof(PooledStringConverter))]
     public string? Name { get; set; }
 
     /// <summary>Member count.</summary>

@@ -15,6 +15,7 @@ public sealed class SnapshotNet
 
     /// <summary><c>open</c>, <c>token</c> or <c>invite</c>; always written.</summary>
     [JsonPropertyName("join_rule")]
+    [JsonConverter(typeof(PooledStringConverter))]
     public string? JoinRule { get; set; }
 
     /// <summary>Join token.</summary>
@@ -27,6 +28,7 @@ public sealed class SnapshotNet
 
     /// <summary>Roles by decimal node id.</summary>
     [JsonPropertyName("member_roles")]
+    [JsonConverter(typeof(PooledRoleMapConverter))]
     public Dictionary<string, string?>? MemberRoles { get; set; }
 
     /// <summary>Tags by decimal node id; a <see langword="null"/> list is written as <c>null</c>, an empty one as <c>[]</c>.</summary>

@@ -3,6 +3,8 @@ using System.Text.Json.Serialization;
 namespace Registry.Persistence.Snapshots.Model;
 
 /// <summary>A node as the Go <c>SnapshotNode</c> writes it (format-spec §4.2); times are kept as their RFC 3339 text.</summary>
+/// <remarks>Read by <see cref="SnapshotNodeConverter"/> (the hot path of a load), written by the Go-exact encoder.</remarks>
+[JsonConverter(typeof(SnapshotNodeConverter))]
 public sealed class SnapshotNode
 {
     /// <summary>Node id.</summary>

@@ -41,13 +41,22 @@ internal sealed class PosixSnapshotFileSystem : ISnapshotFileSystem
 
     private sealed class TempFile(FileStream stream, string path) : ISnapshotFile
     {
+        // Start write-back every 8 MiB so the disk works while the rest is encoded (see WritebackHint).
+        private const long HintInterval = 8 << 20;
+
         private readonly SafeFileHandle _handle = stream.SafeFileHandle;
         private long _offset;
+        private long _hinted;
 
         public void Write(ReadOnlySpan<byte> data)
         {
             RandomAccess.Write(_handle, data, _offset);
             _offset += data.Length;
+            if (_offset - _hinted >= HintInterval)
+            {
+                WritebackHint.Start(_handle, _hinted, _offset - _hinted);
+                _hinted = _offset;
+            }
         }
 
         public void Sync() => Durability.SyncData(_handle, path);
