@@ -49,6 +49,7 @@ internal static class WalBench
                 var r = new Dictionary<string, double>(StringComparer.Ordinal);
                 r["baseline_1"] = Baseline(Path.Combine(root, $"b1-{round}.wal"), body, 1, phase);
                 r["group_1"] = (await Group(Path.Combine(root, $"g1-{round}"), payload, 1, phase, null, cancellationToken)).PerSecond;
+                r["group_1_nospin"] = (await Group(Path.Combine(root, $"g1n-{round}"), payload, 1, phase, TimeSpan.Zero, cancellationToken, noSpin: true)).PerSecond;
                 r["baseline_64"] = Baseline(Path.Combine(root, $"b64-{round}.wal"), body, 64, phase);
                 var (group64, perBatch) = await Group(Path.Combine(root, $"g64-{round}"), payload, 64, phase, null, cancellationToken);
                 r["group_64"] = group64;
@@ -140,13 +141,16 @@ internal static class WalBench
         return total / stop.Elapsed.TotalSeconds;
     }
 
-    private static async Task<(double PerSecond, double PerBatch)> Group(string dir, byte[] payload, int appenders, TimeSpan duration, TimeSpan? commitDelay, CancellationToken cancellationToken)
+    private static async Task<(double PerSecond, double PerBatch)> Group(string dir, byte[] payload, int appenders, TimeSpan duration, TimeSpan? commitDelay, CancellationToken cancellationToken, bool noSpin = false)
     {
-        var options = new WalOptions { Directory = dir, MaxSizeBytes = 64L * 1024 * 1024 * 1024 };
-        if (commitDelay is { } delay)
+        var defaults = new WalOptions { Directory = dir };
+        var options = new WalOptions
         {
-            options = new WalOptions { Directory = dir, MaxSizeBytes = options.MaxSizeBytes, MaxCommitDelay = delay };
-        }
+            Directory = dir,
+            MaxSizeBytes = 64L * 1024 * 1024 * 1024,
+            MaxCommitDelay = commitDelay ?? defaults.MaxCommitDelay,
+            MaxIdleSpin = noSpin ? TimeSpan.Zero : defaults.MaxIdleSpin,
+        };
 
         using var wal = WriteAheadLog.Open(options);
         long total = 0;

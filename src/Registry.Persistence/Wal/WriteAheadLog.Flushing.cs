@@ -10,6 +10,7 @@ public sealed partial class WriteAheadLog
     {
         while (true)
         {
+            SpinForNextAppend();
             lock (_gate)
             {
                 while (_open.Count == 0 && !_closing)
@@ -54,6 +55,22 @@ public sealed partial class WriteAheadLog
 
             WriteBatch(batch);
             Recycle(batch);
+        }
+    }
+
+    /// <summary>Right after a batch, looks for the next append for a short while before sleeping, to spare a wake-up.</summary>
+    private void SpinForNextAppend()
+    {
+        if (_lastBatchCount == 0 || _options.MaxIdleSpin == TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var deadline = Stopwatch.GetTimestamp() + (long)(_options.MaxIdleSpin.TotalSeconds * Stopwatch.Frequency);
+        var spinner = default(SpinWait);
+        while (_open.Count == 0 && !Volatile.Read(ref _closing) && Stopwatch.GetTimestamp() < deadline)
+        {
+            spinner.SpinOnce(sleep1Threshold: -1);
         }
     }
 
