@@ -10,6 +10,7 @@ namespace Registry.Persistence.Replication;
 /// </remarks>
 public sealed class DeltaFeed : IDisposable
 {
+    private const int CoalescedBytes = 1024 * 1024;
     private readonly WriteAheadLog _log;
     private readonly long _memoryBytes;
     private readonly int _subscriberCapacity;
@@ -87,12 +88,60 @@ public sealed class DeltaFeed : IDisposable
     /// <summary>Offers everything in memory, then registers for live batches. Caller holds the lock.</summary>
     private void Attach(DeltaSubscription subscription)
     {
-        foreach (var chunk in _recent)
+        // Memory can hold far more (small) batches than a subscriber's queue: hand them over in large runs.
+        foreach (var chunk in Coalesce(_recent, subscription.NextSequence, CoalescedBytes))
         {
             subscription.Offer(chunk);
         }
 
         _subscribers.Add(subscription);
+    }
+
+    /// <summary>Joins consecutive chunks from the one holding <paramref name="from"/> on into chunks of up to about <paramref name="maxBytes"/>.</summary>
+    private static IEnumerable<ReplicationChunk> Coalesce(IEnumerable<ReplicationChunk> chunks, ulong from, int maxBytes)
+    {
+        var run = new List<ReplicationChunk>();
+        var bytes = 0;
+        foreach (var chunk in chunks)
+        {
+            if (chunk.LastSeq < from)
+            {
+                continue;
+            }
+
+            if (run.Count > 0 && (bytes + chunk.Frames.Length > maxBytes || run[^1].LastSeq + 1 != chunk.FirstSeq))
+            {
+                yield return Join(run);
+                run.Clear();
+                bytes = 0;
+            }
+
+            run.Add(chunk);
+            bytes += chunk.Frames.Length;
+        }
+
+        if (run.Count > 0)
+        {
+            yield return Join(run);
+        }
+
+        static ReplicationChunk Join(List<ReplicationChunk> run)
+        {
+            if (run.Count == 1)
+            {
+                return run[0];
+            }
+
+            var frames = new byte[run.Sum(c => c.Frames.Length)];
+            var offset = 0;
+            foreach (var chunk in run)
+            {
+                chunk.Frames.Span.CopyTo(frames.AsSpan(offset));
+                offset += chunk.Frames.Length;
+            }
+
+            return new ReplicationChunk(run[0].FirstSeq, run[^1].LastSeq, frames);
+        }
     }
 
     /// <summary>Detaches the feed from the log and ends every subscription.</summary>

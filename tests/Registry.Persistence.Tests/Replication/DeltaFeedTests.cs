@@ -69,6 +69,17 @@ public class DeltaFeedTests
     }
 
     [Fact]
+    public async Task Subscribe_MoreSmallBatchesInMemoryThanQueueCapacity_StillDeliversEverything()
+    {
+        using var dir = new TempDirectory();
+        using var wal = WriteAheadLog.Open(Options(dir.Path));
+        using var feed = new DeltaFeed(wal, subscriberCapacity: 8);
+        await AppendMany(wal, 200);
+        using var subscription = feed.Subscribe(1);
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => (ulong)i), await Take(subscription, 200));
+    }
+
+    [Fact]
     public async Task SlowSubscriber_QueueOverflows_IsCutOffWithLaggingError()
     {
         using var dir = new TempDirectory();
