@@ -27,6 +27,7 @@ internal static class CliApp
     private static RootCommand Build(CliContext context)
     {
         var root = new RootCommand("Pilot Protocol registry: server, write-ahead log and snapshot tools.");
+        root.Subcommands.Add(ServeCommand.Create(context));
         root.Subcommands.Add(StatusCommand.Create(context));
         root.Subcommands.Add(InspectCommand.Create(context));
         root.Subcommands.Add(WalCommands.Create(context));

@@ -68,13 +68,13 @@ internal sealed class NetworkHandlers(DurableRegistry registry, RequestAuth auth
         {
             w.WriteNumber("network_id", s.result.NetworkId);
             w.WriteString("address", s.result.Address);
-            if (s.network?.Rules is { } rules)
+            if (s.network?.Rules is { IsEmpty: false } rules)
             {
                 w.WritePropertyName("rules");
                 w.WriteRawValue(rules.Span);
             }
 
-            if (s.network?.ExprPolicy is { } expr)
+            if (s.network?.ExprPolicy is { IsEmpty: false } expr)
             {
                 w.WritePropertyName("expr_policy");
                 w.WriteRawValue(expr.Span);

@@ -170,14 +170,14 @@ internal sealed class QueryHandlers(DurableRegistry registry, RequestAuth auth, 
                     WriteIfSet(w, "description", policy.Description);
                 }
 
-                if (net.Rules is { } rules)
+                if (net.Rules is { IsEmpty: false } rules)
                 {
                     w.WriteBoolean("managed", true);
                     w.WritePropertyName("rules");
                     w.WriteRawValue(rules.Span);
                 }
 
-                w.WriteBoolean("has_expr_policy", net.ExprPolicy is not null);
+                w.WriteBoolean("has_expr_policy", net.ExprPolicy is { IsEmpty: false });
                 w.WriteEndObject();
             }
 
