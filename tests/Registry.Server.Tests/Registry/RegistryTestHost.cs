@@ -24,7 +24,7 @@ internal sealed class RegistryTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<RegistryTestHost> StartAsync(string dataDirectory, CancellationToken cancellationToken, string? adminToken = AdminToken)
+    public static async Task<RegistryTestHost> StartAsync(string dataDirectory, CancellationToken cancellationToken, string? adminToken = AdminToken, TimeProvider? time = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = RegistryServerHost.CreateBuilder([]);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -34,7 +34,13 @@ internal sealed class RegistryTestHost : IAsyncDisposable
             ["Registry:AdminToken"] = adminToken,
             ["Registry:RateLimit"] = "false",
         });
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.Logging.ClearProviders();
+        if (time is not null)
+        {
+            builder.Services.AddSingleton(time);
+        }
+
         builder.Services.AddStoreBackend();
         var host = builder.Build();
         await host.StartAsync(cancellationToken);
