@@ -8,7 +8,7 @@ namespace Registry.Server.Registry;
 
 /// <summary>Node lifecycle and node settings (§3.1, §3.3): register, heartbeat, deregister, rotate_key, set_visibility, set_hostname, set_tags, set_task_exec.</summary>
 /// <remarks>Every mutation returns only after <see cref="DurableRegistry.MutateAsync"/> has its delta acknowledged.</remarks>
-internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth)
+internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth, TimeProvider time)
 {
     /// <summary>The protocol version this server speaks (§3.1).</summary>
     public const int ProtocolVersion = 1;
@@ -70,7 +70,11 @@ internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth)
             return Response.Failure(denied);
         }
 
-        var result = await registry.MutateAsync(r => r.Heartbeat(nodeId), static r => r.Sequence, cancellationToken).ConfigureAwait(false);
+        // A standby serves heartbeats (§5) but must not write: its log is the primary's, record for record, so a local
+        // delta would fork it. It answers from the replicated state; last_seen is the primary's business.
+        var result = registry.Store.IsStandby
+            ? StandbyHeartbeat(nodeId)
+            : await registry.MutateAsync(r => r.Heartbeat(nodeId), static r => r.Sequence, cancellationToken).ConfigureAwait(false);
 
         // Go's exact bytes: the optional warning sorts before "time", both before "type".
         return Response.Build("heartbeat_ok", result, static (w, r) =>
@@ -82,6 +86,18 @@ internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth)
 
             w.WriteNumber("time", r.Time.ToUnixTimeSeconds());
         });
+    }
+
+    private HeartbeatResult StandbyHeartbeat(uint nodeId)
+    {
+        var node = registry.State.Lookup(nodeId) ?? throw new RegistryException(RegistryErrorCode.NodeNotFound, RequestAuth.NotFound(nodeId));
+        var now = time.GetUtcNow();
+        if (node.Key.Expires is { } expires && expires <= now)
+        {
+            throw new RegistryException(RegistryErrorCode.KeyExpired, $"node {nodeId}: key expired at {expires.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}");
+        }
+
+        return new HeartbeatResult(now, node.Key.Expires is { } soon && soon - now <= TimeSpan.FromHours(24), 0);
     }
 
     private async ValueTask<Response> DeregisterAsync(RequestContext context, JsonElement request, CancellationToken cancellationToken)

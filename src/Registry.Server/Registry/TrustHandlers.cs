@@ -91,7 +91,13 @@ internal sealed class TrustHandlers(DurableRegistry registry, RequestAuth auth, 
             return Response.Failure(denied);
         }
 
-        // Polling clears the inboxes, so it is a mutation: the reply is sent only once the clearing is durable.
+        // Polling clears the inboxes, so it is a mutation: the reply is sent only once the clearing is durable. A standby
+        // may not write (its log is the primary's), and answering without clearing would hand out the same requests twice.
+        if (registry.Store.IsStandby)
+        {
+            return Response.Failure(StandbyPolicy.RejectionMessage);
+        }
+
         var result = await registry.MutateAsync(r => r.PollHandshakes(nodeId), static r => r.Sequence, cancellationToken).ConfigureAwait(false);
         return Response.Build("poll_handshakes_ok", result, static (w, r) =>
         {
