@@ -8,7 +8,7 @@ namespace Registry.Server.Registry;
 
 /// <summary>Node lifecycle and node settings (§3.1, §3.3): register, heartbeat, deregister, rotate_key, set_visibility, set_hostname, set_tags, set_task_exec.</summary>
 /// <remarks>Every mutation returns only after <see cref="DurableRegistry.MutateAsync"/> has its delta acknowledged.</remarks>
-internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth, TimeProvider time)
+internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth, TimeProvider time, PerIpLimits limits, RecentVerifications recent)
 {
     /// <summary>The protocol version this server speaks (§3.1).</summary>
     public const int ProtocolVersion = 1;
@@ -29,6 +29,12 @@ internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth, T
 
     private async ValueTask<Response> RegisterAsync(RequestContext context, JsonElement request, CancellationToken cancellationToken)
     {
+        // Opt-in per-IP bucket ([M], §1.4; off by default). Unlike [M], re-registering a known key is not exempt.
+        if (limits.Registrations is { } bucket && !bucket.TryAcquire(context.RemoteEndPoint.Address))
+        {
+            return Response.Failure($"rate limited: too many registrations from {context.RemoteEndPoint.Address}");
+        }
+
         var observed = ObservedAddress.Derive(RequestFields.GetString(request, "listen_addr"), context.RemoteEndPoint);
         var registration = new RegisterRequest
         {
@@ -65,9 +71,16 @@ internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth, T
     private async ValueTask<Response> HeartbeatAsync(RequestContext context, JsonElement request, CancellationToken cancellationToken)
     {
         var nodeId = RequestFields.GetUInt32(request, "node_id");
-        if (auth.RequireSignature(request, nodeId, Challenges.Heartbeat(nodeId)) is { } denied)
+
+        // Opt-in verify-skip (Registry:HeartbeatVerifySkip, default off): a node verified within the window is trusted.
+        if (!recent.IsFresh(nodeId))
         {
-            return Response.Failure(denied);
+            if (auth.RequireSignature(request, nodeId, Challenges.Heartbeat(nodeId)) is { } denied)
+            {
+                return Response.Failure(denied);
+            }
+
+            recent.MarkVerified(nodeId);
         }
 
         // A standby serves heartbeats (§5) but must not write: its log is the primary's, record for record, so a local
@@ -109,6 +122,7 @@ internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth, T
             return string.Equals(denied, RequestAuth.NotFound(nodeId), StringComparison.Ordinal) ? Response.Ok("deregister_ok") : Response.Failure(denied);
         }
 
+        recent.Forget(nodeId);
         await registry.MutateAsync(r => r.Deregister(nodeId), static r => r.Sequence, cancellationToken).ConfigureAwait(false);
         return Response.Ok("deregister_ok");
     }
@@ -145,6 +159,7 @@ internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth, T
             return Response.Failure(denied);
         }
 
+        recent.Forget(nodeId);
         var result = await registry.MutateAsync(r => r.RotateKey(nodeId, newKey, current), static r => r.Sequence, cancellationToken).ConfigureAwait(false);
         return Response.Build("rotate_key_ok", result, static (w, r) =>
         {

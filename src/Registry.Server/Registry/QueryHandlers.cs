@@ -8,18 +8,24 @@ namespace Registry.Server.Registry;
 
 /// <summary>Discovery (§3.2): lookup, resolve, resolve_hostname, list_nodes, list_networks.</summary>
 /// <remarks>Each read waits until the state it returned is acknowledged (<see cref="DurableRegistry.ReadAsync"/>).</remarks>
-internal sealed class QueryHandlers(DurableRegistry registry, RequestAuth auth, TimeProvider time)
+internal sealed class QueryHandlers(DurableRegistry registry, RequestAuth auth, TimeProvider time, PerIpLimits limits)
 {
     /// <summary>Maps this area's request types.</summary>
     public void Map(RequestDispatcher dispatcher, HandlerGuard guard)
     {
         dispatcher
-            .Map("lookup", guard.Wrap(LookupAsync))
-            .Map("resolve", guard.Wrap(ResolveAsync))
-            .Map("resolve_hostname", guard.Wrap(ResolveHostnameAsync))
-            .Map("list_nodes", guard.Wrap(ListNodesAsync))
+            .Map("lookup", guard.Wrap(Limited(LookupAsync)))
+            .Map("resolve", guard.Wrap(Limited(ResolveAsync)))
+            .Map("resolve_hostname", guard.Wrap(Limited(ResolveHostnameAsync)))
+            .Map("list_nodes", guard.Wrap(Limited(ListNodesAsync)))
             .Map("list_networks", guard.Wrap(ListNetworksAsync));
     }
+
+    /// <summary>The opt-in per-IP query bucket ([M], §1.4; off by default) in front of a handler.</summary>
+    private RequestHandler Limited(RequestHandler handler) => (context, request, cancellationToken) =>
+        limits.Queries is { } bucket && !bucket.TryAcquire(context.RemoteEndPoint.Address)
+            ? ValueTask.FromResult(Response.Failure($"rate limited: too many queries from {context.RemoteEndPoint.Address}"))
+            : handler(context, request, cancellationToken);
 
     private async ValueTask<Response> LookupAsync(RequestContext context, JsonElement request, CancellationToken cancellationToken)
     {

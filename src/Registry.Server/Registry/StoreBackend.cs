@@ -23,6 +23,8 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
     private readonly SignatureVerifier _verifier;
     private readonly AdminToken _adminToken;
     private readonly PersistenceMetrics _metrics;
+    private readonly PerIpLimits _limits;
+    private readonly RecentVerifications _recent;
     private readonly ILogger<StoreBackend> _logger;
     private volatile DurableRegistry? _registry;
 
@@ -33,6 +35,8 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
         SignatureVerifier verifier,
         AdminToken adminToken,
         PersistenceMetrics metrics,
+        PerIpLimits limits,
+        RecentVerifications recent,
         ILogger<StoreBackend> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -41,6 +45,8 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
         _verifier = verifier;
         _adminToken = adminToken;
         _metrics = metrics;
+        _limits = limits;
+        _recent = recent;
         _logger = logger;
     }
 
@@ -114,8 +120,8 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
         var registry = _registry ?? throw new InvalidOperationException("the backend is not started");
         var auth = new RequestAuth(registry.State, _verifier, _adminToken);
         var guard = new HandlerGuard(_logger);
-        new NodeHandlers(registry, auth, _time).Map(dispatcher, guard);
-        new QueryHandlers(registry, auth, _time).Map(dispatcher, guard);
+        new NodeHandlers(registry, auth, _time, _limits, _recent).Map(dispatcher, guard);
+        new QueryHandlers(registry, auth, _time, _limits).Map(dispatcher, guard);
         new TrustHandlers(registry, auth, _verifier).Map(dispatcher, guard);
         new NetworkHandlers(registry, auth).Map(dispatcher, guard);
     }
