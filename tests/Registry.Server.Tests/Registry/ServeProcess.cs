@@ -70,6 +70,31 @@ internal sealed class ServeProcess : IDisposable
         return serve;
     }
 
+    /// <summary>Runs <c>registry serve</c> on <paramref name="dataDirectory"/> expecting it to fail at startup; returns exit code and all output.</summary>
+    public static async Task<(int Exit, string Output)> RunToExitAsync(string dataDirectory, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "registry.dll"), "serve", "--data", dataDirectory, "--listen", $"127.0.0.1:{FreePort()}" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start registry");
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill();
+            throw;
+        }
+
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
     public async Task<RegistryClient> ConnectAsync(CancellationToken cancellationToken) =>
         new(await WireClient.ConnectAsync(EndPoint, cancellationToken));
 

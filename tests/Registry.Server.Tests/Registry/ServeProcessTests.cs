@@ -69,6 +69,23 @@ public sealed class ServeProcessTests
         Assert.Contains("Store closed", serve.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SecondServer_SameDataDirectory_ExitsOneWithOneLineAndNoStackTrace()
+    {
+        var ct = Timeouts.Bounded(30);
+        using var dir = new TempDirectory();
+        using var first = await ServeProcess.StartAsync(dir.Path, ct);
+
+        var (exit, output) = await ServeProcess.RunToExitAsync(dir.Path, ct);
+
+        Assert.Equal(1, exit);
+        Assert.Single(output.Split('\n'), l => l.Contains("cannot open data directory", StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        using var client = await first.ConnectAsync(ct);
+        using var key = new NodeKey();
+        await client.RegisterAsync(key, ct);
+    }
+
     private static async Task DriveAsync(ServeProcess serve, int clientNumber, ConcurrentBag<(uint, string)> registered, ConcurrentBag<(uint, string)> tagged, TaskCompletionSource enough, CancellationToken cancellationToken)
     {
         try
