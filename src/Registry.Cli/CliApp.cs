@@ -21,7 +21,15 @@ internal static class CliApp
             return ExitCodes.UsageOrIo;
         }
 
-        return parsed.Invoke(new InvocationConfiguration { Output = context.Out, Error = context.Err });
+        var configuration = new InvocationConfiguration { Output = context.Out, Error = context.Err };
+        if (string.Equals(parsed.CommandResult.Command.Name, "serve", StringComparison.Ordinal))
+        {
+            // The Generic Host handles SIGTERM/SIGINT itself (drain, then the final snapshot). System.CommandLine's own
+            // handler would return from Main 2 s after the signal, cutting a slow drain or snapshot short.
+            configuration.ProcessTerminationTimeout = null;
+        }
+
+        return parsed.Invoke(configuration);
     }
 
     private static RootCommand Build(CliContext context)
