@@ -21,12 +21,21 @@ internal static class CliApp
             return ExitCodes.UsageOrIo;
         }
 
-        return parsed.Invoke(new InvocationConfiguration { Output = context.Out, Error = context.Err });
+        var configuration = new InvocationConfiguration { Output = context.Out, Error = context.Err };
+        if (string.Equals(parsed.CommandResult.Command.Name, "serve", StringComparison.Ordinal))
+        {
+            // The Generic Host handles SIGTERM/SIGINT itself (drain, then the final snapshot). System.CommandLine's own
+            // handler would return from Main 2 s after the signal, cutting a slow drain or snapshot short.
+            configuration.ProcessTerminationTimeout = null;
+        }
+
+        return parsed.Invoke(configuration);
     }
 
     private static RootCommand Build(CliContext context)
     {
         var root = new RootCommand("Pilot Protocol registry: server, write-ahead log and snapshot tools.");
+        root.Subcommands.Add(ServeCommand.Create(context));
         root.Subcommands.Add(StatusCommand.Create(context));
         root.Subcommands.Add(InspectCommand.Create(context));
         root.Subcommands.Add(WalCommands.Create(context));

@@ -56,8 +56,11 @@ public static partial class RegistryServerHost
         {
             var factory = sp.GetRequiredService<IMeterFactory>();
 
-            // Only meters this container created: two servers in one process (tests) never mix their numbers.
-            return new PrometheusExporter(meter => ReferenceEquals(meter.Scope, factory) && meter.Name.StartsWith("Registry.", StringComparison.Ordinal));
+            // Meters this container created, so two servers in one process (tests) never mix their numbers; plus the
+            // persistence library's static meter (fsync, append, batch, snapshot, recovery), which is per process by nature.
+            return new PrometheusExporter(meter =>
+                (ReferenceEquals(meter.Scope, factory) && meter.Name.StartsWith("Registry.", StringComparison.Ordinal))
+                || (meter.Scope is null && string.Equals(meter.Name, Persistence.Diagnostics.PersistenceMetrics.MeterName, StringComparison.Ordinal)));
         });
         services.TryAddSingleton<RegistryServerService>();
         services.AddHostedService(sp => sp.GetRequiredService<RegistryServerService>());

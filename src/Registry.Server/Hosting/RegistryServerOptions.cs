@@ -66,6 +66,12 @@ public sealed class RegistryServerOptions
     /// <summary>Lookups/resolves/list_nodes allowed per client IP per minute; 0 = unlimited (default). [M] used 500.</summary>
     public int QueriesPerIpPerMinute { get; set; }
 
+    /// <summary>A node not heard from for this long is reaped (§2.4). Default 30 minutes.</summary>
+    public TimeSpan StaleThreshold { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How often the reaper runs (§2.4). Default 10 s.</summary>
+    public TimeSpan ReapInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>A standby lagging more than this is reported not ready. Default 30 s.</summary>
     public TimeSpan MaxStandbyLag { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -56,6 +56,11 @@ public sealed class RegistryServerOptionsValidator : IValidateOptions<RegistrySe
             failures.Add("Registry:MaxConnections must be at least 1");
         }
 
+        if (options.StaleThreshold <= TimeSpan.Zero || options.ReapInterval <= TimeSpan.Zero)
+        {
+            failures.Add("Registry:StaleThreshold and Registry:ReapInterval must be positive");
+        }
+
         if (!Enum.IsDefined(options.Durability))
         {
             failures.Add($"Registry:Durability '{options.Durability}' is not always, interval or none");

@@ -5,8 +5,10 @@ namespace Registry.Server.Observability;
 /// <summary>The seam through which the backend exports WAL, snapshot and replication numbers on the <c>Registry.Persistence</c> meter.</summary>
 /// <remarks>
 /// Gauges and counters are observable: a scrape calls the sampler set with <see cref="SetSampler"/> once and reads
-/// every value from that one sample. Latencies and batch sizes are distributions, so the backend records them as
-/// they happen through the <c>Record*</c> methods (for example from a timing wrapper around appends).
+/// every value from that one sample. The distributions measured at the source (fsync duration, batch records, recovery
+/// duration, snapshot save duration) come from Registry.Persistence's own static meter of the same name, which the
+/// exporter also collects; they are not duplicated here, because two series of one name would make the exposition
+/// invalid. <see cref="RecordAppendLatency"/> is for a caller-side timing (enqueue to acknowledgement per request).
 /// </remarks>
 public sealed class PersistenceMetrics
 {
@@ -14,8 +16,6 @@ public sealed class PersistenceMetrics
     public const string MeterName = "Registry.Persistence";
 
     private readonly Histogram<double> _appendLatency;
-    private readonly Histogram<double> _fsyncLatency;
-    private readonly Histogram<long> _batchSize;
     private Func<PersistenceSample?> _sampler = static () => null;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
@@ -25,8 +25,6 @@ public sealed class PersistenceMetrics
         var meter = meterFactory.Create(MeterName);
         var latencyBuckets = new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1] };
         _appendLatency = meter.CreateHistogram("registry.wal.append.duration", "s", "Time from enqueue to durable acknowledgement of an append.", null, latencyBuckets);
-        _fsyncLatency = meter.CreateHistogram("registry.wal.fsync.duration", "s", "Duration of one log fsync.", null, latencyBuckets);
-        _batchSize = meter.CreateHistogram<long>("registry.wal.batch.records", "{record}", "Records per group-commit batch.");
 
         Gauge(meter, "registry.wal.appended_sequence", "Last sequence number appended.", s => s.AppendedSequence);
         Gauge(meter, "registry.wal.durable_sequence", "Last sequence number durable on disk.", s => s.DurableSequence);
@@ -37,7 +35,7 @@ public sealed class PersistenceMetrics
         Counter(meter, "registry.snapshot.saves", "Snapshots saved.", s => s.SnapshotSaves);
         Counter(meter, "registry.snapshot.failures", "Snapshot saves that failed.", s => s.SnapshotFailures);
         Gauge(meter, "registry.snapshot.last_duration", "Duration of the last snapshot save.", s => s.LastSnapshotDuration.TotalSeconds, "s");
-        Gauge(meter, "registry.recovery.duration", "Duration of startup recovery.", s => s.RecoveryDuration.TotalSeconds, "s");
+        Gauge(meter, "registry.recovery.last_duration", "Duration of this process's startup recovery.", s => s.RecoveryDuration.TotalSeconds, "s");
         Gauge(meter, "registry.wal.poisoned", "1 when the log is poisoned and refuses appends.", s => s.Poisoned ? 1 : 0);
         Gauge(meter, "registry.replication.subscribers", "Connected replication subscribers.", s => s.ReplicationSubscribers);
         Gauge(meter, "registry.replication.lag", "Standby lag behind the primary.", s => s.ReplicationLag?.TotalSeconds ?? 0, "s");
@@ -52,12 +50,6 @@ public sealed class PersistenceMetrics
 
     /// <summary>Records one append's enqueue-to-acknowledged latency.</summary>
     public void RecordAppendLatency(TimeSpan elapsed) => _appendLatency.Record(elapsed.TotalSeconds);
-
-    /// <summary>Records one fsync's duration.</summary>
-    public void RecordFsyncLatency(TimeSpan elapsed) => _fsyncLatency.Record(elapsed.TotalSeconds);
-
-    /// <summary>Records the number of records in one group-commit batch.</summary>
-    public void RecordBatchSize(long records) => _batchSize.Record(records);
 
     private void Gauge(Meter meter, string name, string description, Func<PersistenceSample, double> read, string? unit = null) =>
         meter.CreateObservableGauge(name, () => Observe(read), unit, description);

@@ -1,0 +1,86 @@
+using Registry.Core;
+using Registry.Persistence.Lifecycle;
+using Registry.Persistence.Wal;
+
+namespace Registry.Server.Registry;
+
+/// <summary>The registry state with the durability contract applied: a mutation returns only once its delta is acknowledged by the log.</summary>
+/// <remarks>
+/// <para>Core mutations enqueue their one delta and change memory under the registry lock; the sequence number they
+/// return is what this type awaits. Reads await the sequence applied when they read, so no client ever sees a
+/// mutation that another client has not yet been told succeeded (and that a crash could still erase).</para>
+/// <para>After the log is poisoned, reads are still served from memory (fail-stop means no new acknowledgements, not
+/// no answers); memory may then hold mutations whose requesters were told they failed, and a restart drops them.</para>
+/// <para>Thread-safe: the registry serialises itself, the log group-commits concurrent appends.</para>
+/// </remarks>
+internal sealed class DurableRegistry
+{
+    private readonly NodeRegistry _registry;
+    private readonly Store _store;
+
+    /// <summary>Wraps <paramref name="registry"/>, whose delta log is attached to <paramref name="store"/>'s log.</summary>
+    public DurableRegistry(NodeRegistry registry, Store store)
+    {
+        _registry = registry;
+        _store = store;
+    }
+
+    /// <summary>The state, for queries that need no durability wait (authorisation lookups).</summary>
+    public NodeRegistry State => _registry;
+
+    /// <summary>The store, for readiness and metrics.</summary>
+    public Store Store => _store;
+
+    /// <summary>Runs a mutation and waits until its delta is acknowledged; a full log gets one snapshot (which compacts it) and one retry.</summary>
+    /// <exception cref="RegistryException">The mutation's own validation failed; nothing changed.</exception>
+    /// <exception cref="WalPoisonedException">The log failed; the mutation is not acknowledged.</exception>
+    /// <exception cref="WalFullException">The log is still full after a snapshot.</exception>
+    public async ValueTask<T> MutateAsync<T>(Func<NodeRegistry, T> mutation, Func<T, ulong> sequenceOf, CancellationToken cancellationToken)
+    {
+        T result;
+        try
+        {
+            result = mutation(_registry);
+        }
+        catch (WalFullException)
+        {
+            // The size cap is reached: a snapshot lets the store delete covered segments. The mutation was refused
+            // before it changed anything (the enqueue precedes the apply), so running it again is safe.
+            await _store.TriggerSnapshotAsync(cancellationToken).ConfigureAwait(false);
+            result = mutation(_registry);
+        }
+
+        var sequence = sequenceOf(result);
+        if (sequence != 0)
+        {
+            _store.TriggerSave();
+            await _store.Log.WhenAcknowledged(sequence).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    /// <summary>Runs a query and returns its result once everything it could have seen is acknowledged.</summary>
+    public async ValueTask<T> ReadAsync<T>(Func<NodeRegistry, T> query, CancellationToken cancellationToken)
+    {
+        var result = query(_registry);
+
+        // Read after the query: the state it saw is at most this sequence, so waiting for it covers what it saw.
+        var seen = _registry.LastAppliedSequence;
+        if (_store.Log.Failure is not null)
+        {
+            return result;
+        }
+
+        try
+        {
+            await _store.Log.WhenAcknowledged(seen).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (WalPoisonedException)
+        {
+            // The log failed while we waited; keep serving reads (see the remarks).
+        }
+
+        return result;
+    }
+}

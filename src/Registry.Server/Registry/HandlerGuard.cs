@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Logging;
+using Registry.Core;
+using Registry.Persistence.Wal;
+using Registry.Server.Dispatch;
+using Registry.Server.Protocol;
+
+namespace Registry.Server.Registry;
+
+/// <summary>Turns the expected failures of a handler into error responses, so the dispatcher only sees bugs.</summary>
+/// <remarks>
+/// A <see cref="RegistryException"/> carries the protocol's error text (the sanitizer decides what reaches the wire).
+/// A poisoned or full log is an operator problem, logged once per request at Error and answered with a generic text
+/// (sanitized to "request failed"); the connection and the server keep serving reads.
+/// </remarks>
+internal sealed partial class HandlerGuard(ILogger logger)
+{
+    /// <summary>Wraps <paramref name="handler"/>.</summary>
+    public RequestHandler Wrap(RequestHandler handler) => async (context, request, cancellationToken) =>
+    {
+        try
+        {
+            return await handler(context, request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RegistryException ex)
+        {
+            return Response.Failure(ex.Message);
+        }
+        catch (WalPoisonedException ex)
+        {
+            StorageFailed(logger, context.RequestType, ex.Message);
+            return Response.Failure("storage failure: mutation not persisted");
+        }
+        catch (WalFullException ex)
+        {
+            StorageFailed(logger, context.RequestType, ex.Message);
+            return Response.Failure("storage full: mutation not persisted");
+        }
+    };
+
+    [LoggerMessage(30, LogLevel.Error, "{Type} refused: the log cannot take it ({Reason})")]
+    private static partial void StorageFailed(ILogger logger, string type, string reason);
+}

@@ -1,0 +1,94 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Registry.Persistence;
+using Registry.Server.Hosting;
+
+namespace Registry.Server.Registry;
+
+/// <summary>Removes nodes not heard from within the stale threshold (§2.4): every <see cref="RegistryServerOptions.ReapInterval"/>, at most 10,000 ids per tick.</summary>
+/// <remarks>
+/// Unlike Go, a reap writes a delta, so a restart does not resurrect reaped nodes; the tick waits until those deltas are
+/// acknowledged. Time goes through <see cref="TimeProvider"/>, so tests drive it with a fake clock. Registered after the
+/// server service, it stops before the store closes.
+/// </remarks>
+public sealed partial class StaleNodeReaper : BackgroundService
+{
+    /// <summary>Most ids examined per tick (§2.4).</summary>
+    public const int MaxPerTick = 10_000;
+
+    private readonly StoreBackend _backend;
+    private readonly RegistryServerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<StaleNodeReaper> _logger;
+
+    /// <summary>Creates the reaper over <paramref name="backend"/>.</summary>
+    public StaleNodeReaper(StoreBackend backend, IOptions<RegistryServerOptions> options, TimeProvider time, ILogger<StaleNodeReaper> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _backend = backend;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Runs one reap pass now; returns how many nodes were reaped (0 before the backend has started).</summary>
+    public async Task<int> ReapOnceAsync(CancellationToken cancellationToken)
+    {
+        if (_backend.Registry is not { } registry || registry.Store.IsStandby)
+        {
+            return 0;
+        }
+
+        var reaped = await registry.MutateAsync(r => r.ReapStale(_options.StaleThreshold, MaxPerTick), static list => list.Count == 0 ? 0 : list[^1].Sequence, cancellationToken).ConfigureAwait(false);
+        if (reaped.Count > 0)
+        {
+            Reaped(_logger, reaped.Count, _options.StaleThreshold);
+        }
+
+        return reaped.Count;
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.ReapInterval, _time);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await ReapOnceAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (PersistenceException ex)
+            {
+                // A poisoned log: keep ticking quietly-ish; the log failure itself is reported loudly elsewhere.
+                ReapFailed(_logger, ex.Message);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+        }
+    }
+
+    [LoggerMessage(40, LogLevel.Information, "Reaped {Count} nodes not seen for {Threshold}")]
+    private static partial void Reaped(ILogger logger, int count, TimeSpan threshold);
+
+    [LoggerMessage(41, LogLevel.Warning, "Reap tick failed: {Reason}")]
+    private static partial void ReapFailed(ILogger logger, string reason);
+}
+
+/// <summary>Registers the Store-backed registry in a server host.</summary>
+public static class StoreBackendServiceCollectionExtensions
+{
+    /// <summary>Uses <see cref="StoreBackend"/> as the server's backend and runs the <see cref="StaleNodeReaper"/>; call after <see cref="RegistryServerHost.CreateBuilder"/>.</summary>
+    public static IServiceCollection AddStoreBackend(this IServiceCollection services)
+    {
+        services.AddSingleton<StoreBackend>();
+        services.AddSingleton<IRegistryBackend>(sp => sp.GetRequiredService<StoreBackend>());
+        services.AddSingleton<StaleNodeReaper>();
+        services.AddHostedService(sp => sp.GetRequiredService<StaleNodeReaper>());
+        return services;
+    }
+}

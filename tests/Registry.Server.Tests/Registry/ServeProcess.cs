@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Registry.Server.Tests.Registry;
+
+/// <summary>The real <c>registry serve</c> as a child process (registry.dll is copied next to the tests through the Cli project reference).</summary>
+internal sealed class ServeProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly StringBuilder _output = new();
+    private readonly Lock _outputLock = new();
+
+    private ServeProcess(Process process, IPEndPoint endPoint)
+    {
+        _process = process;
+        EndPoint = endPoint;
+        process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        process.Exited += (_, _) => _listening.TrySetException(new InvalidOperationException("registry serve exited before listening:\n" + Output));
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public IPEndPoint EndPoint { get; }
+
+    public int Id => _process.Id;
+
+    public string Output
+    {
+        get
+        {
+            lock (_outputLock)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts <c>registry serve</c> on <paramref name="dataDirectory"/> and a free loopback port, and waits until it logs that it listens.</summary>
+    public static async Task<ServeProcess> StartAsync(string dataDirectory, CancellationToken cancellationToken)
+    {
+        var port = FreePort();
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "registry.dll"), "serve", "--data", dataDirectory, "--listen", $"127.0.0.1:{port}" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        process.Start();
+        var serve = new ServeProcess(process, new IPEndPoint(IPAddress.Loopback, port));
+        try
+        {
+            await serve._listening.Task.WaitAsync(cancellationToken);
+        }
+        catch
+        {
+            serve.Dispose();
+            throw;
+        }
+
+        return serve;
+    }
+
+    /// <summary>Runs <c>registry serve</c> on <paramref name="dataDirectory"/> expecting it to fail at startup; returns exit code and all output.</summary>
+    public static async Task<(int Exit, string Output)> RunToExitAsync(string dataDirectory, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "registry.dll"), "serve", "--data", dataDirectory, "--listen", $"127.0.0.1:{FreePort()}" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start registry");
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill();
+            throw;
+        }
+
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    public async Task<RegistryClient> ConnectAsync(CancellationToken cancellationToken) =>
+        new(await WireClient.ConnectAsync(EndPoint, cancellationToken));
+
+    /// <summary>SIGKILL: no drain, no final snapshot.</summary>
+    public void KillHard() => _process.Kill();
+
+    /// <summary>SIGTERM via kill(1), as a service manager stops the server.</summary>
+    public async Task TerminateAsync(CancellationToken cancellationToken)
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync(cancellationToken);
+    }
+
+    public async Task<int> WaitForExitAsync(CancellationToken cancellationToken)
+    {
+        await _process.WaitForExitAsync(cancellationToken);
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            _process.WaitForExit(5000);
+        }
+
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_outputLock)
+        {
+            _output.AppendLine(line);
+        }
+
+        if (line.Contains("Registry server listening on", StringComparison.Ordinal))
+        {
+            _listening.TrySetResult();
+        }
+    }
+}
