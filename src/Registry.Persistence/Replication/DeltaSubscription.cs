@@ -27,6 +27,9 @@ public sealed class DeltaSubscription : IDisposable
     /// <summary>The chunks, in order, until the subscription is disposed or cut off.</summary>
     public IAsyncEnumerable<ReplicationChunk> ReadAllAsync(CancellationToken cancellationToken = default) => _queue.Reader.ReadAllAsync(cancellationToken);
 
+    /// <summary>The next chunk; throws <see cref="ChannelClosedException"/> (with the reason as inner exception) when the subscription ended.</summary>
+    public ValueTask<ReplicationChunk> ReadAsync(CancellationToken cancellationToken = default) => _queue.Reader.ReadAsync(cancellationToken);
+
     /// <summary>Ends the subscription.</summary>
     public void Dispose()
     {

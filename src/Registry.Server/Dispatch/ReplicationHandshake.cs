@@ -30,6 +30,15 @@ public static class ReplicationHandshake
         return ConstantTimeEquals(presented, configuredToken) ? null : InvalidToken;
     }
 
+    /// <summary>The <c>from_seq</c> a standby of ours sent (0 = it holds nothing yet), or null when absent (a Go standby) or not a non-negative integer.</summary>
+    public static ulong? FromSequence(JsonElement request) =>
+        request.ValueKind == JsonValueKind.Object
+        && request.TryGetProperty("from_seq", out var value)
+        && value.ValueKind == JsonValueKind.Number
+        && value.TryGetUInt64(out var sequence)
+            ? sequence
+            : null;
+
     /// <summary>Compares two strings in time that depends only on their lengths, never on where they differ.</summary>
     public static bool ConstantTimeEquals(string presented, string expected)
     {

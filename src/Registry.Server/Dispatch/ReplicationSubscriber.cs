@@ -12,8 +12,9 @@ public sealed class ReplicationSubscriber
     private readonly TimeProvider _time;
     private readonly Action _abortConnection;
 
-    internal ReplicationSubscriber(FrameWriter writer, PipeReader input, IPEndPoint remoteEndPoint, TimeSpan writeTimeout, TimeProvider time, Action abortConnection)
+    internal ReplicationSubscriber(FrameWriter writer, PipeReader input, IPEndPoint remoteEndPoint, TimeSpan writeTimeout, TimeProvider time, Action abortConnection, ulong? fromSequence = null)
     {
+        FromSequence = fromSequence;
         _writer = writer;
         Input = input;
         RemoteEndPoint = remoteEndPoint;
@@ -24,6 +25,12 @@ public sealed class ReplicationSubscriber
 
     /// <summary>The subscriber's address.</summary>
     public IPEndPoint RemoteEndPoint { get; }
+
+    /// <summary>
+    /// The sequence number a standby of ours asked to stream from (<c>from_seq</c> in its subscribe message; 0 when it
+    /// holds nothing yet), or null for a Go-style standby that wants snapshots only.
+    /// </summary>
+    public ulong? FromSequence { get; }
 
     /// <summary>Bytes the subscriber sends; a Go standby sends none, others may.</summary>
     public PipeReader Input { get; }

@@ -134,9 +134,10 @@ internal sealed class ClientConnection
             if (string.Equals(type, ReplicationHandshake.SubscribeType, StringComparison.Ordinal))
             {
                 var error = ReplicationHandshake.Check(request, _options.ReplicationToken());
+                var fromSequence = ReplicationHandshake.FromSequence(request);
                 document.Dispose();
                 reader.Release();
-                await SubscribeAsync(error, input, writer, stopReading, abort);
+                await SubscribeAsync(error, fromSequence, input, writer, stopReading, abort);
                 return CloseReason.Replication;
             }
 
@@ -174,7 +175,7 @@ internal sealed class ClientConnection
         }
     }
 
-    private async Task SubscribeAsync(string? error, PipeReader input, FrameWriter writer, CancellationToken stopReading, CancellationToken abort)
+    private async Task SubscribeAsync(string? error, ulong? fromSequence, PipeReader input, FrameWriter writer, CancellationToken stopReading, CancellationToken abort)
     {
         if (error is null && _replication is null)
         {
@@ -193,7 +194,7 @@ internal sealed class ClientConnection
         }
 
         TransportLog.ReplicationSubscribed(_logger, _remote);
-        var subscriber = new ReplicationSubscriber(writer, input, _remote, _options.ReplicationWriteTimeout, _options.TimeProvider, Abort);
+        var subscriber = new ReplicationSubscriber(writer, input, _remote, _options.ReplicationWriteTimeout, _options.TimeProvider, Abort, fromSequence);
 
         // A subscription has no request in flight to drain, so it ends as soon as the server stops reading.
         await _replication!.ServeAsync(subscriber, stopReading);

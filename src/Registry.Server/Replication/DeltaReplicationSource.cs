@@ -1,0 +1,125 @@
+using Microsoft.Extensions.Logging;
+using Registry.Persistence.Replication;
+using Registry.Persistence.Snapshots.Model;
+using Registry.Server.Dispatch;
+
+namespace Registry.Server.Replication;
+
+/// <summary>The primary side of replication: a snapshot when the standby needs one, then the log's acknowledged records as they come.</summary>
+/// <remarks>
+/// <para>A standby that sends <c>from_seq</c> gets <c>replication_deltas</c> from there (or a snapshot first, when the log
+/// no longer holds that sequence). A Go standby, which sends none, gets Go's behaviour: a snapshot, then a fresh
+/// snapshot at most every <see cref="PushInterval"/> while things change. Everyone gets a heartbeat every 15 s.</para>
+/// <para>Only acknowledged (durable) records and snapshots of acknowledged state are sent.</para>
+/// </remarks>
+public sealed partial class DeltaReplicationSource(
+    DeltaFeed feed,
+    Func<CancellationToken, Task<Snapshot>> captureAcknowledged,
+    TimeProvider time,
+    ILogger<DeltaReplicationSource> logger) : IReplicationSource
+{
+    /// <summary>Go's heartbeat interval.</summary>
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(15);
+
+    /// <summary>Go's push cadence for snapshot-only standbys.</summary>
+    public static readonly TimeSpan PushInterval = TimeSpan.FromSeconds(1);
+
+    /// <inheritdoc/>
+    public async Task ServeAsync(ReplicationSubscriber subscriber, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(subscriber);
+        var snapshotsOnly = subscriber.FromSequence is null;
+
+        // The cadence starts at subscription, before anything is sent.
+        using var heartbeat = new PeriodicTimer(HeartbeatInterval, time);
+        using var push = new PeriodicTimer(PushInterval, time);
+        DeltaSubscription? subscription = null;
+        if (subscriber.FromSequence is { } from and > 0)
+        {
+            try
+            {
+                subscription = feed.Subscribe(from);
+                LogResume(logger, subscriber.RemoteEndPoint, from);
+            }
+            catch (SnapshotRequiredException ex)
+            {
+                LogSnapshotNeeded(logger, subscriber.RemoteEndPoint, from, ex.Message);
+            }
+        }
+
+        if (subscription is null)
+        {
+            var snapshot = await captureAcknowledged(cancellationToken);
+            await subscriber.SendAsync(ReplicationMessages.Snapshot(snapshot), cancellationToken);
+            subscription = feed.Subscribe(snapshot.WalSeq + 1);
+        }
+
+        using (subscription)
+        {
+            await StreamAsync(subscriber, subscription, snapshotsOnly, heartbeat, push, cancellationToken);
+        }
+    }
+
+    private async Task StreamAsync(ReplicationSubscriber subscriber, DeltaSubscription subscription, bool snapshotsOnly, PeriodicTimer heartbeat, PeriodicTimer push, CancellationToken cancellationToken)
+    {
+        var nextChunk = subscription.ReadAsync(cancellationToken).AsTask();
+        var nextBeat = heartbeat.WaitForNextTickAsync(cancellationToken).AsTask();
+        var nextPush = snapshotsOnly ? push.WaitForNextTickAsync(cancellationToken).AsTask() : Task.Delay(Timeout.Infinite, cancellationToken);
+        var changed = false;
+        try
+        {
+            while (true)
+            {
+                var woke = await Task.WhenAny(nextChunk, nextBeat, nextPush);
+                if (woke == nextChunk)
+                {
+                    var chunk = await nextChunk;
+                    if (snapshotsOnly)
+                    {
+                        changed = true;
+                    }
+                    else
+                    {
+                        await subscriber.SendAsync(ReplicationMessages.Deltas(chunk), cancellationToken);
+                    }
+
+                    nextChunk = subscription.ReadAsync(cancellationToken).AsTask();
+                }
+                else if (woke == nextBeat)
+                {
+                    await nextBeat;
+                    await subscriber.SendAsync(ReplicationMessages.Heartbeat, cancellationToken);
+                    nextBeat = heartbeat.WaitForNextTickAsync(cancellationToken).AsTask();
+                }
+                else
+                {
+                    await nextPush;
+                    if (changed)
+                    {
+                        changed = false;
+                        await subscriber.SendAsync(ReplicationMessages.Snapshot(await captureAcknowledged(cancellationToken)), cancellationToken);
+                    }
+
+                    nextPush = push.WaitForNextTickAsync(cancellationToken).AsTask();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (System.Threading.Channels.ChannelClosedException ex)
+        {
+            // The feed ended the subscription: a lagging subscriber (it resubscribes) or a disposed feed.
+            LogLagging(logger, subscriber.RemoteEndPoint, ex.InnerException?.Message ?? ex.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "replication: {Remote} resumes from sequence {From}")]
+    private static partial void LogResume(ILogger logger, System.Net.IPEndPoint remote, ulong from);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "replication: {Remote} asked for sequence {From}; sending a snapshot first ({Reason})")]
+    private static partial void LogSnapshotNeeded(ILogger logger, System.Net.IPEndPoint remote, ulong from, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "replication: {Remote} fell behind and is disconnected to resubscribe: {Reason}")]
+    private static partial void LogLagging(ILogger logger, System.Net.IPEndPoint remote, string reason);
+}

@@ -1,0 +1,83 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Registry.Persistence.Replication;
+using Registry.Persistence.Snapshots;
+using Registry.Persistence.Snapshots.Model;
+
+namespace Registry.Server.Replication;
+
+/// <summary>The messages of the replication stream (docs/replication.md): Go's snapshot and heartbeat, and our deltas.</summary>
+public static class ReplicationMessages
+{
+    /// <summary>The type of a full snapshot message (Go's).</summary>
+    public const string SnapshotType = "replication_snapshot";
+
+    /// <summary>The type of a run of log records (ours).</summary>
+    public const string DeltasType = "replication_deltas";
+
+    /// <summary>The type of a keep-alive (Go's).</summary>
+    public const string HeartbeatType = "heartbeat";
+
+    /// <summary><c>{"type":"heartbeat"}</c>.</summary>
+    public static ReadOnlyMemory<byte> Heartbeat { get; } = Encoding.UTF8.GetBytes("{\"type\":\"heartbeat\"}");
+
+    /// <summary><c>{"snapshot":{…},"type":"replication_snapshot"}</c>, the snapshot in our file encoding (checksummed, with <c>wal_seq</c>); a Go standby reads it too.</summary>
+    public static byte[] Snapshot(Snapshot snapshot)
+    {
+        var body = new ArrayBufferWriter<byte>(1 << 20);
+        body.Write("{\"snapshot\":"u8);
+        SnapshotEncoder.Encode(snapshot, body);
+        body.Write(",\"type\":\"replication_snapshot\"}"u8);
+        return body.WrittenSpan.ToArray();
+    }
+
+    /// <summary><c>{"type":"replication_deltas","from_seq":F,"to_seq":L,"frames":"base64"}</c>: encoded records, checksums included end to end.</summary>
+    public static byte[] Deltas(ReplicationChunk chunk)
+    {
+        var body = new ArrayBufferWriter<byte>(chunk.Frames.Length * 4 / 3 + 128);
+        using (var writer = new Utf8JsonWriter(body))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", DeltasType);
+            writer.WriteNumber("from_seq", chunk.FirstSeq);
+            writer.WriteNumber("to_seq", chunk.LastSeq);
+            writer.WriteBase64String("frames", chunk.Frames.Span);
+            writer.WriteEndObject();
+        }
+
+        return body.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The subscribe message a standby sends: <paramref name="fromSequence"/> 0 asks for a snapshot then deltas, null for snapshots only (Go's behaviour).</summary>
+    public static byte[] Subscribe(string token, ulong? fromSequence)
+    {
+        var body = new ArrayBufferWriter<byte>(128);
+        using (var writer = new Utf8JsonWriter(body))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", "subscribe_replication");
+            writer.WriteString("token", token);
+            if (fromSequence is { } from)
+            {
+                writer.WriteNumber("from_seq", from);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return body.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Reads the snapshot of a <see cref="SnapshotType"/> message, verifying its checksum over the exact bytes received.</summary>
+    public static Snapshot ReadSnapshot(JsonElement message)
+    {
+        var raw = Encoding.UTF8.GetBytes(message.GetProperty("snapshot").GetRawText());
+        using var stream = new MemoryStream(raw, writable: false);
+        return SnapshotReader.Read(stream, raw.Length, "replication stream").Snapshot;
+    }
+
+    /// <summary>Reads the records of a <see cref="DeltasType"/> message.</summary>
+    public static ReplicationChunk ReadDeltas(JsonElement message) =>
+        new(message.GetProperty("from_seq").GetUInt64(), message.GetProperty("to_seq").GetUInt64(), message.GetProperty("frames").GetBytesFromBase64());
+}

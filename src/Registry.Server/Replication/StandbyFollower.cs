@@ -1,0 +1,153 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Registry.Persistence;
+using Registry.Persistence.Replication;
+using Registry.Server.Protocol;
+
+namespace Registry.Server.Replication;
+
+/// <summary>A standby's connection to its primary: subscribe, install snapshots, apply deltas, reconnect after failures.</summary>
+/// <remarks>
+/// It resumes from <see cref="StandbyReplica.NextSequence"/>, so after a restart or a dropped connection only the
+/// missing records travel; a fresh standby asks for a snapshot first. Any failure (connection, damage, a gap the
+/// primary cannot serve) closes the connection and retries after <see cref="RetryDelay"/>, as Go's standby does.
+/// </remarks>
+public sealed partial class StandbyFollower(
+    EndPoint primary,
+    string token,
+    StandbyReplica replica,
+    TimeProvider time,
+    ILogger<StandbyFollower> logger)
+{
+    /// <summary>Go's reconnect delay.</summary>
+    public static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(3);
+
+    /// <summary>Go's read deadline: a primary heartbeats every 15 s, so silence this long means it is gone.</summary>
+    public static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(45);
+
+    private const int MaxMessageBytes = 256 * 1024 * 1024;
+    private long _snapshots;
+    private long _chunks;
+    private long _lastContact;
+
+    /// <summary>Snapshots installed since start.</summary>
+    public long SnapshotsInstalled => Interlocked.Read(ref _snapshots);
+
+    /// <summary>Delta messages applied since start.</summary>
+    public long ChunksApplied => Interlocked.Read(ref _chunks);
+
+    /// <summary>When the primary was last heard from, as a <see cref="TimeProvider"/> timestamp (0 before the first contact).</summary>
+    public long LastContact => Interlocked.Read(ref _lastContact);
+
+    /// <summary>Follows the primary until cancelled.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await FollowOnceAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or JsonException or PersistenceException or TimeoutException or InvalidOperationException or KeyNotFoundException or FormatException)
+            {
+                LogRetry(logger, primary, ex.Message);
+            }
+
+            try
+            {
+                await Task.Delay(RetryDelay, time, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task FollowOnceAsync(CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        using (var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            connect.CancelAfter(TimeSpan.FromSeconds(10));
+            await socket.ConnectAsync(primary, connect.Token);
+        }
+
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var input = PipeReader.Create(stream);
+        var writer = new FrameWriter(PipeWriter.Create(stream));
+        // 0 asks for a snapshot first (this standby holds nothing yet), then deltas; a Go standby omits the member.
+        var from = replica.NextSequence > 1 ? replica.NextSequence : 0;
+        await writer.WriteAsync(Response.FromJson(ReplicationMessages.Subscribe(token, from)), cancellationToken);
+        LogSubscribed(logger, primary, from);
+
+        var reader = new FrameReader(input, MaxMessageBytes);
+        while (true)
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(ReadTimeout);
+            FrameReadResult frame;
+            try
+            {
+                frame = await reader.ReadAsync(deadline.Token);
+            }
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"nothing from the primary for {ReadTimeout}", ex);
+            }
+
+            if (!frame.IsRequest)
+            {
+                throw new IOException($"replication stream ended ({frame.Outcome})");
+            }
+
+            using (var document = frame.Document!)
+            {
+                Interlocked.Exchange(ref _lastContact, time.GetTimestamp());
+                await HandleAsync(document.RootElement, cancellationToken);
+            }
+
+            reader.Release();
+        }
+    }
+
+    private async Task HandleAsync(JsonElement message, CancellationToken cancellationToken)
+    {
+        var type = message.TryGetProperty("type", out var t) ? t.GetString() : null;
+        switch (type)
+        {
+            case ReplicationMessages.SnapshotType:
+                var snapshot = ReplicationMessages.ReadSnapshot(message);
+                await replica.InstallSnapshotAsync(snapshot, cancellationToken);
+                Interlocked.Increment(ref _snapshots);
+                LogSnapshot(logger, snapshot.WalSeq);
+                break;
+            case ReplicationMessages.DeltasType:
+                await replica.ApplyChunkAsync(ReplicationMessages.ReadDeltas(message), cancellationToken);
+                Interlocked.Increment(ref _chunks);
+                break;
+            case ReplicationMessages.HeartbeatType:
+                break;
+            case "error":
+                throw new IOException($"primary refused: {message.GetProperty("error").GetString()}");
+            default:
+                throw new IOException($"unexpected replication message type '{type}'");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "standby: subscribed to {Primary} from sequence {From} (0 = snapshot first)")]
+    private static partial void LogSubscribed(ILogger logger, EndPoint primary, ulong from);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "standby: installed the primary's snapshot covering sequence {Sequence}")]
+    private static partial void LogSnapshot(ILogger logger, ulong sequence);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "standby: connection to {Primary} failed, retrying: {Reason}")]
+    private static partial void LogRetry(ILogger logger, EndPoint primary, string reason);
+}

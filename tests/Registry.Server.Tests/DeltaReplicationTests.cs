@@ -1,0 +1,165 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Registry.Core;
+using Registry.Core.Lifecycle;
+using Registry.Persistence.Lifecycle;
+using Registry.Persistence.Replication;
+using Registry.Persistence.Snapshots.Model;
+using Registry.Server.Replication;
+
+namespace Registry.Server.Tests;
+
+/// <summary>A primary and a standby over a real loopback connection: snapshot, deltas, restart and resume, and a Go-style subscriber.</summary>
+public sealed class DeltaReplicationTests
+{
+    private const string Token = "replication-secret";
+
+    private sealed class Replica : IAsyncDisposable
+    {
+        private Replica(string dir)
+        {
+            var log = new WalDeltaLog();
+            Registry = new NodeRegistry(log);
+            Store = Store.Open(new StoreOptions { DataDirectory = dir }, new RegistryStateMachine(Registry));
+            log.Attach(Store.Log);
+        }
+
+        public NodeRegistry Registry { get; }
+
+        public Store Store { get; }
+
+        public static Replica Open(string dir) => new(dir);
+
+        public async Task MutateAsync(int from, int count)
+        {
+            for (var i = from; i < from + count; i++)
+            {
+                var key = new byte[32];
+                BitConverter.TryWriteBytes(key, i);
+                var registered = Registry.Register(new RegisterRequest { PublicKey = Convert.ToBase64String(key), Hostname = $"host-{i}" });
+                await Store.Log.WhenAcknowledged(registered.Sequence);
+                await Store.Log.WhenAcknowledged(Registry.SetTags(registered.NodeId, [$"tag{i % 4}"]).Sequence);
+            }
+        }
+
+        public async Task<Snapshot> CaptureAcknowledgedAsync(CancellationToken cancellationToken)
+        {
+            var (snapshot, sequence) = Registry.CaptureSnapshot();
+            await Store.Log.WhenAcknowledged(sequence).WaitAsync(cancellationToken);
+            snapshot.WalSeq = sequence;
+            return snapshot;
+        }
+
+        public ValueTask DisposeAsync() => Store.DisposeAsync();
+    }
+
+    private static TestServer StartPrimary(Replica primary, DeltaFeed feed, TimeProvider time) =>
+        TestServer.Start(
+            replication: new DeltaReplicationSource(feed, primary.CaptureAcknowledgedAsync, time, NullLogger<DeltaReplicationSource>.Instance),
+            configure: o => o with { ReplicationToken = static () => Token });
+
+    private static void WaitConverged(Replica primary, Replica standby)
+    {
+        var target = primary.Store.Log.AcknowledgedSequence;
+        Assert.True(SpinWait.SpinUntil(() => standby.Registry.LastAppliedSequence >= target, TimeSpan.FromSeconds(20)), $"standby at {standby.Registry.LastAppliedSequence} of {target}");
+        Assert.Equal(primary.Registry.ToCanonicalJson(), standby.Registry.ToCanonicalJson());
+    }
+
+    [Fact]
+    public async Task Standby_OverLoopback_ConvergesThenResumesAfterRestartWithoutSnapshot()
+    {
+        using var dir = new global::Registry.Persistence.Tests.TempDirectory();
+        await using var primary = Replica.Open(dir.Combine("primary"));
+        using var feed = new DeltaFeed(primary.Store.Log);
+        await using var server = StartPrimary(primary, feed, TimeProvider.System);
+        await primary.MutateAsync(1, 15);
+
+        var standby = Replica.Open(dir.Combine("standby"));
+        var follower = new StandbyFollower(server.EndPoint, Token, new StandbyReplica(standby.Store, new RegistryStateMachine(standby.Registry)), TimeProvider.System, NullLogger<StandbyFollower>.Instance);
+        using (var run = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
+        {
+            var following = follower.RunAsync(run.Token);
+            WaitConverged(primary, standby);
+            Assert.Equal(1, follower.SnapshotsInstalled);
+
+            // Now live: everything after the snapshot arrives as deltas.
+            await primary.MutateAsync(16, 30);
+            WaitConverged(primary, standby);
+            Assert.Equal(1, follower.SnapshotsInstalled);
+            Assert.True(SpinWait.SpinUntil(() => follower.ChunksApplied > 0, TimeSpan.FromSeconds(10)), "no delta message was applied");
+            await run.CancelAsync();
+            await following;
+        }
+
+        await standby.DisposeAsync();
+        await primary.MutateAsync(46, 10);
+        standby = Replica.Open(dir.Combine("standby"));
+        await using (standby)
+        {
+            var resumed = new StandbyFollower(server.EndPoint, Token, new StandbyReplica(standby.Store, new RegistryStateMachine(standby.Registry)), TimeProvider.System, NullLogger<StandbyFollower>.Instance);
+            using var run = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+            var following = resumed.RunAsync(run.Token);
+            WaitConverged(primary, standby);
+            Assert.Equal(0, resumed.SnapshotsInstalled);
+            Assert.True(SpinWait.SpinUntil(() => resumed.ChunksApplied > 0, TimeSpan.FromSeconds(10)), "the resumed standby applied no delta message");
+            await run.CancelAsync();
+            await following;
+        }
+    }
+
+    [Fact]
+    public async Task GoStyleSubscriber_GetsSnapshotThenHeartbeatsAndPushedSnapshots()
+    {
+        using var dir = new global::Registry.Persistence.Tests.TempDirectory();
+        var time = new FakeTimeProvider();
+        await using var primary = Replica.Open(dir.Combine("primary"));
+        using var feed = new DeltaFeed(primary.Store.Log);
+        await using var server = StartPrimary(primary, feed, time);
+        await primary.MutateAsync(1, 3);
+
+        var ct = Timeouts.Bounded(20);
+        using var client = await server.ConnectAsync(ct);
+        await client.SendAsync($"{{\"type\":\"subscribe_replication\",\"token\":\"{Token}\"}}", ct);
+        using (var first = JsonDocument.Parse((await client.ReadAsync(ct))!))
+        {
+            Assert.Equal("replication_snapshot", first.RootElement.GetProperty("type").GetString());
+            Assert.Equal(3, first.RootElement.GetProperty("snapshot").GetProperty("nodes").EnumerateObject().Count());
+        }
+
+        await primary.MutateAsync(4, 1);
+        Assert.True(SpinWait.SpinUntil(() => feed.Subscribers == 1, TimeSpan.FromSeconds(10)));
+
+        // The change is pushed as a fresh snapshot on a push tick (1 s), and a heartbeat follows at 15 s.
+        string? pushed = null;
+        for (var second = 1; second <= 5 && pushed is null; second++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            using var tick = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            tick.CancelAfter(TimeSpan.FromSeconds(2));
+            try
+            {
+                pushed = await client.ReadAsync(tick.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+            }
+        }
+
+        using (var document = JsonDocument.Parse(pushed ?? throw new InvalidOperationException("no snapshot was pushed")))
+        {
+            Assert.Equal("replication_snapshot", document.RootElement.GetProperty("type").GetString());
+            Assert.Equal(4, document.RootElement.GetProperty("snapshot").GetProperty("nodes").EnumerateObject().Count());
+        }
+
+        // Within 15 s a heartbeat comes; a later push of the same change may come first (the mutation was two appends).
+        time.Advance(TimeSpan.FromSeconds(15));
+        string? message;
+        var skipped = 0;
+        while ((message = await client.ReadAsync(ct)) is not null && message.StartsWith("{\"snapshot\"", StringComparison.Ordinal) && skipped++ < 3)
+        {
+        }
+
+        Assert.Equal("{\"type\":\"heartbeat\"}", message);
+    }
+}
