@@ -81,7 +81,9 @@ public sealed class DeltaReplicationTests
         {
             var following = follower.RunAsync(run.Token);
             WaitConverged(primary, standby);
-            Assert.Equal(1, follower.SnapshotsInstalled);
+
+            // The state is visible as soon as it is restored; the counter moves once the install is durable.
+            Assert.True(SpinWait.SpinUntil(() => follower.SnapshotsInstalled == 1, TimeSpan.FromSeconds(10)), "the snapshot install did not complete");
 
             // Now live: everything after the snapshot arrives as deltas.
             await primary.MutateAsync(16, 30);
