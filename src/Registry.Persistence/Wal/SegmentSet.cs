@@ -121,10 +121,13 @@ internal sealed class SegmentSet(WalOptions options, List<WalSegment> segments, 
     }
 
     /// <summary>Replaces every segment by one new, empty segment whose first record will have <paramref name="sequence"/> + 1.</summary>
+    /// <remarks>
+    /// The old segments go first (the new one may have the same name): a crash in between leaves an empty log, which
+    /// recovery recreates after the snapshot that made the old records redundant.
+    /// </remarks>
     public void RestartAfter(ulong sequence)
     {
         SyncActive();
-        var next = WalRecovery.CreateSegment(_storage, options.Directory, sequence + 1);
         long removed = 0;
         foreach (var old in segments)
         {
@@ -134,8 +137,9 @@ internal sealed class SegmentSet(WalOptions options, List<WalSegment> segments, 
             removed += old.Length;
         }
 
-        _storage.SyncDirectory(options.Directory);
         segments.Clear();
+        _storage.SyncDirectory(options.Directory);
+        var next = WalRecovery.CreateSegment(_storage, options.Directory, sequence + 1);
         segments.Add(next);
         sizeChanged(next.Length - removed);
         Volatile.Write(ref _writtenSeq, sequence);

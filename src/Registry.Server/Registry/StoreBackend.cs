@@ -3,6 +3,9 @@ using Microsoft.Extensions.Options;
 using Registry.Core;
 using Registry.Core.Lifecycle;
 using Registry.Persistence.Lifecycle;
+using Registry.Persistence.Replication;
+using Registry.Persistence.Snapshots.Model;
+using Registry.Server.Replication;
 using Registry.Server.Dispatch;
 using Registry.Server.Hosting;
 using Registry.Server.Observability;
@@ -26,7 +29,13 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
     private readonly PerIpLimits _limits;
     private readonly RecentVerifications _recent;
     private readonly ILogger<StoreBackend> _logger;
+    private readonly ILoggerFactory _loggers;
     private volatile DurableRegistry? _registry;
+    private DeltaFeed? _feed;
+    private DeltaReplicationSource? _source;
+    private StandbyFollower? _follower;
+    private CancellationTokenSource? _following;
+    private Task _followLoop = Task.CompletedTask;
 
     /// <summary>Creates the backend from DI; nothing is opened until <see cref="StartAsync"/>.</summary>
     public StoreBackend(
@@ -37,7 +46,8 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
         PersistenceMetrics metrics,
         PerIpLimits limits,
         RecentVerifications recent,
-        ILogger<StoreBackend> logger)
+        ILogger<StoreBackend> logger,
+        ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
@@ -48,6 +58,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
         _limits = limits;
         _recent = recent;
         _logger = logger;
+        _loggers = loggers;
     }
 
     /// <inheritdoc />
@@ -58,7 +69,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
 
     /// <inheritdoc />
     /// <remarks>Replication is built on another branch; until it is wired in, subscribers get "replication not configured".</remarks>
-    public IReplicationSource? Replication => null;
+    public IReplicationSource? Replication => _source;
 
     /// <summary>The registry once started, else null (the reaper skips ticks until then).</summary>
     internal DurableRegistry? Registry => _registry;
@@ -90,9 +101,17 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
         deltaLog.Attach(store.Log);
         store.ReplicationToken = _options.ReplicationToken ?? string.Empty;
 
-        // --standby-of is recorded only: following a primary is the replication branch's work. A standby refuses writes.
+        // A standby refuses client writes and follows its primary; it can itself feed further standbys.
         store.IsStandby = !string.IsNullOrEmpty(_options.StandbyOf);
         store.Start();
+        _feed = new DeltaFeed(store.Log);
+        _source = new DeltaReplicationSource(_feed, ct => CaptureAcknowledgedAsync(machine.Registry, store, ct), _time, _loggers.CreateLogger<DeltaReplicationSource>());
+        if (store.IsStandby)
+        {
+            _follower = new StandbyFollower(ParseEndPoint(_options.StandbyOf!), _options.ReplicationToken ?? string.Empty, new StandbyReplica(store, machine), _time, _loggers.CreateLogger<StandbyFollower>());
+            _following = new CancellationTokenSource();
+            _followLoop = _follower.RunAsync(_following.Token);
+        }
 
         var report = store.Recovery;
         RecoveryCompleted(
@@ -132,12 +151,21 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
         var registry = _registry;
         return registry is null
             ? ReadinessReport.NotReady("recovering")
-            : ReadinessReport.Evaluate(recovered: true, registry.Store.Log.Failure, registry.Store.IsStandby, replicationLag: null, _options.MaxStandbyLag);
+            : ReadinessReport.Evaluate(recovered: true, registry.Store.Log.Failure, registry.Store.IsStandby, StandbyLag(), _options.MaxStandbyLag);
     }
 
     /// <inheritdoc />
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (_following is not null)
+        {
+            await _following.CancelAsync().ConfigureAwait(false);
+            await _followLoop.ConfigureAwait(false);
+            _following.Dispose();
+            _following = null;
+        }
+
+        _feed?.Dispose();
         var registry = Interlocked.Exchange(ref _registry, null);
         if (registry is not null)
         {
@@ -149,6 +177,40 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
 
     /// <summary>Closes the store if <see cref="StopAsync"/> did not run (a failed start after recovery).</summary>
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+    /// <summary>A snapshot of acknowledged state for a subscriber: captured atomically, sent only once its last delta is durable.</summary>
+    private static async Task<Snapshot> CaptureAcknowledgedAsync(NodeRegistry registry, Store store, CancellationToken cancellationToken)
+    {
+        var (snapshot, sequence) = registry.CaptureSnapshot();
+        await store.Log.WhenAcknowledged(sequence).WaitAsync(cancellationToken).ConfigureAwait(false);
+        snapshot.WalSeq = sequence;
+        return snapshot;
+    }
+
+    /// <summary>For a standby, how long since the primary was last heard from (unbounded before the first contact); null for a primary.</summary>
+    private TimeSpan? StandbyLag()
+    {
+        var follower = _follower;
+        if (follower is null)
+        {
+            return null;
+        }
+
+        var contact = follower.LastContact;
+        return contact == 0 ? TimeSpan.MaxValue : _time.GetElapsedTime(contact);
+    }
+
+    private static System.Net.EndPoint ParseEndPoint(string hostPort)
+    {
+        var colon = hostPort.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(hostPort.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port))
+        {
+            throw new ServerStartupException($"--standby-of must be HOST:PORT, got '{hostPort}'");
+        }
+
+        var host = hostPort[..colon].Trim('[', ']');
+        return System.Net.IPAddress.TryParse(host, out var address) ? new System.Net.IPEndPoint(address, port) : new System.Net.DnsEndPoint(host, port);
+    }
 
     private static PersistenceSample Sample(Store store, RecoveryReport report)
     {

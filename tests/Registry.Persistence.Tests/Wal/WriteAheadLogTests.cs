@@ -380,6 +380,23 @@ public class WriteAheadLogTests
     }
 
     [Fact]
+    public async Task ResetAfter_SameFirstSequenceAsExistingSegment_ReplacesIt()
+    {
+        using var dir = new TempDirectory();
+        using (var wal = WriteAheadLog.Open(Options(dir.Path)))
+        {
+            await AppendMany(wal, 3);
+            wal.ResetAfter(0);
+            Assert.Equal(0UL, wal.AppendedSequence);
+            Assert.Empty(ReadAll(wal));
+            Assert.Equal(1UL, await wal.AppendAsync(DeltaType.Tags, 1, "{}"u8.ToArray(), Ct));
+        }
+
+        using var reopened = WriteAheadLog.Open(Options(dir.Path));
+        Assert.Equal([1UL], ReadAll(reopened).Select(e => e.Seq));
+    }
+
+    [Fact]
     public async Task Open_IncompleteNewSegment_IsRemovedAsTorn()
     {
         using var dir = new TempDirectory();
