@@ -1,0 +1,67 @@
+using Microsoft.Extensions.DependencyInjection;
+using Registry.Server.Hosting;
+using Registry.Server.Registry;
+
+namespace Registry.Server.Tests.Registry;
+
+/// <summary>A primary and a standby as two real hosts on 127.0.0.1: replication, refused writes, readiness, promotion.</summary>
+public sealed class PrimaryStandbyTests
+{
+    private const string Token = "pair-token";
+
+    private static StoreBackend Backend(RegistryTestHost host) => (StoreBackend)host.Services.GetRequiredService<IRegistryBackend>();
+
+    private static ulong Applied(RegistryTestHost host) => Backend(host).Registry!.Store.Log.AppendedSequence;
+
+    private static object Register(int i) => new
+    {
+        type = "register",
+        public_key = Convert.ToBase64String(Enumerable.Repeat((byte)i, 32).ToArray()),
+        hostname = $"pair-{i}",
+    };
+
+    [Fact]
+    public async Task Standby_ReplicatesRefusesWritesAndIsPromotedByRestart()
+    {
+        var ct = Timeouts.Bounded(60);
+        using var dir = new global::Registry.Persistence.Tests.TempDirectory();
+        await using var primary = await RegistryTestHost.StartAsync(dir.Combine("primary"), ct, settings: new Dictionary<string, string?> { ["Registry:ReplicationToken"] = Token });
+        using var primaryClient = await primary.ConnectAsync(ct);
+        for (var i = 1; i <= 5; i++)
+        {
+            await primaryClient.OkAsync(Register(i), ct);
+        }
+
+        var standbySettings = new Dictionary<string, string?>
+        {
+            ["Registry:ReplicationToken"] = Token,
+            ["Registry:StandbyOf"] = primary.EndPoint.ToString(),
+        };
+        var standbyDir = dir.Combine("standby");
+        await using (var standby = await RegistryTestHost.StartAsync(standbyDir, ct, settings: standbySettings))
+        {
+            for (var i = 6; i <= 8; i++)
+            {
+                await primaryClient.OkAsync(Register(i), ct);
+            }
+
+            var target = Applied(primary);
+            Assert.True(SpinWait.SpinUntil(() => Applied(standby) >= target, TimeSpan.FromSeconds(20)), $"standby at {Applied(standby)} of {target}");
+            using var standbyClient = await standby.ConnectAsync(ct);
+            var lookup = await standbyClient.OkAsync(new { type = "lookup", node_id = 8 }, ct);
+            Assert.Equal("pair-8", lookup.GetProperty("hostname").GetString());
+
+            var refused = await standbyClient.SendAsync(Register(9), ct);
+            Assert.Equal("error", refused.GetProperty("type").GetString());
+            var readiness = Backend(standby).CheckReadiness();
+            Assert.True(readiness.IsReady, readiness.Reason);
+        }
+
+        // Promotion: the standby's directory is a complete registry; started without StandbyOf it takes writes.
+        await using var promoted = await RegistryTestHost.StartAsync(standbyDir, ct, settings: new Dictionary<string, string?> { ["Registry:ReplicationToken"] = Token });
+        using var promotedClient = await promoted.ConnectAsync(ct);
+        Assert.Equal("pair-5", (await promotedClient.OkAsync(new { type = "lookup", node_id = 5 }, ct)).GetProperty("hostname").GetString());
+        var registered = await promotedClient.OkAsync(Register(9), ct);
+        Assert.Equal(9, registered.GetProperty("node_id").GetInt32());
+    }
+}
