@@ -41,6 +41,7 @@ internal static class CliApp
         root.Subcommands.Add(WalCommands.Create(context));
         root.Subcommands.Add(SnapshotCommands.Create(context));
         root.Subcommands.Add(BenchCommands.Create(context));
+        root.Subcommands.Add(Loadgen.LoadgenCommand.Create(context));
         return root;
     }
 }
