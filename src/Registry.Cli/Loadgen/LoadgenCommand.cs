@@ -137,8 +137,20 @@ internal static class LoadgenCommand
 
     private static async Task<(Node Node, (bool Ok, string Text) Outcome)> RegisterAsync(LoadClient client, string run, int c, int i, CancellationToken cancellationToken)
     {
-        var key = Key.Create(SignatureAlgorithm.Ed25519);
-        var publicKey = Convert.ToBase64String(key.PublicKey.Export(KeyBlobFormat.RawPublicKey));
+        // Only the client's own node (i == 0) signs later and needs a key pair; registration itself is unsigned
+        // (wire-protocol §3.1), so the other registrations send random key bytes and the load stays on the server.
+        Key? key = null;
+        string publicKey;
+        if (i == 0)
+        {
+            key = Key.Create(SignatureAlgorithm.Ed25519);
+            publicKey = Convert.ToBase64String(key.PublicKey.Export(KeyBlobFormat.RawPublicKey));
+        }
+        else
+        {
+            publicKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        }
+
         var reply = await client.RequestAsync(w =>
         {
             w.WriteString("type", "register");
@@ -147,7 +159,7 @@ internal static class LoadgenCommand
         }, cancellationToken);
         var outcome = LoadClient.Outcome(reply, "register_ok");
         var id = outcome.Ok ? reply.GetProperty("node_id").GetUInt32() : 0;
-        return (new Node(id, key), outcome);
+        return (new Node(id, key!), outcome);
     }
 
     private static async Task<(bool, string)> SignedAsync(LoadClient client, Node node, string type, string challenge, string[]? tags, CancellationToken cancellationToken)
