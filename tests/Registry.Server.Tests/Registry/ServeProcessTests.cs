@@ -86,7 +86,7 @@ public sealed class ServeProcessTests
         await client.RegisterAsync(key, ct);
     }
 
-    private static async Task DriveAsync(ServeProcess serve, int clientNumber, ConcurrentBag<(uint, string)> registered, ConcurrentBag<(uint, string)> tagged, TaskCompletionSource enough, CancellationToken cancellationToken)
+    internal static async Task DriveAsync(ServeProcess serve, int clientNumber, ConcurrentBag<(uint, string)> registered, ConcurrentBag<(uint, string)> tagged, TaskCompletionSource enough, CancellationToken cancellationToken, int killAfter = KillAfterAcknowledged)
     {
         try
         {
@@ -99,7 +99,7 @@ public sealed class ServeProcessTests
                 var tag = $"c{clientNumber}-n{i}";
                 await client.OkAsync(new { type = "set_tags", node_id = id, tags = new[] { tag }, signature = key.Sign($"set_tags:{id}") }, cancellationToken);
                 tagged.Add((id, tag));
-                if (registered.Count + tagged.Count >= KillAfterAcknowledged)
+                if (registered.Count + tagged.Count >= killAfter)
                 {
                     enough.TrySetResult();
                 }
