@@ -84,26 +84,7 @@ public class RegistryCrashPropertyTests
             }
         }, TestContext.Current.CancellationToken)).ToList();
 
-        var snapshotter = Task.Run(async () =>
-        {
-            while (!clients.All(t => t.IsCompleted))
-            {
-                try
-                {
-                    await store.TriggerSnapshotAsync(TestContext.Current.CancellationToken);
-                }
-                catch (SimulatedCrashException)
-                {
-                    await stop.CancelAsync();
-                    return;
-                }
-                catch (Exception ex) when (ex is PersistenceException or IOException)
-                {
-                }
-
-                await Task.Yield();
-            }
-        }, TestContext.Current.CancellationToken);
+        var snapshotter = CrashHarness.SnapshotUntilDoneAsync(store, clients, stop);
 
         await Task.WhenAll(clients);
         await snapshotter;

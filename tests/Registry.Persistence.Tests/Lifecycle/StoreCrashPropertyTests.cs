@@ -87,28 +87,7 @@ public class StoreCrashPropertyTests
             }
         }, TestContext.Current.CancellationToken)).ToList();
 
-        var snapshotter = Task.Run(async () =>
-        {
-            while (!writers.All(w => w.IsCompleted))
-            {
-                try
-                {
-                    await store.TriggerSnapshotAsync(TestContext.Current.CancellationToken);
-                }
-                catch (SimulatedCrashException)
-                {
-                    // The process "died" mid-save: stop everything and recover from what is on disk.
-                    await stop.CancelAsync();
-                    return;
-                }
-                catch (Exception ex) when (ex is PersistenceException or IOException)
-                {
-                    // A failed save is retried later; nothing is lost.
-                }
-
-                await Task.Yield();
-            }
-        }, TestContext.Current.CancellationToken);
+        var snapshotter = CrashHarness.SnapshotUntilDoneAsync(store, writers, stop);
 
         await Task.WhenAll(writers);
         await snapshotter;
