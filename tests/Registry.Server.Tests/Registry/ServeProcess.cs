@@ -40,16 +40,27 @@ internal sealed class ServeProcess : IDisposable
     }
 
     /// <summary>Starts <c>registry serve</c> on <paramref name="dataDirectory"/> and a free loopback port, and waits until it logs that it listens.</summary>
-    public static async Task<ServeProcess> StartAsync(string dataDirectory, CancellationToken cancellationToken)
+    public static async Task<ServeProcess> StartAsync(string dataDirectory, CancellationToken cancellationToken, IReadOnlyList<string>? wrapper = null, params string[] extraArgs)
     {
         var port = FreePort();
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(wrapper is { Count: > 0 } ? wrapper[0] : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "registry.dll"), "serve", "--data", dataDirectory, "--listen", $"127.0.0.1:{port}" })
+        if (wrapper is { Count: > 0 })
+        {
+            // e.g. strace with fault injection around the real process
+            foreach (var arg in wrapper.Skip(1))
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            info.ArgumentList.Add("dotnet");
+        }
+
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "registry.dll"), "serve", "--data", dataDirectory, "--listen", $"127.0.0.1:{port}" }.Concat(extraArgs))
         {
             info.ArgumentList.Add(arg);
         }
@@ -99,7 +110,7 @@ internal sealed class ServeProcess : IDisposable
         new(await WireClient.ConnectAsync(EndPoint, cancellationToken));
 
     /// <summary>SIGKILL: no drain, no final snapshot.</summary>
-    public void KillHard() => _process.Kill();
+    public void KillHard() => _process.Kill(entireProcessTree: true);
 
     /// <summary>SIGTERM via kill(1), as a service manager stops the server.</summary>
     public async Task TerminateAsync(CancellationToken cancellationToken)
@@ -125,7 +136,7 @@ internal sealed class ServeProcess : IDisposable
         _process.Dispose();
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
