@@ -90,6 +90,7 @@ public sealed class DeltaReplicationTests
             WaitConverged(primary, standby);
             Assert.Equal(1, follower.SnapshotsInstalled);
             Assert.True(SpinWait.SpinUntil(() => follower.ChunksApplied > 0, TimeSpan.FromSeconds(10)), "no delta message was applied");
+            Assert.True(SpinWait.SpinUntil(() => follower.LagSequences == 0, TimeSpan.FromSeconds(10)), $"lag {follower.LagSequences} after convergence");
             await run.CancelAsync();
             await following;
         }

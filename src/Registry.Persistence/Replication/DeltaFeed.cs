@@ -31,6 +31,9 @@ public sealed class DeltaFeed : IDisposable
         log.SetBatchListener(OnBatch);
     }
 
+    /// <summary>The primary's last acknowledged sequence number (what a caught-up standby holds).</summary>
+    public ulong AcknowledgedSequence => _log.AcknowledgedSequence;
+
     /// <summary>The number of subscribers.</summary>
     public int Subscribers
     {

@@ -41,4 +41,7 @@ public sealed record PersistenceSample
 
     /// <summary>How far this standby is behind its primary; null on a primary.</summary>
     public TimeSpan? ReplicationLag { get; init; }
+
+    /// <summary>On a standby, how many records it is behind its primary (null on a primary).</summary>
+    public ulong? ReplicationLagSequences { get; init; }
 }

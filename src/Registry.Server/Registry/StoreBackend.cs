@@ -212,7 +212,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
         return System.Net.IPAddress.TryParse(host, out var address) ? new System.Net.IPEndPoint(address, port) : new System.Net.DnsEndPoint(host, port);
     }
 
-    private static PersistenceSample Sample(Store store, RecoveryReport report)
+    private PersistenceSample Sample(Store store, RecoveryReport report)
     {
         var statistics = store.Statistics;
         var (batches, syncs) = store.Log.Counters;
@@ -230,6 +230,9 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
             LastSnapshotDuration = statistics.LastSaveDuration,
             RecoveryDuration = report.Duration,
             Poisoned = store.Log.Failure is not null,
+            ReplicationSubscribers = _feed?.Subscribers ?? 0,
+            ReplicationLag = StandbyLag() is { } lag && lag != TimeSpan.MaxValue ? lag : null,
+            ReplicationLagSequences = _follower?.LagSequences,
         };
     }
 

@@ -80,7 +80,7 @@ public sealed partial class DeltaReplicationSource(
                     }
                     else
                     {
-                        await subscriber.SendAsync(ReplicationMessages.Deltas(chunk), cancellationToken);
+                        await subscriber.SendAsync(ReplicationMessages.Deltas(chunk, feed.AcknowledgedSequence), cancellationToken);
                     }
 
                     nextChunk = subscription.ReadAsync(cancellationToken).AsTask();
@@ -88,7 +88,8 @@ public sealed partial class DeltaReplicationSource(
                 else if (woke == nextBeat)
                 {
                     await nextBeat;
-                    await subscriber.SendAsync(ReplicationMessages.Heartbeat, cancellationToken);
+                    // Go standbys get Go's exact heartbeat; ours also learn how far the primary is.
+                    await subscriber.SendAsync(snapshotsOnly ? ReplicationMessages.GoHeartbeat : ReplicationMessages.HeartbeatWith(feed.AcknowledgedSequence), cancellationToken);
                     nextBeat = heartbeat.WaitForNextTickAsync(cancellationToken).AsTask();
                 }
                 else

@@ -19,8 +19,8 @@ public static class ReplicationMessages
     /// <summary>The type of a keep-alive (Go's).</summary>
     public const string HeartbeatType = "heartbeat";
 
-    /// <summary><c>{"type":"heartbeat"}</c>.</summary>
-    public static ReadOnlyMemory<byte> Heartbeat { get; } = Encoding.UTF8.GetBytes("{\"type\":\"heartbeat\"}");
+    /// <summary>Go's heartbeat, exactly: <c>{"type":"heartbeat"}</c>.</summary>
+    public static ReadOnlyMemory<byte> GoHeartbeat { get; } = Encoding.UTF8.GetBytes("{\"type\":\"heartbeat\"}");
 
     /// <summary><c>{"snapshot":{…},"type":"replication_snapshot"}</c>, the snapshot in our file encoding (checksummed, with <c>wal_seq</c>); a Go standby reads it too.</summary>
     public static byte[] Snapshot(Snapshot snapshot)
@@ -32,8 +32,12 @@ public static class ReplicationMessages
         return body.WrittenSpan.ToArray();
     }
 
-    /// <summary><c>{"type":"replication_deltas","from_seq":F,"to_seq":L,"frames":"base64"}</c>: encoded records, checksums included end to end.</summary>
-    public static byte[] Deltas(ReplicationChunk chunk)
+    /// <summary>Our heartbeat, which also tells the standby how far the primary is: <c>{"type":"heartbeat","primary_seq":N}</c>.</summary>
+    public static byte[] HeartbeatWith(ulong primarySequence) =>
+        Encoding.UTF8.GetBytes(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{{\"type\":\"heartbeat\",\"primary_seq\":{primarySequence}}}"));
+
+    /// <summary><c>{"type":"replication_deltas","from_seq":F,"to_seq":L,"primary_seq":P,"frames":"base64"}</c>: encoded records, checksums included end to end.</summary>
+    public static byte[] Deltas(ReplicationChunk chunk, ulong primarySequence)
     {
         var body = new ArrayBufferWriter<byte>(chunk.Frames.Length * 4 / 3 + 128);
         using (var writer = new Utf8JsonWriter(body))
@@ -42,6 +46,7 @@ public static class ReplicationMessages
             writer.WriteString("type", DeltasType);
             writer.WriteNumber("from_seq", chunk.FirstSeq);
             writer.WriteNumber("to_seq", chunk.LastSeq);
+            writer.WriteNumber("primary_seq", primarySequence);
             writer.WriteBase64String("frames", chunk.Frames.Span);
             writer.WriteEndObject();
         }
@@ -76,6 +81,10 @@ public static class ReplicationMessages
         using var stream = new MemoryStream(raw, writable: false);
         return SnapshotReader.Read(stream, raw.Length, "replication stream").Snapshot;
     }
+
+    /// <summary>The primary's sequence number a message carries (<c>primary_seq</c>), or null.</summary>
+    public static ulong? PrimarySequence(JsonElement message) =>
+        message.TryGetProperty("primary_seq", out var value) && value.TryGetUInt64(out var sequence) ? sequence : null;
 
     /// <summary>Reads the records of a <see cref="DeltasType"/> message.</summary>
     public static ReplicationChunk ReadDeltas(JsonElement message) =>

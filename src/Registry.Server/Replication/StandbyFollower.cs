@@ -32,12 +32,24 @@ public sealed partial class StandbyFollower(
     private long _snapshots;
     private long _chunks;
     private long _lastContact;
+    private ulong _primarySequence;
 
     /// <summary>Snapshots installed since start.</summary>
     public long SnapshotsInstalled => Interlocked.Read(ref _snapshots);
 
     /// <summary>Delta messages applied since start.</summary>
     public long ChunksApplied => Interlocked.Read(ref _chunks);
+
+    /// <summary>How many records this standby is behind the primary, as of the primary's last message.</summary>
+    public ulong LagSequences
+    {
+        get
+        {
+            var applied = replica.NextSequence - 1;
+            var primarySequence = Volatile.Read(ref _primarySequence);
+            return primarySequence > applied ? primarySequence - applied : 0;
+        }
+    }
 
     /// <summary>When the primary was last heard from, as a <see cref="TimeProvider"/> timestamp (0 before the first contact).</summary>
     public long LastContact => Interlocked.Read(ref _lastContact);
@@ -120,6 +132,11 @@ public sealed partial class StandbyFollower(
 
     private async Task HandleAsync(JsonElement message, CancellationToken cancellationToken)
     {
+        if (ReplicationMessages.PrimarySequence(message) is { } primarySequence)
+        {
+            Volatile.Write(ref _primarySequence, primarySequence);
+        }
+
         var type = message.TryGetProperty("type", out var t) ? t.GetString() : null;
         switch (type)
         {

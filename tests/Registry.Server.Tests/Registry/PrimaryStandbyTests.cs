@@ -32,8 +32,10 @@ public sealed class PrimaryStandbyTests
             await primaryClient.OkAsync(Register(i), ct);
         }
 
+        var metricsPort = ServeProcess.FreePort();
         var standbySettings = new Dictionary<string, string?>
         {
+            ["Registry:MetricsEndpoint"] = $"127.0.0.1:{metricsPort}",
             ["Registry:ReplicationToken"] = Token,
             ["Registry:StandbyOf"] = primary.EndPoint.ToString(),
         };
@@ -53,6 +55,8 @@ public sealed class PrimaryStandbyTests
 
             var refused = await standbyClient.SendAsync(Register(9), ct);
             Assert.Equal("error", refused.GetProperty("type").GetString());
+            var metrics = await new HttpClient().GetStringAsync(new Uri($"http://127.0.0.1:{metricsPort}/metrics"), ct);
+            Assert.Contains("registry_replication_lag_sequences", metrics, StringComparison.Ordinal);
             var readiness = Backend(standby).CheckReadiness();
             Assert.True(readiness.IsReady, readiness.Reason);
         }
