@@ -16,6 +16,9 @@ public static class StandbyPolicy
         "check_trust", "get_webhook", "get_audit_export", "get_webhook_dlq", "get_identity", "get_idp_config",
         "get_provision_status", "get_expr_policy", "get_member_tags", "directory_status");
 
+    /// <summary>The request that turns a standby into a primary (ours; admin token required): it must reach a standby.</summary>
+    public const string PromoteType = "promote";
+
     /// <summary>True when a standby may serve <paramref name="type"/>.</summary>
-    public static bool IsAllowedOnStandby(string type) => ReadOnlyTypes.Contains(type);
+    public static bool IsAllowedOnStandby(string type) => ReadOnlyTypes.Contains(type) || string.Equals(type, PromoteType, StringComparison.Ordinal);
 }

@@ -9,6 +9,7 @@ using Registry.Server.Replication;
 using Registry.Server.Dispatch;
 using Registry.Server.Hosting;
 using Registry.Server.Observability;
+using Registry.Server.Protocol;
 using Registry.Server.Security;
 
 namespace Registry.Server.Registry;
@@ -143,6 +144,41 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
         new QueryHandlers(registry, auth, _time, _limits).Map(dispatcher, guard);
         new TrustHandlers(registry, auth, _verifier).Map(dispatcher, guard);
         new NetworkHandlers(registry, auth).Map(dispatcher, guard);
+        dispatcher.Map(StandbyPolicy.PromoteType, guard.Wrap((_, request, ct) => PromoteAsync(auth, request, ct)));
+    }
+
+    /// <summary>
+    /// <c>{"type":"promote","admin_token":…}</c>: a standby stops following its primary and accepts writes from now on.
+    /// Replies <c>promote_ok</c> with the sequence it continues from; on a primary it changes nothing.
+    /// </summary>
+    /// <remarks>
+    /// Its log already holds the primary's records with the primary's numbering, so it continues exactly where
+    /// replication stopped. The old primary must be stopped or fenced first: two primaries would diverge.
+    /// </remarks>
+    private async ValueTask<Response> PromoteAsync(RequestAuth auth, System.Text.Json.JsonElement request, CancellationToken cancellationToken)
+    {
+        if (auth.RequireAdmin(request) is { } error)
+        {
+            return Response.Failure(error);
+        }
+
+        var registry = _registry ?? throw new InvalidOperationException("the backend is not started");
+        var wasStandby = registry.Store.IsStandby;
+        if (_following is { } following)
+        {
+            await following.CancelAsync().ConfigureAwait(false);
+            await _followLoop.ConfigureAwait(false);
+        }
+
+        _follower = null;
+        registry.Store.IsStandby = false;
+        var sequence = registry.Store.Log.AppendedSequence;
+        Promoted(_logger, wasStandby, sequence);
+        return Response.Build("promote_ok", (wasStandby, sequence), static (w, s) =>
+        {
+            w.WriteBoolean("was_standby", s.wasStandby);
+            w.WriteNumber("sequence", s.sequence);
+        });
     }
 
     /// <inheritdoc />
@@ -241,6 +277,9 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
 
     [LoggerMessage(2, LogLevel.Error, "Snapshot save failed (retried on the next tick; the log still holds everything): {Reason}")]
     private static partial void SaveFailed(ILogger logger, string reason);
+
+    [LoggerMessage(4, LogLevel.Warning, "Promoted to primary (was standby: {WasStandby}); continuing after sequence {Sequence}")]
+    private static partial void Promoted(ILogger logger, bool wasStandby, ulong sequence);
 
     [LoggerMessage(3, LogLevel.Information, "Store closed; last snapshot covers sequence {Sequence}")]
     private static partial void Stopped(ILogger logger, ulong sequence);

@@ -21,7 +21,7 @@ public sealed class PrimaryStandbyTests
     };
 
     [Fact]
-    public async Task Standby_ReplicatesRefusesWritesAndIsPromotedByRestart()
+    public async Task Standby_ReplicatesRefusesWritesAndIsPromotedLiveAndAfterRestart()
     {
         var ct = Timeouts.Bounded(60);
         using var dir = new global::Registry.Persistence.Tests.TempDirectory();
@@ -59,6 +59,14 @@ public sealed class PrimaryStandbyTests
             Assert.Contains("registry_replication_lag_sequences", metrics, StringComparison.Ordinal);
             var readiness = Backend(standby).CheckReadiness();
             Assert.True(readiness.IsReady, readiness.Reason);
+
+            // Promotion while running: a wrong token is refused; the admin token turns the standby into a primary.
+            Assert.Equal("error", (await standbyClient.SendAsync(new { type = "promote", admin_token = "wrong" }, ct)).GetProperty("type").GetString());
+            var promotedNow = await standbyClient.OkAsync(new { type = "promote", admin_token = RegistryTestHost.AdminToken }, ct);
+            Assert.True(promotedNow.GetProperty("was_standby").GetBoolean());
+            Assert.Equal(Applied(standby), promotedNow.GetProperty("sequence").GetUInt64());
+            var written = await standbyClient.OkAsync(Register(20), ct);
+            Assert.True(written.GetProperty("node_id").GetUInt32() > 8);
         }
 
         // Promotion: the standby's directory is a complete registry; started without StandbyOf it takes writes.
@@ -66,6 +74,6 @@ public sealed class PrimaryStandbyTests
         using var promotedClient = await promoted.ConnectAsync(ct);
         Assert.Equal("pair-5", (await promotedClient.OkAsync(new { type = "lookup", node_id = 5 }, ct)).GetProperty("hostname").GetString());
         var registered = await promotedClient.OkAsync(Register(9), ct);
-        Assert.Equal(9, registered.GetProperty("node_id").GetInt32());
+        Assert.Equal(10, registered.GetProperty("node_id").GetInt32());
     }
 }
