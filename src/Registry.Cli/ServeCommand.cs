@@ -21,7 +21,7 @@ internal static class ServeCommand
         var metricsListen = new Option<string?>("--metrics-listen") { Description = "HTTP listener for /metrics, /healthz, /readyz as HOST:PORT (default off)." };
         var durability = new Option<string?>("--durability") { Description = "When a mutation is acknowledged: always (fsync first, default), interval, none (tests only)." };
         durability.AcceptOnlyFromAmong("always", "interval", "none");
-        var standbyOf = new Option<string?>("--standby-of") { Description = "Run as a standby of HOST:PORT: writes are refused. (Following the primary is not implemented yet; the value is only recorded.)" };
+        var standbyOf = new Option<string?>("--standby-of") { Description = "Run as a hot standby of the primary at HOST:PORT: follow it (snapshot, then its log records), refuse writes; promote with the promote request or a restart without this option." };
         var command = new Command("serve", "Run the registry server: recover the data directory, serve the client protocol, snapshot on shutdown. Exit 0 after a clean stop, 1 when startup fails.")
         {
             data, listen, adminToken, replicationToken, metricsListen, durability, standbyOf,

@@ -69,7 +69,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
     public string? ReplicationToken => _registry?.Store.ReplicationToken ?? _options.ReplicationToken;
 
     /// <inheritdoc />
-    /// <remarks>Replication is built on another branch; until it is wired in, subscribers get "replication not configured".</remarks>
+    /// <remarks>Serves snapshots and log records to standbys (docs/replication.md); a standby can feed further standbys.</remarks>
     public IReplicationSource? Replication => _source;
 
     /// <summary>The registry once started, else null (the reaper skips ticks until then).</summary>
