@@ -19,8 +19,11 @@ internal static class WalBench
         var seconds = new Option<double>("--seconds") { Description = "Duration of each throughput phase.", DefaultValueFactory = _ => 3 };
         var entries = new Option<int>("--replay-entries") { Description = "Entries in the replay logs.", DefaultValueFactory = _ => 1_000_000 };
         var dir = new Option<string?>("--dir") { Description = "Scratch directory on the disk to measure (default: a temporary directory)." };
-        var command = new Command("wal", "Measure durable appends/s at 1 and 64 appenders (baseline lock+fsync per append vs group commit; median of 3 interleaved rounds) and replay speed of both formats.") { json, seconds, entries, dir };
-        command.SetAction((parse, ct) => RunAsync(context, parse.GetValue(json), parse.GetValue(seconds), parse.GetValue(entries), parse.GetValue(dir), ct));
+        var sweep = new Option<bool>("--sweep") { Description = "Instead, measure baseline and group commit at 1, 4, 16 and 64 appenders (one round each), for the throughput plot." };
+        var command = new Command("wal", "Measure durable appends/s at 1 and 64 appenders (baseline lock+fsync per append vs group commit; median of 3 interleaved rounds) and replay speed of both formats.") { json, seconds, entries, dir, sweep };
+        command.SetAction((parse, ct) => parse.GetValue(sweep)
+            ? SweepAsync(context, parse.GetValue(seconds), parse.GetValue(dir), ct)
+            : RunAsync(context, parse.GetValue(json), parse.GetValue(seconds), parse.GetValue(entries), parse.GetValue(dir), ct));
         return command;
     }
 
@@ -102,6 +105,46 @@ internal static class WalBench
     }
 
     private const int Rounds = 3;
+
+    /// <summary>Baseline and group commit at several appender counts; prints <c>{"sweep":[{"clients":N,"baseline":…,"group":…},…]}</c>.</summary>
+    public static async Task<int> SweepAsync(CliContext context, double seconds, string? scratch, CancellationToken cancellationToken)
+    {
+        var root = scratch is null ? Directory.CreateTempSubdirectory("registry-sweep-").FullName : Directory.CreateDirectory(Path.Combine(scratch, $"sweep-{Environment.ProcessId}")).FullName;
+        var payload = SamplePayload(7);
+        var body = LegacyBody(payload);
+        var phase = TimeSpan.FromSeconds(seconds);
+        var points = new List<(int Clients, double Baseline, double Group)>();
+        try
+        {
+            foreach (var clients in new[] { 1, 4, 16, 64 })
+            {
+                var baseline = Baseline(Path.Combine(root, $"b{clients}.wal"), body, clients, phase);
+                var (group, _) = await Group(Path.Combine(root, $"g{clients}"), payload, clients, phase, null, cancellationToken);
+                points.Add((clients, baseline, group));
+            }
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+
+        context.Out.WriteLine(JsonLine.Object(w =>
+        {
+            w.WriteStartArray("sweep");
+            foreach (var (clients, baseline, group) in points)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("clients", clients);
+                w.WriteNumber("baseline", Math.Round(baseline, 1));
+                w.WriteNumber("group", Math.Round(group, 1));
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteNumber("load_average", RecoveryBench.LoadAverage());
+        }));
+        return ExitCodes.Ok;
+    }
 
     private static double Median(IEnumerable<double> values)
     {
