@@ -72,6 +72,12 @@ public sealed class RegistryServerOptions
     /// <summary>How often the reaper runs (§2.4). Default 10 s.</summary>
     public TimeSpan ReapInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>A changed state is snapshotted at most this often (the seed's save loop). Default 5 s.</summary>
+    public TimeSpan SaveInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Snapshot as soon as this many log entries were written since the last snapshot, to bound replay. Default 500,000.</summary>
+    public long SnapshotAfterEntries { get; set; } = 500_000;
+
     /// <summary>A standby lagging more than this is reported not ready. Default 30 s.</summary>
     public TimeSpan MaxStandbyLag { get; set; } = TimeSpan.FromSeconds(30);
 }

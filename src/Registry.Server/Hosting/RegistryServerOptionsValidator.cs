@@ -56,6 +56,11 @@ public sealed class RegistryServerOptionsValidator : IValidateOptions<RegistrySe
             failures.Add("Registry:MaxConnections must be at least 1");
         }
 
+        if (options.SaveInterval <= TimeSpan.Zero || options.SnapshotAfterEntries <= 0)
+        {
+            failures.Add("Registry:SaveInterval and Registry:SnapshotAfterEntries must be positive");
+        }
+
         if (options.StaleThreshold <= TimeSpan.Zero || options.ReapInterval <= TimeSpan.Zero)
         {
             failures.Add("Registry:StaleThreshold and Registry:ReapInterval must be positive");

@@ -88,6 +88,8 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
                 {
                     DataDirectory = _options.DataDirectory,
                     Durability = _options.Durability,
+                    SaveInterval = _options.SaveInterval,
+                    SnapshotAfterEntries = _options.SnapshotAfterEntries,
                     TimeProvider = _time,
                     SaveFailed = ex => SaveFailed(_logger, ex.Message),
                 },

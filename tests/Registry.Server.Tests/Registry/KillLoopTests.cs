@@ -12,6 +12,13 @@ public sealed class KillLoopTests
     private const int Cycles = 30;
     private const int Clients = 4;
 
+    // Snapshots (and compaction) every 40 entries and every 50 ms, so kills also land during snapshot saves.
+    private static readonly Dictionary<string, string> Snapshotting = new(StringComparer.Ordinal)
+    {
+        ["Registry__SnapshotAfterEntries"] = "40",
+        ["Registry__SaveInterval"] = "00:00:00.050",
+    };
+
     [Fact]
     public async Task KillLoop_ThirtyCycles_NoAcknowledgedMutationIsLost()
     {
@@ -28,7 +35,7 @@ public sealed class KillLoopTests
             var tagged = new ConcurrentBag<(uint, string)>();
             var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var killAfter = random.Next(10, 200);
-            using (var serve = await ServeProcess.StartAsync(dir.Path, ct))
+            using (var serve = await ServeProcess.StartAsync(dir.Path, ct, environment: Snapshotting))
             {
                 // Everything acknowledged in earlier cycles must have survived this restart.
                 using (var client = await serve.ConnectAsync(ct))

@@ -40,7 +40,7 @@ internal sealed class ServeProcess : IDisposable
     }
 
     /// <summary>Starts <c>registry serve</c> on <paramref name="dataDirectory"/> and a free loopback port, and waits until it logs that it listens.</summary>
-    public static async Task<ServeProcess> StartAsync(string dataDirectory, CancellationToken cancellationToken, IReadOnlyList<string>? wrapper = null, params string[] extraArgs)
+    public static async Task<ServeProcess> StartAsync(string dataDirectory, CancellationToken cancellationToken, IReadOnlyList<string>? wrapper = null, IReadOnlyDictionary<string, string>? environment = null, params string[] extraArgs)
     {
         var port = FreePort();
         var info = new ProcessStartInfo(wrapper is { Count: > 0 } ? wrapper[0] : "dotnet")
@@ -49,6 +49,11 @@ internal sealed class ServeProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         if (wrapper is { Count: > 0 })
         {
             // e.g. strace with fault injection around the real process

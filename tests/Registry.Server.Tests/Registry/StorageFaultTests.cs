@@ -26,7 +26,7 @@ public sealed class StorageFaultTests
         // strace counts per thread: the 12th call on the flusher thread (about the 12th batch) fails. Other threads make
         // far fewer of these calls, and a failure there (a snapshot write) is retried rather than fatal.
         string[] strace = ["strace", "-f", "-qq", "-o", "/dev/null", "-e", $"trace={syscall}", "-e", $"inject={syscall}:error={errno}:when=12"];
-        using (var serve = await ServeProcess.StartAsync(dir.Path, ct, strace, "--metrics-listen", $"127.0.0.1:{metricsPort}"))
+        using (var serve = await ServeProcess.StartAsync(dir.Path, ct, strace, null, "--metrics-listen", $"127.0.0.1:{metricsPort}"))
         using (var client = await serve.ConnectAsync(ct))
         {
             for (var i = 0; i < 60 && refusal is null; i++)
