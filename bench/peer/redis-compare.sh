@@ -8,29 +8,21 @@ secs=${1:-5}
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
-if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null; then
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools) >/dev/null
-fi
+source bench/peer/redis-lib.sh
+ensure_redis
 
 dotnet build src/Registry.Cli -c Release -v q >/dev/null
 registry="dotnet src/Registry.Cli/bin/Release/net10.0/registry.dll"
 
-redis-server --port 16399 --bind 127.0.0.1 --dir "$work" --appendonly yes --appendfsync always --save "" --daemonize no >"$work/redis.log" 2>&1 &
+start_durable_redis
 $registry serve --data "$work/registry" --listen 127.0.0.1:16400 --durability always >"$work/registry.log" 2>&1 &
-for _ in $(seq 1 60); do
-  redis-cli -p 16399 ping >/dev/null 2>&1 && grep -q "listening on" "$work/registry.log" && break
-  sleep 0.5
-done
+for _ in $(seq 1 60); do grep -q "listening on" "$work/registry.log" && break; sleep 0.5; done
 
-redis_rate() { # clients -> SET requests per second
-  local n=$(( $1 == 1 ? 20000 : 200000 ))
-  redis-benchmark -p 16399 -c "$1" -n "$n" -t set -d 200 -r 1000000 --csv -q | awk -F'"' '/SET/ {print $4}'
-}
 registry_rate() { # clients op -> acknowledged ops per second
   $registry loadgen --server 127.0.0.1:16400 --clients "$1" --duration "$secs" --op "$2" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["ops_per_s"])'
 }
 
-r1=$(redis_rate 1); r64=$(redis_rate 64)
+r1=$(redis_set_rate 1); r64=$(redis_set_rate 64)
 g1=$(registry_rate 1 register); g64=$(registry_rate 64 register)
 t64=$(registry_rate 64 set_tags)
 python3 - "$r1" "$r64" "$g1" "$g64" "$t64" "$(cut -d' ' -f1 /proc/loadavg)" <<'PY'

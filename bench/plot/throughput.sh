@@ -7,18 +7,14 @@ cd "$(dirname "$0")/../.."
 secs=${1:-2}
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null; then
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools) >/dev/null
-fi
+source bench/peer/redis-lib.sh
+ensure_redis
 dotnet build src/Registry.Cli -c Release -v q >/dev/null
 sweep=$(dotnet src/Registry.Cli/bin/Release/net10.0/registry.dll bench wal --sweep --seconds "$secs")
-redis-server --port 16399 --bind 127.0.0.1 --dir "$work" --appendonly yes --appendfsync always --save "" >"$work/redis.log" 2>&1 &
-for _ in $(seq 1 40); do redis-cli -p 16399 ping >/dev/null 2>&1 && break; sleep 0.25; done
+start_durable_redis
 redis="{"
 for c in 1 4 16 64; do
-  n=$(( c == 1 ? 10000 : 100000 ))
-  rate=$(redis-benchmark -p 16399 -c "$c" -n "$n" -t set -d 200 -r 1000000 --csv -q | awk -F'"' '/SET/ {print $4}')
-  redis+="\"$c\":$rate,"
+  redis+="\"$c\":$(redis_set_rate "$c"),"
 done
 redis="${redis%,}}"
 python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["redis"]=json.loads(sys.argv[2]); print(json.dumps(d))' "$sweep" "$redis" \

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
-using System.Text;
 using Registry.Persistence.Tests;
 
 namespace Registry.Server.Tests.Registry;
@@ -60,7 +59,7 @@ public sealed class ProtocolAbuseTests
                 {
                     0 => RandomBytes(random, random.Next(1, 64)),
                     1 => LengthOnly(random.Next(2) == 0 ? 0u : (uint)random.Next(2_000_000, int.MaxValue)),
-                    _ => Frame(BadJson[random.Next(BadJson.Length)]),
+                    _ => WireClient.Frame(BadJson[random.Next(BadJson.Length)]),
                 };
                 await socket.SendAsync(frame, cancellationToken);
                 var buffer = new byte[512];
@@ -87,14 +86,5 @@ public sealed class ProtocolAbuseTests
         var bytes = new byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(bytes, length);
         return bytes;
-    }
-
-    private static byte[] Frame(string json)
-    {
-        var body = Encoding.UTF8.GetBytes(json);
-        var frame = new byte[4 + body.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)body.Length);
-        body.CopyTo(frame, 4);
-        return frame;
     }
 }
