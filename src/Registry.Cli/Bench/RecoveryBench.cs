@@ -57,7 +57,7 @@ internal static class RecoveryBench
                 ("log_bytes", logBytes),
                 ("recovery_ms", Math.Round(elapsed.TotalMilliseconds, 1)),
                 ("recovery_cpu_ms", Math.Round(cpu.TotalMilliseconds, 1)),
-                ("load_average", Math.Round(LoadAverage(), 2)),
+                ("load_average", Math.Round(MachineLoad.LoadAverage(), 2)),
                 ("entries_per_s", Math.Round(entryCount / elapsed.TotalSeconds)),
                 ("build_s", Math.Round(buildSeconds, 1)),
             };
@@ -84,20 +84,6 @@ internal static class RecoveryBench
         finally
         {
             Directory.Delete(root, recursive: true);
-        }
-    }
-
-    /// <summary>The 1-minute load average (Linux), so a reader can judge how contended the machine was; -1 elsewhere.</summary>
-    internal static double LoadAverage()
-    {
-        try
-        {
-            var text = File.ReadAllText("/proc/loadavg");
-            return double.Parse(text.AsSpan(0, text.IndexOf(' ', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
-        {
-            return -1;
         }
     }
 

@@ -73,7 +73,7 @@ internal static class WalBench
             }
 
             Note("rounds", Rounds);
-            Note("load_average", RecoveryBench.LoadAverage());
+            Note("load_average", MachineLoad.LoadAverage());
             Note("seconds_per_phase", seconds);
 
             var replay = await ReplayNew(Path.Combine(root, "replay"), replayEntries, cancellationToken);
@@ -141,7 +141,7 @@ internal static class WalBench
             }
 
             w.WriteEndArray();
-            w.WriteNumber("load_average", RecoveryBench.LoadAverage());
+            w.WriteNumber("load_average", MachineLoad.LoadAverage());
         }));
         return ExitCodes.Ok;
     }

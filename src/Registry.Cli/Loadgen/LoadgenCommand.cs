@@ -33,7 +33,7 @@ internal static class LoadgenCommand
 
     public static async Task<int> RunAsync(CliContext context, string server, int clients, double seconds, string op, bool json, CancellationToken cancellationToken)
     {
-        if (!TryParse(server, out var endPoint) || clients < 1 || seconds <= 0)
+        if (!Registry.Server.Hosting.HostPort.TryParse(server, out var endPoint) || clients < 1 || seconds <= 0)
         {
             context.Err.WriteLine("registry loadgen: --server must be HOST:PORT, --clients ≥ 1, --duration > 0");
             return ExitCodes.UsageOrIo;
@@ -182,19 +182,5 @@ internal static class LoadgenCommand
             }
         }, cancellationToken);
         return LoadClient.Outcome(reply, type + "_ok");
-    }
-
-    private static bool TryParse(string hostPort, out EndPoint endPoint)
-    {
-        endPoint = new IPEndPoint(IPAddress.Loopback, 0);
-        var colon = hostPort.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(hostPort.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port))
-        {
-            return false;
-        }
-
-        var host = hostPort[..colon].Trim('[', ']');
-        endPoint = IPAddress.TryParse(host, out var address) ? new IPEndPoint(address, port) : new DnsEndPoint(host, port);
-        return true;
     }
 }

@@ -20,10 +20,9 @@ internal static class WalVerifyCommand
         WalReadResult result;
         try
         {
-            long count = 0, bytes = 0;
+            long count = 0;
             using var progress = new ProgressReporter(context, "verified", enabled: !json);
-            result = LogFiles.Read(path, (in WalRecord r) => progress.Report(++count, bytes = r.Offset), cancellationToken);
-            _ = bytes;
+            result = LogFiles.Read(path, (in WalRecord r) => progress.Report(++count, r.Offset), cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

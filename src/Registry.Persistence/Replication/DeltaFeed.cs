@@ -167,7 +167,7 @@ public sealed class DeltaFeed : IDisposable
             throw new SnapshotRequiredException($"requested sequence {from} was compacted away (the log starts at {_log.FirstSequence}); a full snapshot is needed");
         }
 
-        var buffer = new List<byte>(64 * 1024);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256 * 1024);
         ulong first = 0, last = 0;
         _log.Read(from, (in WalRecord record) =>
         {
@@ -176,14 +176,14 @@ public sealed class DeltaFeed : IDisposable
                 return;
             }
 
-            if (buffer.Count == 0)
+            if (buffer.WrittenCount == 0)
             {
                 first = record.Entry.SeqNo;
             }
 
-            buffer.AddRange(WalFrames.Encode(record.Entry));
+            WalFrames.Encode(record.Entry, buffer);
             last = record.Entry.SeqNo;
-            if (buffer.Count >= 256 * 1024)
+            if (buffer.WrittenCount >= 256 * 1024)
             {
                 Deliver();
             }
@@ -192,13 +192,13 @@ public sealed class DeltaFeed : IDisposable
 
         void Deliver()
         {
-            if (buffer.Count == 0)
+            if (buffer.WrittenCount == 0)
             {
                 return;
             }
 
-            var chunk = new ReplicationChunk(first, last, buffer.ToArray());
-            buffer.Clear();
+            var chunk = new ReplicationChunk(first, last, buffer.WrittenSpan.ToArray());
+            buffer.ResetWrittenCount();
             subscription.Offer(chunk);
         }
     }

@@ -74,8 +74,17 @@ public static class WalFrames
     /// <summary>Encodes one entry, keeping its sequence number, as a record (to send records read back from files).</summary>
     public static byte[] Encode(in DeltaEntry entry)
     {
-        var bytes = new byte[RecordFrame.SizeOf(entry.Data.Length)];
-        RecordFrame.Format(bytes, entry.SeqNo, entry.Type, entry.NodeId, entry.Data.Span, entry.HasData);
-        return bytes;
+        var output = new System.Buffers.ArrayBufferWriter<byte>(RecordFrame.SizeOf(entry.Data.Length));
+        Encode(entry, output);
+        return output.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Encodes one entry, keeping its sequence number, at the end of <paramref name="output"/>.</summary>
+    public static void Encode(in DeltaEntry entry, System.Buffers.IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var size = RecordFrame.SizeOf(entry.Data.Length);
+        RecordFrame.Format(output.GetSpan(size), entry.SeqNo, entry.Type, entry.NodeId, entry.Data.Span, entry.HasData);
+        output.Advance(size);
     }
 }

@@ -111,7 +111,12 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
         _source = new DeltaReplicationSource(_feed, ct => CaptureAcknowledgedAsync(machine.Registry, store, ct), _time, _loggers.CreateLogger<DeltaReplicationSource>());
         if (store.IsStandby)
         {
-            _follower = new StandbyFollower(ParseEndPoint(_options.StandbyOf!), _options.ReplicationToken ?? string.Empty, new StandbyReplica(store, machine), _time, _loggers.CreateLogger<StandbyFollower>());
+            if (!HostPort.TryParse(_options.StandbyOf, out var primary))
+            {
+                throw new ServerStartupException($"--standby-of must be HOST:PORT, got '{_options.StandbyOf}'");
+            }
+
+            _follower = new StandbyFollower(primary, _options.ReplicationToken ?? string.Empty, new StandbyReplica(store, machine), _time, _loggers.CreateLogger<StandbyFollower>());
             _following = new CancellationTokenSource();
             _followLoop = _follower.RunAsync(_following.Token);
         }
@@ -236,18 +241,6 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
 
         var contact = follower.LastContact;
         return contact == 0 ? TimeSpan.MaxValue : _time.GetElapsedTime(contact);
-    }
-
-    private static System.Net.EndPoint ParseEndPoint(string hostPort)
-    {
-        var colon = hostPort.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(hostPort.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port))
-        {
-            throw new ServerStartupException($"--standby-of must be HOST:PORT, got '{hostPort}'");
-        }
-
-        var host = hostPort[..colon].Trim('[', ']');
-        return System.Net.IPAddress.TryParse(host, out var address) ? new System.Net.IPEndPoint(address, port) : new System.Net.DnsEndPoint(host, port);
     }
 
     private PersistenceSample Sample(Store store, RecoveryReport report)
