@@ -174,6 +174,9 @@ public class StoreTests
 
         for (var i = 0; i < 6; i++)
         {
+            // Each snapshot must race fresh appends, otherwise the rotation has nothing to close and compaction nothing to delete.
+            var sequence = store.Log.AcknowledgedSequence;
+            WaitUntil(() => store.Log.AcknowledgedSequence >= sequence + 20, "appends racing the snapshot");
             await store.TriggerSnapshotAsync(Ct);
         }
 
