@@ -11,6 +11,16 @@ namespace Registry.Server.Tests;
 public sealed class HostTests
 {
     [Fact]
+    public void CreateBuilder_ReadsAppSettingsOnceWithoutWatchingTheWorkingDirectory()
+    {
+        var builder = RegistryServerHost.CreateBuilder([]);
+
+        var json = ((IConfigurationBuilder)builder.Configuration).Sources.OfType<Microsoft.Extensions.Configuration.Json.JsonConfigurationSource>().ToList();
+        Assert.NotEmpty(json);
+        Assert.All(json, source => Assert.False(source.ReloadOnChange, source.Path));
+    }
+
+    [Fact]
     public async Task StartAsync_PortInUse_FailsWithOneClearMessage()
     {
         var ct = Timeouts.Bounded();

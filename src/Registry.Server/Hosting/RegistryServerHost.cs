@@ -18,7 +18,11 @@ public static partial class RegistryServerHost
     /// <remarks>Register an <see cref="IRegistryBackend"/> on <c>builder.Services</c> before building to replace the <see cref="NullRegistryBackend"/>.</remarks>
     public static HostApplicationBuilder CreateBuilder(string[] args)
     {
-        var builder = Host.CreateApplicationBuilder(args);
+        // No reload-on-change for appsettings.json: nothing here re-reads options at run time, and the file watcher on
+        // the content root (the working directory, which holds ./data by default) woke on every log write.
+        var configuration = new ConfigurationManager();
+        configuration.AddInMemoryCollection([new KeyValuePair<string, string?>("hostBuilder:reloadConfigOnChange", "false")]);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, Configuration = configuration });
 
         // The host's own "Hosting failed to start" entry would repeat our startup line with a stack trace; RunAsync logs the one line.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
