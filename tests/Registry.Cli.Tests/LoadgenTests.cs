@@ -11,22 +11,14 @@ public class LoadgenTests
     public async Task Loadgen_AgainstServe_ReportsAcknowledgedOperationsWithoutErrors()
     {
         using var dir = new TempDirectory();
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        var port = FreePort();
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         cts.CancelAfter(TimeSpan.FromSeconds(60));
         using var server = ChildProcess.Start(null, [], "serve", "--data", dir.Path, "--listen", $"127.0.0.1:{port}");
         try
         {
-            while (await server.StandardOutput.ReadLineAsync(cts.Token) is { } line && !line.Contains("istening", StringComparison.Ordinal))
-            {
-            }
-
+            await WaitListeningAsync(server, cts.Token);
             foreach (var op in new[] { "register", "set_tags", "mixed" })
             {
                 var (exit, output, err) = CliRunner.Run("loadgen", "--server", $"127.0.0.1:{port}", "--clients", "4", "--duration", "0.5", "--op", op, "--json");
@@ -45,9 +37,69 @@ public class LoadgenTests
     }
 
     [Fact]
+    public async Task Loadgen_WithStandby_ReportsReplicationLagOfAcknowledgedRegistrations()
+    {
+        using var primaryDir = new TempDirectory();
+        using var standbyDir = new TempDirectory();
+        var primaryPort = FreePort();
+        var standbyPort = FreePort();
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(TimeSpan.FromSeconds(60));
+        using var primary = ChildProcess.Start(null, [], "serve", "--data", primaryDir.Path, "--listen", $"127.0.0.1:{primaryPort}", "--replication-token", "lag-test");
+        System.Diagnostics.Process? standby = null;
+        try
+        {
+            await WaitListeningAsync(primary, cts.Token);
+
+            // Started once the primary listens, so its first subscription succeeds instead of waiting out a retry delay.
+            standby = ChildProcess.Start(null, [], "serve", "--data", standbyDir.Path, "--listen", $"127.0.0.1:{standbyPort}", "--replication-token", "lag-test", "--standby-of", $"127.0.0.1:{primaryPort}");
+            await WaitListeningAsync(standby, cts.Token);
+
+            var (exit, output, err) = CliRunner.Run("loadgen", "--server", $"127.0.0.1:{primaryPort}", "--standby", $"127.0.0.1:{standbyPort}", "--clients", "4", "--warmup", "0.2", "--duration", "1", "--op", "register", "--json");
+
+            Assert.True(exit == 0, err);
+            var report = JsonNode.Parse(output)!;
+            Assert.Equal(0, report["errors"]!.GetValue<long>());
+            Assert.True(report["standby_samples"]!.GetValue<double>() > 0, output);
+            Assert.Equal(0, report["standby_missed"]!.GetValue<double>());
+            Assert.True(report["standby_lag_p50_ms"]!.GetValue<double>() > 0, output);
+            Assert.True(report["standby_lag_p99_ms"]!.GetValue<double>() >= report["standby_lag_p50_ms"]!.GetValue<double>(), output);
+            Assert.True(report["standby_lag_max_ms"]!.GetValue<double>() >= report["standby_lag_p99_ms"]!.GetValue<double>(), output);
+        }
+        finally
+        {
+            foreach (var server in new[] { standby, primary })
+            {
+                if (server is not null)
+                {
+                    server.Kill();
+                    await server.WaitForExitAsync(CancellationToken.None);
+                    server.Dispose();
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Loadgen_BadArguments_ExitTwo()
     {
         Assert.Equal(2, CliRunner.Run("loadgen", "--server", "nohostport").Exit);
         Assert.Equal(2, CliRunner.Run("loadgen", "--server", "127.0.0.1:1", "--op", "delete_everything").Exit);
+        Assert.Equal(2, CliRunner.Run("loadgen", "--server", "127.0.0.1:1", "--standby", "nohostport").Exit);
+        Assert.Equal(2, CliRunner.Run("loadgen", "--server", "127.0.0.1:1", "--warmup", "-1").Exit);
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private static async Task WaitListeningAsync(System.Diagnostics.Process server, CancellationToken cancellationToken)
+    {
+        while (await server.StandardOutput.ReadLineAsync(cancellationToken) is { } line && !line.Contains("istening", StringComparison.Ordinal))
+        {
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
@@ -6,17 +7,26 @@ using System.Text.Json;
 
 namespace Registry.Cli.Loadgen;
 
+/// <summary>What the load generator needs from a reply: whether it has the expected type, the error text otherwise, and <c>node_id</c> if present.</summary>
+internal readonly record struct Reply(bool Ok, string Text, uint NodeId);
+
 /// <summary>One connection speaking the registry's framing (4-byte big-endian length + JSON object), one request at a time.</summary>
+/// <remarks>
+/// Kept lean on purpose: the load generator shares the machine with the server it measures, so every microsecond it
+/// spends per request is taken from the server. Buffers are reused across requests and replies are scanned, not
+/// materialised as a document.
+/// </remarks>
 internal sealed class LoadClient : IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
-    private byte[] _buffer = new byte[64 * 1024];
+    private readonly ArrayBufferWriter<byte> _request = new(512);
+    private readonly Utf8JsonWriter _json;
+    private byte[] _reply = new byte[64 * 1024];
 
     private LoadClient(Socket socket)
     {
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _json = new Utf8JsonWriter(_request);
     }
 
     public static async Task<LoadClient> ConnectAsync(EndPoint server, CancellationToken cancellationToken)
@@ -26,45 +36,94 @@ internal sealed class LoadClient : IAsyncDisposable
         return new LoadClient(socket);
     }
 
-    /// <summary>Sends a request built by <paramref name="write"/> and returns the reply's root element (valid until the next call).</summary>
-    public async Task<JsonElement> RequestAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
+    /// <summary>Sends the object whose members <paramref name="write"/> writes and reads the reply, expecting type <paramref name="expectedType"/>.</summary>
+    public async Task<Reply> RequestAsync<TState>(TState state, Action<Utf8JsonWriter, TState> write, string expectedType, CancellationToken cancellationToken)
     {
-        var body = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(body))
+        _request.ResetWrittenCount();
+        _request.Advance(4);
+        _json.Reset(_request);
+        _json.WriteStartObject();
+        write(_json, state);
+        _json.WriteEndObject();
+        _json.Flush();
+        var frame = System.Runtime.InteropServices.MemoryMarshal.AsMemory(_request.WrittenMemory);
+        BinaryPrimitives.WriteUInt32BigEndian(frame.Span, (uint)(frame.Length - 4));
+        await SendAllAsync(frame, cancellationToken);
+
+        var received = await ReceiveAtLeastAsync(0, 4, cancellationToken);
+        var length = (int)BinaryPrimitives.ReadUInt32BigEndian(_reply);
+        if (length + 4 > _reply.Length)
         {
-            writer.WriteStartObject();
-            write(writer);
-            writer.WriteEndObject();
+            Array.Resize(ref _reply, length + 4);
         }
 
-        var frame = new byte[4 + body.WrittenCount];
-        BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)body.WrittenCount);
-        body.WrittenSpan.CopyTo(frame.AsSpan(4));
-        await _stream.WriteAsync(frame, cancellationToken);
-
-        await _stream.ReadExactlyAsync(_buffer.AsMemory(0, 4), cancellationToken);
-        var length = (int)BinaryPrimitives.ReadUInt32BigEndian(_buffer);
-        if (length > _buffer.Length)
-        {
-            _buffer = new byte[length];
-        }
-
-        await _stream.ReadExactlyAsync(_buffer.AsMemory(0, length), cancellationToken);
-        using var document = JsonDocument.Parse(_buffer.AsMemory(0, length));
-        return document.RootElement.Clone();
+        await ReceiveAtLeastAsync(received, length + 4, cancellationToken);
+        return Scan(_reply.AsSpan(4, length), expectedType);
     }
 
-    public ValueTask DisposeAsync() => _stream.DisposeAsync();
-
-    /// <summary>The reply's type, or the error text when it is an error.</summary>
-    public static (bool Ok, string Text) Outcome(JsonElement reply, string expectedType)
+    public ValueTask DisposeAsync()
     {
-        var type = reply.TryGetProperty("type", out var t) ? t.GetString() ?? "" : "";
-        if (string.Equals(type, expectedType, StringComparison.Ordinal))
+        _json.Dispose();
+        _socket.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    {
+        while (!frame.IsEmpty)
         {
-            return (true, type);
+            frame = frame[await _socket.SendAsync(frame, SocketFlags.None, cancellationToken)..];
+        }
+    }
+
+    private async ValueTask<int> ReceiveAtLeastAsync(int have, int need, CancellationToken cancellationToken)
+    {
+        while (have < need)
+        {
+            var read = await _socket.ReceiveAsync(_reply.AsMemory(have), SocketFlags.None, cancellationToken);
+            if (read == 0)
+            {
+                throw new IOException("the server closed the connection");
+            }
+
+            have += read;
         }
 
-        return (false, reply.TryGetProperty("error", out var e) ? e.GetString() ?? type : Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(reply)));
+        return have;
+    }
+
+    /// <summary>Reads the top-level <c>type</c>, <c>error</c> and <c>node_id</c> members of a reply.</summary>
+    private static Reply Scan(ReadOnlySpan<byte> json, string expectedType)
+    {
+        var reader = new Utf8JsonReader(json);
+        string? type = null;
+        string? error = null;
+        uint nodeId = 0;
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.ValueSpan;
+            reader.Read();
+            if (name.SequenceEqual("type"u8))
+            {
+                type = reader.ValueTextEquals(expectedType) ? expectedType : reader.GetString();
+            }
+            else if (name.SequenceEqual("error"u8))
+            {
+                error = reader.GetString();
+            }
+            else if (name.SequenceEqual("node_id"u8) && reader.TokenType == JsonTokenType.Number)
+            {
+                nodeId = reader.GetUInt32();
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return ReferenceEquals(type, expectedType)
+            ? new Reply(true, expectedType, nodeId)
+            : new Reply(false, error ?? type ?? Encoding.UTF8.GetString(json), nodeId);
     }
 }

@@ -8,15 +8,21 @@ using Registry.Cli.Wal;
 
 namespace Registry.Cli.Loadgen;
 
-/// <summary><c>registry loadgen --server HOST:PORT [--clients N] [--duration S] [--op register|set_tags|mixed] [--json]</c>.</summary>
+/// <summary><c>registry loadgen --server HOST:PORT [--clients N] [--duration S] [--op register|set_tags|mixed] [--standby HOST:PORT] [--json]</c>.</summary>
 /// <remarks>
 /// Each client is one connection issuing real requests back to back: <c>register</c> with a fresh key, or signed
 /// <c>set_tags</c>/<c>heartbeat</c> for a node it registered first (Ed25519 over the protocol's challenge string).
 /// A success reply is an acknowledged, durable mutation (in the server's <c>always</c> mode).
 /// </remarks>
+/// <summary>The parsed arguments of one loadgen run.</summary>
+internal sealed record LoadgenSettings(string Server, int Clients, double Seconds, string Op, bool Json, string? Standby, double Warmup = 0);
+
 internal static class LoadgenCommand
 {
     private static readonly string[] Tags = ["gpu", "edge", "eu-west", "batch", "storage"];
+
+    // Distinct consecutive pairs, so that successive set_tags really change the node's tags.
+    private static readonly string[][] TagPairs = [.. Enumerable.Range(0, 15).Select(i => new[] { Tags[i % Tags.Length], Tags[(i / 3) % Tags.Length] })];
 
     public static Command Create(CliContext context)
     {
@@ -25,33 +31,53 @@ internal static class LoadgenCommand
         var duration = new Option<double>("--duration") { Description = "Seconds to run.", DefaultValueFactory = _ => 10 };
         var op = new Option<string>("--op") { Description = "register, set_tags or mixed.", DefaultValueFactory = _ => "register" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var warmup = new Option<double>("--warmup") { Description = "Seconds of load before measuring (lets the server's JIT and caches settle); not counted.", DefaultValueFactory = _ => 0 };
+        var standby = new Option<string?>("--standby") { Description = "A standby's HOST:PORT: also measure how long after the primary's acknowledgement registrations are visible there (register and mixed)." };
         op.AcceptOnlyFromAmong("register", "set_tags", "mixed");
-        var command = new Command("loadgen", "Drive a registry with N concurrent connections of real, signed requests; report acknowledged operations per second and latency percentiles.") { server, clients, duration, op, json };
-        command.SetAction((parse, ct) => RunAsync(context, parse.GetValue(server)!, parse.GetValue(clients), parse.GetValue(duration), parse.GetValue(op)!, parse.GetValue(json), ct));
+        var command = new Command("loadgen", "Drive a registry with N concurrent connections of real, signed requests; report acknowledged operations per second and latency percentiles.") { server, clients, duration, op, json, standby, warmup };
+        command.SetAction((parse, ct) => RunAsync(context, new LoadgenSettings(parse.GetValue(server)!, parse.GetValue(clients), parse.GetValue(duration), parse.GetValue(op)!, parse.GetValue(json), parse.GetValue(standby), parse.GetValue(warmup)), ct));
         return command;
     }
 
-    public static async Task<int> RunAsync(CliContext context, string server, int clients, double seconds, string op, bool json, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CliContext context, LoadgenSettings settings, CancellationToken cancellationToken)
     {
-        if (!Registry.Server.Hosting.HostPort.TryParse(server, out var endPoint) || clients < 1 || seconds <= 0)
+        var (server, clients, seconds, op, json, standbyAddress, warmupSeconds) = settings;
+        EndPoint? standbyEndPoint = null;
+        if (!Registry.Server.Hosting.HostPort.TryParse(server, out var endPoint) || clients < 1 || seconds <= 0 || warmupSeconds < 0
+            || (standbyAddress is not null && !Registry.Server.Hosting.HostPort.TryParse(standbyAddress, out standbyEndPoint)))
         {
-            context.Err.WriteLine("registry loadgen: --server must be HOST:PORT, --clients ≥ 1, --duration > 0");
+            context.Err.WriteLine("registry loadgen: --server and --standby must be HOST:PORT, --clients ≥ 1, --duration > 0, --warmup ≥ 0");
             return ExitCodes.UsageOrIo;
         }
+
+        var probe = standbyEndPoint is null ? null : new StandbyProbe();
+        using var stopProbes = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var probes = probe?.RunAsync(standbyEndPoint!, ProbeConnections, stopProbes.Token) ?? Task.CompletedTask;
 
         var run = Guid.NewGuid().ToString("N")[..8];
         var latencies = new List<long>[clients];
         var errors = new long[clients];
         string? firstError = null;
         var clock = Stopwatch.StartNew();
-        var deadline = TimeSpan.FromSeconds(seconds);
+        var warmup = TimeSpan.FromSeconds(warmupSeconds);
+        var deadline = warmup + TimeSpan.FromSeconds(seconds);
+        var measureFrom = Stopwatch.GetTimestamp() + (long)(warmup.TotalSeconds * Stopwatch.Frequency);
         try
         {
             await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
             {
                 latencies[c] = new List<long>(4096);
                 await using var client = await LoadClient.ConnectAsync(endPoint, cancellationToken);
-                var (own, _) = await RegisterAsync(client, run, c, 0, cancellationToken);
+                var (own, first) = await RegisterAsync(client, run, c, 0, cancellationToken);
+                if (own is null)
+                {
+                    errors[c]++;
+                    Interlocked.CompareExchange(ref firstError, first.Text, null);
+                    return;
+                }
+
+                var heartbeat = string.Create(CultureInfo.InvariantCulture, $"heartbeat:{own.NodeId}");
+                var setTags = string.Create(CultureInfo.InvariantCulture, $"set_tags:{own.NodeId}");
                 var random = new Random(c);
                 for (var i = 1; clock.Elapsed < deadline; i++)
                 {
@@ -62,16 +88,18 @@ internal static class LoadgenCommand
                         _ => random.Next(10) switch { < 2 => 0, < 7 => 1, _ => 2 },
                     };
                     var started = Stopwatch.GetTimestamp();
-                    (bool Ok, string Text) outcome = kind switch
+                    var (ok, text, _) = kind switch
                     {
-                        0 => (await RegisterAsync(client, run, c, i, cancellationToken)).Outcome,
-                        1 => await SignedAsync(client, own, "heartbeat", $"heartbeat:{own.NodeId}", null, cancellationToken),
-                        _ => await SignedAsync(client, own, "set_tags", $"set_tags:{own.NodeId}", [Tags[i % Tags.Length], Tags[(i / 3) % Tags.Length]], cancellationToken),
+                        0 => await RegisterAndOfferAsync(client, run, c, i, started >= measureFrom ? probe : null, cancellationToken),
+                        1 => await SignedAsync(client, own, "heartbeat", heartbeat, null, cancellationToken),
+                        _ => await SignedAsync(client, own, "set_tags", setTags, TagPairs[i % TagPairs.Length], cancellationToken),
                     };
-                    var (ok, text) = outcome;
                     if (ok)
                     {
-                        latencies[c].Add(Stopwatch.GetTimestamp() - started);
+                        if (started >= measureFrom)
+                        {
+                            latencies[c].Add(Stopwatch.GetTimestamp() - started);
+                        }
                     }
                     else
                     {
@@ -87,11 +115,13 @@ internal static class LoadgenCommand
             return ExitCodes.UsageOrIo;
         }
 
-        var elapsed = clock.Elapsed.TotalSeconds;
-        var all = latencies.Where(l => l is not null).SelectMany(l => l).Order().ToArray();
-        double Percentile(double p) => all.Length == 0 ? 0 : all[Math.Min(all.Length - 1, (int)Math.Ceiling(p * all.Length) - 1)] * 1000.0 / Stopwatch.Frequency;
-        var results = new (string Name, double Value)[]
-        {
+        var elapsed = (clock.Elapsed - warmup).TotalSeconds;
+        await stopProbes.CancelAsync();
+        await probes;
+        var all = latencies.Where(l => l is not null).SelectMany(l => l).Order().Select(t => t * 1000.0 / Stopwatch.Frequency).ToArray();
+        double Percentile(double p) => Quantile.Of(all, p);
+        (string Name, double Value)[] results =
+        [
             ("clients", clients),
             ("duration_s", Math.Round(elapsed, 2)),
             ("ops", all.Length),
@@ -100,7 +130,8 @@ internal static class LoadgenCommand
             ("p99_ms", Math.Round(Percentile(0.99), 3)),
             ("p999_ms", Math.Round(Percentile(0.999), 3)),
             ("errors", errors.Sum()),
-        };
+            .. probe?.Report() ?? [],
+        ];
         if (json)
         {
             context.Out.WriteLine(JsonLine.Object(w =>
@@ -133,9 +164,40 @@ internal static class LoadgenCommand
         return ExitCodes.Ok;
     }
 
-    private sealed record Node(uint NodeId, Key Key);
+    /// <summary>Probe connections to the standby; each has one lookup in flight.</summary>
+    private const int ProbeConnections = 2;
 
-    private static async Task<(Node Node, (bool Ok, string Text) Outcome)> RegisterAsync(LoadClient client, string run, int c, int i, CancellationToken cancellationToken)
+    /// <summary>A client's own node; Ed25519 is deterministic and the protocol's challenges carry no nonce, so each signature is computed once, as a real client would.</summary>
+    private sealed class Node(uint nodeId, Key key)
+    {
+        private readonly Dictionary<string, string> _signatures = new(StringComparer.Ordinal);
+
+        public uint NodeId => nodeId;
+
+        public string Sign(string challenge)
+        {
+            if (!_signatures.TryGetValue(challenge, out var signature))
+            {
+                signature = Convert.ToBase64String(SignatureAlgorithm.Ed25519.Sign(key, Encoding.ASCII.GetBytes(challenge)));
+                _signatures.Add(challenge, signature);
+            }
+
+            return signature;
+        }
+    }
+
+    private static async Task<Reply> RegisterAndOfferAsync(LoadClient client, string run, int c, int i, StandbyProbe? probe, CancellationToken cancellationToken)
+    {
+        var (_, reply) = await RegisterAsync(client, run, c, i, cancellationToken);
+        if (reply.Ok)
+        {
+            probe?.Offer(reply.NodeId, Stopwatch.GetTimestamp());
+        }
+
+        return reply;
+    }
+
+    private static async Task<(Node? Node, Reply Reply)> RegisterAsync(LoadClient client, string run, int c, int i, CancellationToken cancellationToken)
     {
         // Only the client's own node (i == 0) signs later and needs a key pair; registration itself is unsigned
         // (wire-protocol §3.1), so the other registrations send random key bytes and the load stays on the server.
@@ -148,39 +210,36 @@ internal static class LoadgenCommand
         }
         else
         {
-            publicKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            Span<byte> random = stackalloc byte[32];
+            System.Security.Cryptography.RandomNumberGenerator.Fill(random);
+            publicKey = Convert.ToBase64String(random);
         }
 
-        var reply = await client.RequestAsync(w =>
+        var hostname = string.Create(CultureInfo.InvariantCulture, $"lg-{run}-{c}-{i}");
+        var reply = await client.RequestAsync((publicKey, hostname), static (w, s) =>
         {
             w.WriteString("type", "register");
-            w.WriteString("public_key", publicKey);
-            w.WriteString("hostname", string.Create(CultureInfo.InvariantCulture, $"lg-{run}-{c}-{i}"));
-        }, cancellationToken);
-        var outcome = LoadClient.Outcome(reply, "register_ok");
-        var id = outcome.Ok ? reply.GetProperty("node_id").GetUInt32() : 0;
-        return (new Node(id, key!), outcome);
+            w.WriteString("public_key", s.publicKey);
+            w.WriteString("hostname", s.hostname);
+        }, "register_ok", cancellationToken);
+        return (key is null || !reply.Ok ? null : new Node(reply.NodeId, key), reply);
     }
 
-    private static async Task<(bool, string)> SignedAsync(LoadClient client, Node node, string type, string challenge, string[]? tags, CancellationToken cancellationToken)
-    {
-        var signature = Convert.ToBase64String(SignatureAlgorithm.Ed25519.Sign(node.Key, Encoding.ASCII.GetBytes(challenge)));
-        var reply = await client.RequestAsync(w =>
+    private static Task<Reply> SignedAsync(LoadClient client, Node node, string type, string challenge, string[]? tags, CancellationToken cancellationToken) =>
+        client.RequestAsync((type, node.NodeId, signature: node.Sign(challenge), tags), static (w, s) =>
         {
-            w.WriteString("type", type);
-            w.WriteNumber("node_id", node.NodeId);
-            w.WriteString("signature", signature);
-            if (tags is not null)
+            w.WriteString("type", s.type);
+            w.WriteNumber("node_id", s.NodeId);
+            w.WriteString("signature", s.signature);
+            if (s.tags is not null)
             {
                 w.WriteStartArray("tags");
-                foreach (var tag in tags)
+                foreach (var tag in s.tags)
                 {
                     w.WriteStringValue(tag);
                 }
 
                 w.WriteEndArray();
             }
-        }, cancellationToken);
-        return LoadClient.Outcome(reply, type + "_ok");
-    }
+        }, type + "_ok", cancellationToken);
 }

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Net;
+using System.Threading.Channels;
+
+namespace Registry.Cli.Loadgen;
+
+/// <summary>Measures how long after the primary acknowledged a registration the node is visible on a standby.</summary>
+/// <remarks>
+/// Workers offer every acknowledged registration; a few probe connections each take the most recent one and ask the
+/// standby to <c>lookup</c> it back to back until it answers. The lag recorded is from the moment the load generator
+/// received the primary's acknowledgement to the standby's first successful answer, so it is an upper bound on the
+/// standby's apply lag (it includes one round trip and this process's scheduling), sampled while the load runs.
+/// </remarks>
+internal sealed class StandbyProbe
+{
+    /// <summary>How long a probe waits for one node before counting it as not replicated.</summary>
+    public static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(5);
+
+    // One slot that always holds the newest acknowledgement: a free probe starts from a fresh mutation, never from a backlog.
+    private readonly Channel<(uint NodeId, long AckedAt)> _acks = Channel.CreateBounded<(uint, long)>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
+
+    private readonly List<long> _lags = [];
+    private readonly Lock _lock = new();
+    private long _missed;
+
+    /// <summary>Offers a registration the primary acknowledged at <paramref name="ackedAt"/> (a <see cref="Stopwatch"/> timestamp).</summary>
+    public void Offer(uint nodeId, long ackedAt) => _acks.Writer.TryWrite((nodeId, ackedAt));
+
+    /// <summary>Runs <paramref name="connections"/> probes against <paramref name="standby"/> until <paramref name="stop"/> fires.</summary>
+    public Task RunAsync(EndPoint standby, int connections, CancellationToken stop) =>
+        Task.WhenAll(Enumerable.Range(0, connections).Select(_ => Task.Run(() => ProbeAsync(standby, stop), CancellationToken.None)));
+
+    /// <summary>The recorded lags in milliseconds, sorted, and the number of nodes not seen on the standby within <see cref="GiveUpAfter"/>.</summary>
+    public (double[] LagsMs, long Missed) Results()
+    {
+        lock (_lock)
+        {
+            return (_lags.Order().Select(t => t * 1000.0 / Stopwatch.Frequency).ToArray(), _missed);
+        }
+    }
+
+    private async Task ProbeAsync(EndPoint standby, CancellationToken stop)
+    {
+        try
+        {
+            await using var client = await LoadClient.ConnectAsync(standby, stop);
+            while (!stop.IsCancellationRequested)
+            {
+                var (nodeId, ackedAt) = await _acks.Reader.ReadAsync(stop);
+                var seenAt = await WaitVisibleAsync(client, nodeId, ackedAt, stop);
+                lock (_lock)
+                {
+                    if (seenAt is { } seen)
+                    {
+                        _lags.Add(seen - ackedAt);
+                    }
+                    else
+                    {
+                        _missed++;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static async Task<long?> WaitVisibleAsync(LoadClient client, uint nodeId, long ackedAt, CancellationToken stop)
+    {
+        while (Stopwatch.GetElapsedTime(ackedAt) < GiveUpAfter)
+        {
+            var reply = await client.RequestAsync(nodeId, static (w, id) =>
+            {
+                w.WriteString("type", "lookup");
+                w.WriteNumber("node_id", id);
+            }, "lookup_ok", stop);
+            if (reply.Ok)
+            {
+                return Stopwatch.GetTimestamp();
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The JSON members this probe adds to the loadgen report.</summary>
+    public IEnumerable<(string Name, double Value)> Report()
+    {
+        var (lags, missed) = Results();
+        yield return ("standby_samples", lags.Length);
+        yield return ("standby_lag_p50_ms", Math.Round(Quantile.Of(lags, 0.50), 3));
+        yield return ("standby_lag_p99_ms", Math.Round(Quantile.Of(lags, 0.99), 3));
+        yield return ("standby_lag_max_ms", Math.Round(lags.Length == 0 ? 0 : lags[^1], 3));
+        yield return ("standby_missed", missed);
+    }
+}
