@@ -31,7 +31,7 @@ internal static partial class DeltaApplier
             // Go adds the creator as owner even when the node is unknown; only the node's own list needs the node.
             net.Members.Add(d.CreatorNodeId);
             net.MemberRoles[d.CreatorNodeId] = MemberRoles.Owner;
-            if (state.Nodes.TryGetValue(d.CreatorNodeId, out var creator) && !creator.Networks.Contains(net.Id))
+            if (state.TryGetMutableNode(d.CreatorNodeId, out var creator) && !creator.Networks.Contains(net.Id))
             {
                 creator.Networks = [.. creator.Networks, net.Id];
             }
@@ -50,7 +50,7 @@ internal static partial class DeltaApplier
 
         foreach (var member in net.Members)
         {
-            if (state.Nodes.TryGetValue(member, out var node))
+            if (state.TryGetMutableNode(member, out var node))
             {
                 node.Networks = Without(node.Networks, networkId);
             }
@@ -64,7 +64,7 @@ internal static partial class DeltaApplier
 
     private static void ApplyJoin(RegistryState state, NetworkMembershipDelta d)
     {
-        if (!state.Networks.TryGetValue(d.NetworkId, out var net) || !state.Nodes.TryGetValue(d.NodeId, out var node))
+        if (!state.Networks.TryGetValue(d.NetworkId, out var net) || !state.TryGetMutableNode(d.NodeId, out var node))
         {
             return;
         }
@@ -88,7 +88,7 @@ internal static partial class DeltaApplier
 
     private static void ApplyLeave(RegistryState state, NetworkMembershipDelta d)
     {
-        if (!state.Networks.TryGetValue(d.NetworkId, out var net) || !state.Nodes.TryGetValue(d.NodeId, out var node))
+        if (!state.Networks.TryGetValue(d.NetworkId, out var net) || !state.TryGetMutableNode(d.NodeId, out var node))
         {
             return;
         }

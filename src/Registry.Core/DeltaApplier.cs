@@ -44,7 +44,7 @@ internal static partial class DeltaApplier
         {
             case DeltaType.Heartbeat:
                 var heartbeat = DeltaPayload.Decode<HeartbeatDelta>(data);
-                if (state.Nodes.TryGetValue(heartbeat.NodeId, out var beating))
+                if (state.TryGetMutableNode(heartbeat.NodeId, out var beating))
                 {
                     beating.LastSeen = RequireTime(heartbeat.LastSeen, "heartbeat last_seen");
                 }
@@ -56,7 +56,7 @@ internal static partial class DeltaApplier
                 return true;
             case DeltaType.Hostname:
                 var hostname = DeltaPayload.Decode<HostnameDelta>(data);
-                if (state.Nodes.TryGetValue(hostname.NodeId, out var named))
+                if (state.TryGetMutableNode(hostname.NodeId, out var named))
                 {
                     SetHostname(state, named, hostname.Hostname);
                 }
@@ -182,7 +182,7 @@ internal static partial class DeltaApplier
             throw new InvalidDeltaException($"key rotation delta for node {d.NodeId}: node_id is 0 or new_public_key is empty or not valid base64");
         }
 
-        if (!state.Nodes.TryGetValue(d.NodeId, out var node))
+        if (!state.TryGetMutableNode(d.NodeId, out var node))
         {
             return;
         }
@@ -213,7 +213,7 @@ internal static partial class DeltaApplier
         // Every check comes before the first change: a rejected entry must leave the state as it was.
         var lastSeen = RequireTime(d.LastSeen, "node update last_seen");
 
-        if (!state.Nodes.TryGetValue(d.NodeId, out var node))
+        if (!state.TryGetMutableNode(d.NodeId, out var node))
         {
             // A reaped node left its key and owner indexed; after a key recovery the old key must not open the id again.
             if (state.Reaped.Remove(d.NodeId, out var stale))
@@ -300,7 +300,7 @@ internal static partial class DeltaApplier
 
     private static void WithNode(RegistryState state, uint nodeId, Action<NodeState> change)
     {
-        if (state.Nodes.TryGetValue(nodeId, out var node))
+        if (state.TryGetMutableNode(nodeId, out var node))
         {
             change(node);
         }

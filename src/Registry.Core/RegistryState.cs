@@ -15,6 +15,23 @@ public sealed partial class RegistryState
 
     internal Dictionary<uint, NodeState> Nodes { get; } = [];
 
+    /// <summary>Gets a node to change: a node shared with a snapshot capture is replaced by a private clone first.</summary>
+    internal bool TryGetMutableNode(uint id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out NodeState? node)
+    {
+        if (!Nodes.TryGetValue(id, out node))
+        {
+            return false;
+        }
+
+        if (node.Frozen)
+        {
+            node = node.Clone();
+            Nodes[id] = node;
+        }
+
+        return true;
+    }
+
     internal Dictionary<ushort, NetworkState> Networks { get; } = [];
 
     /// <summary>Trust pairs in canonical order (smaller id first).</summary>

@@ -1,0 +1,71 @@
+using Registry.Persistence.Snapshots;
+
+namespace Registry.Core.Tests;
+
+/// <summary>The capture shares nodes with the live state (copy-on-write): later mutations must never reach a captured copy.</summary>
+public sealed class SnapshotCaptureTests
+{
+    [Theory]
+    [InlineData(3)]
+    [InlineData(17)]
+    [InlineData(41)]
+    public void CloneForSnapshot_ThenEveryKindOfMutation_CopyStillEncodesAsAtCapture(int seed)
+    {
+        var kit = new TestKit();
+        var workload = new RandomWorkload(kit, new Random(seed));
+        var live = new RegistryState();
+        live.Networks.Add(RegistryState.BackboneId, new NetworkState { Id = RegistryState.BackboneId, Name = "backbone", JoinRule = JoinRules.Open, Created = TestKit.Start });
+        var applied = 0;
+        void Run(int steps)
+        {
+            for (var i = 0; i < steps; i++)
+            {
+                try
+                {
+                    workload.Step();
+                }
+                catch (RegistryException)
+                {
+                }
+            }
+
+            // The same deltas, applied to a state this test can reach inside.
+            foreach (var entry in kit.Log.Entries.Skip(applied))
+            {
+                DeltaApplier.Apply(live, entry, goKindsOnly: false, TestKit.Start);
+            }
+
+            applied = kit.Log.Entries.Count;
+        }
+
+        Run(600);
+        var copy = live.CloneForSnapshot();
+        var sequence = (ulong)applied;
+        var atCapture = SnapshotEncoder.EncodeToArray(copy.ToSnapshot(sequence, TestKit.Start));
+        var liveAtCapture = live.ToCanonicalJson();
+
+        Run(1_500);
+
+        var kinds = kit.Log.Entries.Skip(600).Select(e => e.Type).Distinct().Count();
+        Assert.True(kinds >= 20, $"the mutations after the capture should cover most kinds, saw {kinds}");
+        Assert.NotEqual(liveAtCapture, live.ToCanonicalJson());
+        Assert.Equal(atCapture, SnapshotEncoder.EncodeToArray(copy.ToSnapshot(sequence, TestKit.Start)));
+        Assert.Empty(live.FindInconsistencies());
+    }
+
+    [Fact]
+    public void FrozenNode_ChangedWithoutTheCopyOnWritePath_Throws()
+    {
+        var node = new NodeState { Id = 7, Hostname = "before" };
+        node.Freeze();
+
+        var ex = Assert.Throws<InvalidOperationException>(() => node.Hostname = "after");
+
+        Assert.Contains("node 7", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("before", node.Hostname);
+        var copy = node.Clone();
+        copy.Hostname = "after";
+        Assert.Equal("after", copy.Hostname);
+        Assert.Equal("before", node.Hostname);
+    }
+}
