@@ -116,6 +116,15 @@ internal static partial class FaultDrill
         }
     }
 
+    /// <summary>Polls until <paramref name="text"/> appears in the process's output (the console logger writes from a queue); bounded by <paramref name="cancellationToken"/>.</summary>
+    public static async Task WaitForOutputAsync(ServeProcess serve, string text, CancellationToken cancellationToken)
+    {
+        while (!serve.Output.Contains(text, StringComparison.Ordinal))
+        {
+            await Task.Delay(10, cancellationToken);
+        }
+    }
+
     /// <summary>GET <c>/readyz</c>: status code and body.</summary>
     public static async Task<(System.Net.HttpStatusCode Status, string Body)> ReadyzAsync(int port, CancellationToken cancellationToken)
     {

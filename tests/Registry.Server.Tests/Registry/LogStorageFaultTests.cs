@@ -125,7 +125,9 @@ public sealed partial class LogStorageFaultTests(SeededDataDirectory seeded) : I
             var (status, body) = await FaultDrill.ReadyzAsync(metricsPort, ct);
             Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, status);
             Assert.Contains("poisoned", body, StringComparison.Ordinal);
-            Assert.True(await FaultDrill.ScrapeAsync(metricsPort, "registry_snapshot_failures_total", ct) >= 1, "the save whose rotation failed was not counted");
+
+            // The save whose rotation failed is counted as a failed snapshot (right after the log was poisoned).
+            await FaultDrill.WaitForMetricAsync(metricsPort, "registry_snapshot_failures_total", v => v >= 1, ct);
             await serve.KillTreeAndWaitAsync(ct);
         }
 

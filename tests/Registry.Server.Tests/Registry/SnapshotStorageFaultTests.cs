@@ -63,7 +63,7 @@ public sealed class SnapshotStorageFaultTests(SeededDataDirectory seeded) : ICla
             Assert.Equal(0, await FaultDrill.ScrapeAsync(metricsPort, "registry_wal_poisoned", ct));
             var (status, body) = await FaultDrill.ReadyzAsync(metricsPort, ct);
             Assert.True(status == System.Net.HttpStatusCode.OK, $"/readyz {status}: {body}");
-            Assert.Contains($"snapshot save failed at '{step}'", serve.Output, StringComparison.Ordinal);
+            await FaultDrill.WaitForOutputAsync(serve, $"snapshot save failed at '{step}'", ct);
             await serve.KillTreeAndWaitAsync(ct);
             serveOutput = serve.Output;
         }
@@ -75,7 +75,8 @@ public sealed class SnapshotStorageFaultTests(SeededDataDirectory seeded) : ICla
         Assert.All(injected, i => Assert.True(lines[i].Contains($"<{targetPath}>", StringComparison.Ordinal) || lines[i].Contains($"(\"{targetPath}\"", StringComparison.Ordinal), lines[i]));
 
         // ...and each failed save removed its temp file at once: the thread's next traced call is that unlink, unless the
-        // kill came first (then strace reports the call unfinished, "= ?", or the thread killed). After the directory sync failed the temp file is already the current generation.
+        // kill came first (strace then shows the call unfinished, "= ?", or the thread killed). After the directory sync
+        // failed, the temp file is already the current generation: nothing is left to remove.
         var removed = step == "sync directory" ? "= -1 ENOENT" : "= 0";
         foreach (var i in injected)
         {
