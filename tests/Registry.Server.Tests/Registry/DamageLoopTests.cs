@@ -213,15 +213,21 @@ public sealed partial class DamageLoopTests
 
         public void Dispose()
         {
-            StopServer();
-            foreach (var key in _keys.Values)
+            try
             {
-                key.Dispose();
+                StopServer();
             }
-
-            foreach (var directory in _directories)
+            finally
             {
-                directory.Dispose();
+                foreach (var key in _keys.Values)
+                {
+                    key.Dispose();
+                }
+
+                foreach (var directory in _directories)
+                {
+                    directory.Dispose();
+                }
             }
         }
 

@@ -133,32 +133,10 @@ internal sealed class ServeProcess : IDisposable
     /// </remarks>
     public async Task KillTreeAndWaitAsync(CancellationToken cancellationToken)
     {
-        var descendants = Descendants(_process.Id);
-        foreach (var pid in Enumerable.Reverse(descendants))
-        {
-            try
-            {
-                using var child = Process.GetProcessById(pid);
-                child.Kill();
-            }
-            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
-            {
-                // Already gone.
-            }
-        }
-
+        var descendants = KillInnermostFirst();
         while (descendants.Exists(IsAlive))
         {
             await Task.Delay(10, cancellationToken);
-        }
-
-        try
-        {
-            KillHard();
-        }
-        catch (InvalidOperationException)
-        {
-            // The wrapper exited with its last tracee.
         }
 
         await _process.WaitForExitAsync(cancellationToken);
@@ -181,8 +159,10 @@ internal sealed class ServeProcess : IDisposable
     {
         if (!_process.HasExited)
         {
-            _process.Kill();
+            // Also when a test fails early: a wrapper killed alone would leave the registry it traced running.
+            var descendants = KillInnermostFirst();
             _process.WaitForExit(5000);
+            SpinWait.SpinUntil(() => !descendants.Exists(IsAlive), 5000);
         }
 
         _process.Dispose();
@@ -193,6 +173,36 @@ internal sealed class ServeProcess : IDisposable
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
         return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    /// <summary>SIGKILL to every descendant, deepest first, then to the process; returns the descendants.</summary>
+    private List<int> KillInnermostFirst()
+    {
+        var descendants = Descendants(_process.Id);
+        foreach (var pid in Enumerable.Reverse(descendants))
+        {
+            try
+            {
+                using var child = Process.GetProcessById(pid);
+                child.Kill();
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+            {
+                // Already gone.
+            }
+        }
+
+        try
+        {
+            // The pending SIGKILL already stops a traced call from running; the wrapper can go now.
+            KillHard();
+        }
+        catch (InvalidOperationException)
+        {
+            // The wrapper exited with its last tracee.
+        }
+
+        return descendants;
     }
 
     private static List<int> Descendants(int pid)
