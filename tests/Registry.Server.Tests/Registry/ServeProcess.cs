@@ -87,9 +87,14 @@ internal sealed class ServeProcess : IDisposable
     }
 
     /// <summary>Runs <c>registry serve</c> on <paramref name="dataDirectory"/> expecting it to fail at startup; returns exit code and all output.</summary>
-    public static async Task<(int Exit, string Output)> RunToExitAsync(string dataDirectory, CancellationToken cancellationToken)
+    public static async Task<(int Exit, string Output)> RunToExitAsync(string dataDirectory, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "registry.dll"), "serve", "--data", dataDirectory, "--listen", $"127.0.0.1:{FreePort()}" })
         {
             info.ArgumentList.Add(arg);
@@ -117,6 +122,26 @@ internal sealed class ServeProcess : IDisposable
     /// <summary>SIGKILL: no drain, no final snapshot.</summary>
     public void KillHard() => _process.Kill(entireProcessTree: true);
 
+    /// <summary>
+    /// SIGKILL to the whole tree, innermost first, and waits until all of it has died (a wrapped registry must have
+    /// released the data directory's lock before a restart).
+    /// </summary>
+    /// <remarks>
+    /// The order matters under strace: a tracer killed while its tracee is stopped at a system call it was about to fail
+    /// detaches, and the call then runs for real (a snapshot rename "injected" with EIO happened after all). A tracee
+    /// killed while stopped there never executes the call.
+    /// </remarks>
+    public async Task KillTreeAndWaitAsync(CancellationToken cancellationToken)
+    {
+        var descendants = KillInnermostFirst();
+        while (descendants.Exists(IsAlive))
+        {
+            await Task.Delay(10, cancellationToken);
+        }
+
+        await _process.WaitForExitAsync(cancellationToken);
+    }
+
     /// <summary>SIGTERM via kill(1), as a service manager stops the server.</summary>
     public async Task TerminateAsync(CancellationToken cancellationToken)
     {
@@ -134,8 +159,10 @@ internal sealed class ServeProcess : IDisposable
     {
         if (!_process.HasExited)
         {
-            _process.Kill();
+            // Also when a test fails early: a wrapper killed alone would leave the registry it traced running.
+            var descendants = KillInnermostFirst();
             _process.WaitForExit(5000);
+            SpinWait.SpinUntil(() => !descendants.Exists(IsAlive), 5000);
         }
 
         _process.Dispose();
@@ -146,6 +173,68 @@ internal sealed class ServeProcess : IDisposable
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
         return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    /// <summary>SIGKILL to every descendant, deepest first, then to the process; returns the descendants.</summary>
+    private List<int> KillInnermostFirst()
+    {
+        var descendants = Descendants(_process.Id);
+        foreach (var pid in Enumerable.Reverse(descendants))
+        {
+            try
+            {
+                using var child = Process.GetProcessById(pid);
+                child.Kill();
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+            {
+                // Already gone.
+            }
+        }
+
+        try
+        {
+            // The pending SIGKILL already stops a traced call from running; the wrapper can go now.
+            KillHard();
+        }
+        catch (InvalidOperationException)
+        {
+            // The wrapper exited with its last tracee.
+        }
+
+        return descendants;
+    }
+
+    private static List<int> Descendants(int pid)
+    {
+        var children = new List<int>();
+        foreach (var task in Directory.Exists($"/proc/{pid}/task") ? Directory.GetDirectories($"/proc/{pid}/task") : [])
+        {
+            try
+            {
+                children.AddRange(File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(c => int.Parse(c, System.Globalization.CultureInfo.InvariantCulture)));
+            }
+            catch (IOException)
+            {
+                // The thread ended meanwhile.
+            }
+        }
+
+        return children.SelectMany(c => Descendants(c).Prepend(c)).ToList();
+    }
+
+    /// <summary>True while the process exists and is not a zombie (a zombie holds no files or locks any more).</summary>
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            var status = File.ReadAllText($"/proc/{pid}/stat");
+            return !status[(status.LastIndexOf(')') + 2)..].StartsWith('Z');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private void OnLine(string? line)
