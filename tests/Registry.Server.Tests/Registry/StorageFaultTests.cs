@@ -59,8 +59,8 @@ public sealed class StorageFaultTests
             var ready = await http.GetAsync(new Uri($"http://127.0.0.1:{metricsPort}/readyz"), ct);
             Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, ready.StatusCode);
             Assert.Contains("poisoned", await ready.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
-            serve.KillHard();
-            await serve.WaitForExitAsync(ct);
+            // The registry first, then strace: killing only strace can leave the registry holding the directory lock.
+            await serve.KillTreeAndWaitAsync(ct);
         }
 
         // Without the fault, everything acknowledged is there and writes are accepted again.
