@@ -83,6 +83,7 @@ internal static class JsonLine
         WalProblemKind.TornTail => "torn_tail",
         WalProblemKind.Oversize => "oversize",
         WalProblemKind.Corruption => "corruption",
+        WalProblemKind.UnusedSpaceDamage => "unused_space_damage",
         WalProblemKind.BadHeader => "bad_header",
         WalProblemKind.SequenceGap => "sequence_gap",
         _ => kind.ToString(),

@@ -53,8 +53,8 @@ internal static class WalVerifyCommand
                 context.Out.WriteLine($"  {JsonLine.KindName(problem.Kind)} at {problem.FilePath ?? path} offset {problem.Offset}: {problem.Message}");
             }
 
-            context.Out.WriteLine(result.Intact ? "intact" : result.TornTail && result.Problems.All(p => p.Kind == WalProblemKind.TornTail)
-                ? "damaged: torn tail (registry wal repair cuts it)"
+            context.Out.WriteLine(result.Intact ? "intact" : result.Problems.All(p => p.Kind is WalProblemKind.TornTail or WalProblemKind.UnusedSpaceDamage)
+                ? "damaged: " + (result.TornTail ? "torn tail" : "unused space after a sealed segment's last record, no record lost") + " (registry wal repair, or the next start, sets the bytes aside)"
                 : "damaged");
         }
 

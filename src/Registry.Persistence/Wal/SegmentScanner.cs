@@ -199,6 +199,15 @@ internal static class SegmentScanner
         }
     }
 
+    /// <summary>Whether the segment at <paramref name="path"/> has a valid header naming <paramref name="firstSeq"/> as its first sequence number.</summary>
+    public static bool StartsAt(IStorage storage, string path, ulong firstSeq)
+    {
+        using var file = storage.Open(path, writable: false);
+        Span<byte> header = stackalloc byte[SegmentHeader.Size];
+        var read = ReadFully(file, header, 0);
+        return SegmentHeader.TryRead(header[..read], out var first, out _) && first == firstSeq;
+    }
+
     /// <summary>Reads until <paramref name="buffer"/> is full or the file ends; returns the bytes read.</summary>
     public static int ReadFully(IStorageFile file, Span<byte> buffer, long offset)
     {

@@ -22,6 +22,9 @@ public enum WalProblemKind
     /// <summary>A damaged record followed by valid ones: corruption inside the log, not a torn tail.</summary>
     Corruption,
 
+    /// <summary>Non-zero bytes in the unused space after the last record of a sealed segment whose successor continues the sequence; no record is lost, the bytes are set aside.</summary>
+    UnusedSpaceDamage,
+
     /// <summary>A file or segment header that is missing, unknown or damaged.</summary>
     BadHeader,
 

@@ -79,6 +79,11 @@ public static class WalReader
                 torn = true;
                 problems.Add(new WalProblem(scan.ValidEnd, WalProblemKind.TornTail, scan.DamageMessage!) { FilePath = files[i] });
             }
+            else if (scan.Damage == SegmentDamage.TornTail && SegmentScanner.StartsAt(OsStorage.Instance, files[i + 1], scan.LastSeq + 1))
+            {
+                // Only preallocated space after a sealed segment's last record is damaged; no record is missing (see WalRecovery).
+                problems.Add(new WalProblem(scan.ValidEnd, WalProblemKind.UnusedSpaceDamage, scan.DamageMessage!) { FilePath = files[i] });
+            }
             else if (scan.Damage != SegmentDamage.None)
             {
                 problems.Add(new WalProblem(scan.ValidEnd, WalProblemKind.Corruption, scan.DamageMessage!) { FilePath = files[i] });

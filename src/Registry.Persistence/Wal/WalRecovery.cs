@@ -5,9 +5,11 @@ namespace Registry.Persistence.Wal;
 /// <summary>Brings a log directory to a consistent state on open: validates every segment, cuts a torn tail, refuses corruption.</summary>
 /// <remarks>
 /// Only the last segment may legitimately end torn: a segment is fsync'd before its successor is created,
-/// so damage in an earlier one, a sequence gap between segments, or a bad record followed by a good one is
-/// corruption. Corruption is refused unless <see cref="WalOptions.RecoverPrefix"/> is set, in which case
-/// the valid prefix is kept and everything after it is set aside in side files, never deleted.
+/// so damage to a record of an earlier one, a sequence gap between segments, or a bad record followed by a good one
+/// is corruption. Corruption is refused unless <see cref="WalOptions.RecoverPrefix"/> is set, in which case
+/// the valid prefix is kept and everything after it is set aside in side files, never deleted. One kind of damage in
+/// an earlier segment is provably harmless and repaired: bytes after its last record (preallocated space) that are
+/// no longer zero, with no valid record after them, when the next segment starts right after that last record.
 /// </remarks>
 internal static class WalRecovery
 {
@@ -60,6 +62,17 @@ internal static class WalRecovery
             else if (scan.FirstSeq != expectedFirst)
             {
                 corruption = $"segment starts at sequence {scan.FirstSeq} where {expectedFirst} was expected (a segment is missing)";
+            }
+            else if (scan.Damage == SegmentDamage.TornTail && !isLast && SegmentScanner.StartsAt(storage, files[i + 1], scan.LastSeq + 1))
+            {
+                // Damage after the last record of a sealed segment, in space preallocated but never used: the next
+                // segment continues the sequence, so no record was there. Keep the bytes aside and go on.
+                problems.Add(new WalProblem(scan.ValidEnd, WalProblemKind.UnusedSpaceDamage,
+                    $"{scan.DamageMessage}; the next segment starts at sequence {scan.LastSeq + 1}, so no record is missing") { FilePath = path });
+                bytesCut += SetAside(storage, path, scan.ValidEnd, "unused", sideFiles, deleteFile: false);
+                records += scan.Records;
+                segments.Add(new WalSegment(path, scan.FirstSeq, scan.LastSeq, scan.ValidEnd));
+                continue;
             }
             else if (scan.Damage == SegmentDamage.Corruption || (scan.Damage == SegmentDamage.TornTail && !isLast))
             {

@@ -311,6 +311,78 @@ public class WriteAheadLogTests
         Assert.Equal(4UL, ex.ExpectedSequence);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(700)]
+    public async Task Open_DamageAfterLastRecordOfSealedSegment_SetsItAsideAndKeepsEveryRecord(int distance)
+    {
+        using var dir = new TempDirectory();
+        using (var wal = WriteAheadLog.Open(Options(dir.Path)))
+        {
+            await AppendMany(wal, 3);
+            wal.Rotate();
+            await AppendMany(wal, 3, start: 3);
+        }
+
+        // Non-zero bytes where a sealed segment has only unused (preallocated) space: no record can be there, since
+        // the next segment starts right after the last one.
+        var sealedPath = Path.Combine(dir.Path, WalSegment.FileName(1));
+        var bytes = File.ReadAllBytes(sealedPath);
+        var recordsEnd = RecordBoundaries(bytes[..TrimZeros(bytes)])[^1];
+        if (bytes.Length <= recordsEnd + distance)
+        {
+            Array.Resize(ref bytes, recordsEnd + distance + 16);
+        }
+
+        bytes[recordsEnd + distance] ^= 0x5A;
+        File.WriteAllBytes(sealedPath, bytes);
+
+        var verified = WalReader.Read(dir.Path, onRecord: null, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(6, verified.Entries);
+        Assert.Equal(WalProblemKind.UnusedSpaceDamage, verified.Problems.Single().Kind);
+
+        using (var reopened = WriteAheadLog.Open(Options(dir.Path)))
+        {
+            var problem = reopened.Recovery.Problems.Single();
+            Assert.Equal(WalProblemKind.UnusedSpaceDamage, problem.Kind);
+            Assert.Equal(sealedPath, problem.FilePath);
+            Assert.Equal(recordsEnd, problem.Offset);
+            Assert.Contains("no record is missing", problem.Message, StringComparison.Ordinal);
+            Assert.Equal(bytes[recordsEnd..], File.ReadAllBytes(reopened.Recovery.SideFiles.Single()));
+            Assert.Equal(bytes.Length - recordsEnd, reopened.Recovery.BytesCut);
+            Assert.Equal(Enumerable.Range(1, 6).Select(i => (ulong)i), ReadAll(reopened).Select(e => e.Seq));
+            Assert.Equal(7UL, (await AppendMany(reopened, 1, start: 6)).Single());
+        }
+
+        using var again = WriteAheadLog.Open(Options(dir.Path));
+        Assert.Empty(again.Recovery.Problems);
+        Assert.Equal(Enumerable.Range(1, 7).Select(i => (ulong)i), ReadAll(again).Select(e => e.Seq));
+    }
+
+    [Fact]
+    public async Task Open_DamagedLastRecordOfSealedSegment_StillRefused()
+    {
+        using var dir = new TempDirectory();
+        using (var wal = WriteAheadLog.Open(Options(dir.Path)))
+        {
+            await AppendMany(wal, 3);
+            wal.Rotate();
+            await AppendMany(wal, 3, start: 3);
+        }
+
+        // The successor starts at 4, but the damaged record is 3: a record is missing, so this is not unused space.
+        var sealedPath = Path.Combine(dir.Path, WalSegment.FileName(1));
+        var bytes = File.ReadAllBytes(sealedPath);
+        var boundaries = RecordBoundaries(bytes[..TrimZeros(bytes)]);
+        bytes[boundaries[^2] + 30] ^= 0xFF;
+        File.WriteAllBytes(sealedPath, bytes);
+
+        var ex = Assert.Throws<WalCorruptionException>(() => WriteAheadLog.Open(Options(dir.Path)));
+        Assert.Equal(boundaries[^2], ex.Offset);
+        Assert.Equal(3UL, ex.ExpectedSequence);
+    }
+
     [Fact]
     public async Task Open_CorruptMiddleRecord_RefusedUnlessPrefixRecoveryRequested()
     {
@@ -449,6 +521,9 @@ public class WriteAheadLogTests
 
     private static List<(ulong, DeltaType, uint, string)> ExpectedEntries(int count) =>
         Enumerable.Range(0, count).Select(i => ((ulong)(i + 1), DeltaType.Tags, (uint)i, Encoding.UTF8.GetString(Payload(i)))).ToList();
+
+    /// <summary>The length of <paramref name="segment"/> without its zero-filled (preallocated) end.</summary>
+    private static int TrimZeros(byte[] segment) => Math.Max(SegmentHeader.Size, Array.FindLastIndex(segment, b => b != 0) + 1);
 
     /// <summary>Offsets where records start, plus the end of the file.</summary>
     private static List<int> RecordBoundaries(byte[] segment)

@@ -22,9 +22,11 @@ namespace Registry.Server.Tests.Registry;
 /// <item>the last segment cut inside a record: torn tail, the cut bytes saved as <c>SEGMENT.torn-OFFSET</c>; cut inside
 /// its header: an incomplete new segment, set aside whole; cut at a record boundary or in the zero-filled space: nothing
 /// to repair. Records not wholly before the cut are gone; every other acknowledged mutation must be there.</item>
-/// <item>bits flipped in a record followed by a valid record, in an earlier segment, or in a header: corruption, the
-/// start is refused naming the file and offset, exit 1, no file changed. In the last record (or the zero-filled
-/// space) of the last segment: a torn tail, repaired as above.</item>
+/// <item>bits flipped in a record followed by a valid record, in a record of an earlier segment, or in a header:
+/// corruption, the start is refused naming the file and offset, exit 1, no file changed. In the zero-filled space after
+/// an earlier segment's last record: nothing is missing (the next segment continues the sequence), the bytes are set
+/// aside as <c>SEGMENT.unused-OFFSET</c>. In the last record (or the zero-filled space) of the last segment: a torn
+/// tail, repaired as above.</item>
 /// <item>the current snapshot truncated or corrupted: the previous generation plus the log; without a previous
 /// generation the start is refused ("no snapshot generation verifies").</item>
 /// </list>
@@ -623,10 +625,27 @@ public sealed partial class DamageLoopTests
                 // A valid record follows the damaged one: corruption inside the log.
                 expected = Refused(segment.Records[record].Offset);
             }
+            else if (!isLast && record >= 0)
+            {
+                // Damage to the last record of an earlier segment is not a torn tail either: that segment was complete.
+                expected = Refused(segment.Records[record].Offset);
+            }
             else if (!isLast)
             {
-                // Damage at the end of an earlier segment is not a torn tail either: that segment was complete.
-                expected = Refused(record >= 0 ? segment.Records[record].Offset : segment.ValidEnd);
+                // Damage in the unused space after an earlier segment's last record: its successor continues the
+                // sequence, so nothing is missing; the bytes are set aside and every record stays.
+                var intact = AfterLog(layout, layout.Loads, Outcome.Repaired, Fate.Intact);
+                expected = new Expectation
+                {
+                    Outcome = Outcome.Repaired,
+                    Generation = intact.Generation,
+                    SnapshotSeq = intact.SnapshotSeq,
+                    LastSeq = intact.LastSeq,
+                    BytesCut = bytes.Length - segment.ValidEnd,
+                    SideFiles = [($"{segment.Path}.unused-{segment.ValidEnd}", bytes[(int)segment.ValidEnd..])],
+                    Lost = intact.Lost,
+                    LogRestarts = intact.LogRestarts,
+                };
             }
             else
             {
@@ -713,7 +732,7 @@ public sealed partial class DamageLoopTests
         [GeneratedRegex(@"^\d{20}\.wal$")]
         private static partial Regex SegmentName();
 
-        [GeneratedRegex(@"\.wal\.(torn|corrupt|discarded)-\d+(\.\d+)?$")]
+        [GeneratedRegex(@"\.wal\.(torn|corrupt|discarded|unused)-\d+(\.\d+)?$")]
         private static partial Regex SideFileName();
     }
 }
