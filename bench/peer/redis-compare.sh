@@ -15,11 +15,12 @@ dotnet build src/Registry.Cli -c Release -v q >/dev/null
 registry="dotnet src/Registry.Cli/bin/Release/net10.0/registry.dll"
 
 start_durable_redis
-$registry serve --data "$work/registry" --listen 127.0.0.1:16400 --durability always >"$work/registry.log" 2>&1 &
+# The per-connection rate rule (§1.4) would throttle each load-generator connection after 5 s; Redis has none.
+Registry__RateLimit=false $registry serve --data "$work/registry" --listen 127.0.0.1:16400 --durability always >"$work/registry.log" 2>&1 &
 for _ in $(seq 1 60); do grep -q "listening on" "$work/registry.log" && break; sleep 0.5; done
 
 registry_rate() { # clients op -> acknowledged ops per second
-  $registry loadgen --server 127.0.0.1:16400 --clients "$1" --duration "$secs" --op "$2" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["ops_per_s"])'
+  $registry loadgen --server 127.0.0.1:16400 --clients "$1" --warmup 1 --duration "$secs" --op "$2" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["ops_per_s"])'
 }
 
 r1=$(redis_set_rate 1); r64=$(redis_set_rate 64)
