@@ -1,4 +1,5 @@
 using Registry.Persistence.Deltas;
+using Registry.Persistence.Diagnostics;
 using Registry.Persistence.Deltas.Payloads;
 using Registry.Persistence.Snapshots.Model;
 
@@ -136,8 +137,10 @@ public sealed partial class NodeRegistry
         ulong sequence;
         lock (_lock)
         {
+            var held = System.Diagnostics.Stopwatch.GetTimestamp();
             copy = _state.CloneForSnapshot();
             sequence = _lastAppliedSequence;
+            PersistenceMetrics.RecordCapturePause(System.Diagnostics.Stopwatch.GetElapsedTime(held));
         }
 
         return (copy.ToSnapshot(sequence, _time.GetUtcNow()), sequence);

@@ -54,6 +54,33 @@ public sealed class SnapshotCaptureTests
     }
 
     [Fact]
+    public void CaptureSnapshot_RecordsHowLongItHeldTheLock()
+    {
+        var kit = new TestKit();
+        for (var i = 0; i < 200; i++)
+        {
+            kit.Registry.Register(new RegisterRequest { PublicKey = TestKit.Key(i + 1), RealAddr = "203.0.113.1:4000" });
+        }
+
+        var pauses = new System.Collections.Concurrent.ConcurrentBag<double>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == Persistence.Diagnostics.PersistenceMetrics.MeterName && instrument.Name == "registry.snapshot.capture.pause")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, _, _) => pauses.Add(value));
+        listener.Start();
+
+        kit.Registry.CaptureSnapshot();
+
+        Assert.NotEmpty(pauses);
+        Assert.All(pauses, p => Assert.InRange(p, 0, 60));
+    }
+
+    [Fact]
     public void FrozenNode_ChangedWithoutTheCopyOnWritePath_Throws()
     {
         var node = new NodeState { Id = 7, Hostname = "before" };

@@ -28,9 +28,15 @@ public static class PersistenceMetrics
     /// <summary>Seconds a snapshot save took (capture, encode, checksum, atomic write, compaction).</summary>
     internal static readonly Histogram<double> SnapshotDuration = Meter.CreateHistogram<double>("registry.snapshot.save.duration", "s", "Duration of one snapshot save including compaction.");
 
+    /// <summary>Seconds a snapshot capture held the state's lock.</summary>
+    internal static readonly Histogram<double> CapturePause = Meter.CreateHistogram<double>("registry.snapshot.capture.pause", "s", "Time a snapshot capture holds the state's lock, stalling every mutation and read.");
+
     /// <summary>Failed snapshot saves.</summary>
     internal static readonly Counter<long> SnapshotFailures = Meter.CreateCounter<long>("registry.snapshot.save.failures", "{save}", "Snapshot saves that failed (retried on the next tick).");
 
     /// <summary>Seconds recovery took (snapshot load and log replay).</summary>
     internal static readonly Histogram<double> RecoveryDuration = Meter.CreateHistogram<double>("registry.recovery.duration", "s", "Duration of startup recovery.");
+
+    /// <summary>Records how long a snapshot capture held the state machine's lock (mutations and reads wait that long).</summary>
+    public static void RecordCapturePause(TimeSpan pause) => CapturePause.Record(pause.TotalSeconds);
 }
