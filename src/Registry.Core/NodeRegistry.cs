@@ -1,6 +1,6 @@
 using Registry.Persistence.Deltas;
-using Registry.Persistence.Diagnostics;
 using Registry.Persistence.Deltas.Payloads;
+using Registry.Persistence.Diagnostics;
 using Registry.Persistence.Snapshots.Model;
 
 namespace Registry.Core;
