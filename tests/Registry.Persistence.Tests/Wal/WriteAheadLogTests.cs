@@ -71,8 +71,7 @@ public class WriteAheadLogTests
         }
 
         var segment = SingleSegment(source);
-        var bytes = File.ReadAllBytes(segment);
-        var boundaries = RecordBoundaries(bytes);
+        var (bytes, boundaries) = ReadSegment(segment);
         var sweepStart = boundaries[^4];
         for (var cut = sweepStart; cut < bytes.Length; cut++)
         {
@@ -113,8 +112,7 @@ public class WriteAheadLogTests
         }
 
         var segment = SingleSegment(source);
-        var bytes = File.ReadAllBytes(segment);
-        var boundaries = RecordBoundaries(bytes);
+        var (bytes, boundaries) = ReadSegment(segment);
         var expected = ExpectedEntries(4);
         for (var i = 0; i < bytes.Length; i++)
         {
@@ -318,18 +316,12 @@ public class WriteAheadLogTests
     public async Task Open_DamageAfterLastRecordOfSealedSegment_SetsItAsideAndKeepsEveryRecord(int distance)
     {
         using var dir = new TempDirectory();
-        using (var wal = WriteAheadLog.Open(Options(dir.Path)))
-        {
-            await AppendMany(wal, 3);
-            wal.Rotate();
-            await AppendMany(wal, 3, start: 3);
-        }
+        var sealedPath = await SealedSegmentThenThreeMore(dir.Path);
 
         // Non-zero bytes where a sealed segment has only unused (preallocated) space: no record can be there, since
         // the next segment starts right after the last one.
-        var sealedPath = Path.Combine(dir.Path, WalSegment.FileName(1));
-        var bytes = File.ReadAllBytes(sealedPath);
-        var recordsEnd = RecordBoundaries(bytes[..TrimZeros(bytes)])[^1];
+        var (bytes, boundaries) = ReadSegment(sealedPath);
+        var recordsEnd = boundaries[^1];
         if (bytes.Length <= recordsEnd + distance)
         {
             Array.Resize(ref bytes, recordsEnd + distance + 16);
@@ -364,17 +356,10 @@ public class WriteAheadLogTests
     public async Task Open_DamagedLastRecordOfSealedSegment_StillRefused()
     {
         using var dir = new TempDirectory();
-        using (var wal = WriteAheadLog.Open(Options(dir.Path)))
-        {
-            await AppendMany(wal, 3);
-            wal.Rotate();
-            await AppendMany(wal, 3, start: 3);
-        }
+        var sealedPath = await SealedSegmentThenThreeMore(dir.Path);
 
         // The successor starts at 4, but the damaged record is 3: a record is missing, so this is not unused space.
-        var sealedPath = Path.Combine(dir.Path, WalSegment.FileName(1));
-        var bytes = File.ReadAllBytes(sealedPath);
-        var boundaries = RecordBoundaries(bytes[..TrimZeros(bytes)]);
+        var (bytes, boundaries) = ReadSegment(sealedPath);
         bytes[boundaries[^2] + 30] ^= 0xFF;
         File.WriteAllBytes(sealedPath, bytes);
 
@@ -393,8 +378,7 @@ public class WriteAheadLogTests
         }
 
         var segment = SingleSegment(dir.Path);
-        var bytes = File.ReadAllBytes(segment);
-        var boundaries = RecordBoundaries(bytes);
+        var (bytes, boundaries) = ReadSegment(segment);
         bytes[boundaries[2] + 30] ^= 0xFF;
         File.WriteAllBytes(segment, bytes);
 
@@ -511,8 +495,7 @@ public class WriteAheadLogTests
         }
 
         var segment = SingleSegment(dir.Path);
-        var bytes = File.ReadAllBytes(segment);
-        var boundaries = RecordBoundaries(bytes);
+        var (bytes, boundaries) = ReadSegment(segment);
         Array.Clear(bytes, boundaries[1], boundaries[2] - boundaries[1]);
         File.WriteAllBytes(segment, bytes);
         var ex = Assert.Throws<WalCorruptionException>(() => WriteAheadLog.Open(Options(dir.Path)));
@@ -521,6 +504,26 @@ public class WriteAheadLogTests
 
     private static List<(ulong, DeltaType, uint, string)> ExpectedEntries(int count) =>
         Enumerable.Range(0, count).Select(i => ((ulong)(i + 1), DeltaType.Tags, (uint)i, Encoding.UTF8.GetString(Payload(i)))).ToList();
+
+    /// <summary>Writes records 1–3, rotates, writes 4–6; returns the path of the sealed first segment.</summary>
+    private static async Task<string> SealedSegmentThenThreeMore(string dir)
+    {
+        using (var wal = WriteAheadLog.Open(Options(dir)))
+        {
+            await AppendMany(wal, 3);
+            wal.Rotate();
+            await AppendMany(wal, 3, start: 3);
+        }
+
+        return Path.Combine(dir, WalSegment.FileName(1));
+    }
+
+    /// <summary>A segment's bytes and the offsets where its records start, plus the end of its records (zero-filled space excluded).</summary>
+    private static (byte[] Bytes, List<int> Boundaries) ReadSegment(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        return (bytes, RecordBoundaries(bytes[..TrimZeros(bytes)]));
+    }
 
     /// <summary>The length of <paramref name="segment"/> without its zero-filled (preallocated) end.</summary>
     private static int TrimZeros(byte[] segment) => Math.Max(SegmentHeader.Size, Array.FindLastIndex(segment, b => b != 0) + 1);
