@@ -14,7 +14,7 @@ namespace Registry.Persistence.Deltas.Payloads;
 /// </remarks>
 [JsonSourceGenerationOptions(
     PropertyNameCaseInsensitive = true,
-    Converters = [typeof(GoUInt32Converter), typeof(GoUInt16Converter), typeof(GoBoolConverter), typeof(GoStringConverter)])]
+    Converters = [typeof(GoUnsignedConverter<uint>), typeof(GoUnsignedConverter<ushort>), typeof(GoBoolConverter), typeof(GoStringConverter)])]
 [JsonSerializable(typeof(RegisterDelta))]
 [JsonSerializable(typeof(DeregisterDelta))]
 [JsonSerializable(typeof(KeyRotationDelta))]
