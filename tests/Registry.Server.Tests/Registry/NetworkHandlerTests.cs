@@ -3,24 +3,13 @@ using Registry.Persistence.Tests;
 namespace Registry.Server.Tests.Registry;
 
 /// <summary>create_network (global admin), join/leave (S|A, token rule), delete_network (owner role or tokens) over TCP.</summary>
-public sealed class NetworkHandlerTests : IAsyncLifetime
+public sealed class NetworkHandlerTests : StoreHostTestBase
 {
-    private readonly TempDirectory _dir = new();
-    private RegistryTestHost _host = null!;
-
-    public async ValueTask InitializeAsync() => _host = await RegistryTestHost.StartAsync(_dir.Path, Timeouts.Bounded());
-
-    public async ValueTask DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        _dir.Dispose();
-    }
-
     [Fact]
     public async Task CreateJoinLeaveDelete_WithTheDocumentedErrors()
     {
         var ct = Timeouts.Bounded();
-        using var client = await _host.ConnectAsync(ct);
+        using var client = await Host.ConnectAsync(ct);
         using var owner = new NodeKey();
         using var member = new NodeKey();
         var ownerId = await client.RegisterAsync(owner, ct);
@@ -66,7 +55,7 @@ public sealed class NetworkHandlerTests : IAsyncLifetime
     public async Task DeleteNetwork_ByNetworkAdminToken_AndCreateWithoutAdminConfigured_IsDisabled()
     {
         var ct = Timeouts.Bounded();
-        using var client = await _host.ConnectAsync(ct);
+        using var client = await Host.ConnectAsync(ct);
         using var owner = new NodeKey();
         var ownerId = await client.RegisterAsync(owner, ct);
         var netId = (await client.OkAsync(new { type = "create_network", node_id = ownerId, name = "ops", network_admin_token = "ops-admin", admin_token = RegistryTestHost.AdminToken }, ct)).GetProperty("network_id").GetUInt16();

@@ -3,24 +3,13 @@ using Registry.Persistence.Tests;
 namespace Registry.Server.Tests.Registry;
 
 /// <summary>register, heartbeat, deregister, rotate_key and the node settings, over TCP against the Store-backed host.</summary>
-public sealed class NodeHandlerTests : IAsyncLifetime
+public sealed class NodeHandlerTests : StoreHostTestBase
 {
-    private readonly TempDirectory _dir = new();
-    private RegistryTestHost _host = null!;
-
-    public async ValueTask InitializeAsync() => _host = await RegistryTestHost.StartAsync(_dir.Path, Timeouts.Bounded());
-
-    public async ValueTask DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        _dir.Dispose();
-    }
-
     [Fact]
     public async Task Register_NewKey_AssignsIdAndReportsObservedAddress()
     {
         var ct = Timeouts.Bounded();
-        using var client = await _host.ConnectAsync(ct);
+        using var client = await Host.ConnectAsync(ct);
         using var key = new NodeKey();
 
         var reply = await client.OkAsync(new { type = "register", public_key = key.PublicKey, hostname = "alpha", listen_addr = "0.0.0.0:4000" }, ct);
@@ -38,7 +27,7 @@ public sealed class NodeHandlerTests : IAsyncLifetime
     public async Task Register_SameKeyAgain_RefreshesSameIdAndPublicListenAddrIsKept()
     {
         var ct = Timeouts.Bounded();
-        using var client = await _host.ConnectAsync(ct);
+        using var client = await Host.ConnectAsync(ct);
         using var key = new NodeKey();
         var id = await client.RegisterAsync(key, ct);
 
@@ -52,7 +41,7 @@ public sealed class NodeHandlerTests : IAsyncLifetime
     public async Task Register_Errors_ReachTheWireAndCreateNothing()
     {
         var ct = Timeouts.Bounded();
-        using var client = await _host.ConnectAsync(ct);
+        using var client = await Host.ConnectAsync(ct);
         using var first = new NodeKey();
         using var second = new NodeKey();
         await client.RegisterAsync(first, ct, hostname: "taken");
@@ -69,7 +58,7 @@ public sealed class NodeHandlerTests : IAsyncLifetime
     public async Task Heartbeat_SignedByNode_ReturnsTime_ElseTheDocumentedErrors()
     {
         var ct = Timeouts.Bounded();
-        using var client = await _host.ConnectAsync(ct);
+        using var client = await Host.ConnectAsync(ct);
         using var key = new NodeKey();
         using var other = new NodeKey();
         var id = await client.RegisterAsync(key, ct);
@@ -87,7 +76,7 @@ public sealed class NodeHandlerTests : IAsyncLifetime
     public async Task Deregister_BySignatureOrAdmin_RemovesNode_UnknownIsOk()
     {
         var ct = Timeouts.Bounded();
-        using var client = await _host.ConnectAsync(ct);
+        using var client = await Host.ConnectAsync(ct);
         using var a = new NodeKey();
         using var b = new NodeKey();
         var idA = await client.RegisterAsync(a, ct);
@@ -109,7 +98,7 @@ public sealed class NodeHandlerTests : IAsyncLifetime
     public async Task RotateKey_SignedByCurrentKey_SwapsKey_ElseDocumentedErrors()
     {
         var ct = Timeouts.Bounded();
-        using var client = await _host.ConnectAsync(ct);
+        using var client = await Host.ConnectAsync(ct);
         using var old = new NodeKey();
         using var next = new NodeKey();
         var id = await client.RegisterAsync(old, ct);
@@ -132,7 +121,7 @@ public sealed class NodeHandlerTests : IAsyncLifetime
     public async Task Settings_SignedChangesApply_RejectedOnesChangeNothing()
     {
         var ct = Timeouts.Bounded();
-        using var client = await _host.ConnectAsync(ct);
+        using var client = await Host.ConnectAsync(ct);
         using var key = new NodeKey();
         using var other = new NodeKey();
         var id = await client.RegisterAsync(key, ct);

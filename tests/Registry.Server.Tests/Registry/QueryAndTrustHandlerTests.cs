@@ -3,24 +3,13 @@ using Registry.Persistence.Tests;
 namespace Registry.Server.Tests.Registry;
 
 /// <summary>Discovery (lookup, resolve, resolve_hostname, list_nodes, list_networks) and trust (pairs, handshakes) over TCP.</summary>
-public sealed class QueryAndTrustHandlerTests : IAsyncLifetime
+public sealed class QueryAndTrustHandlerTests : StoreHostTestBase
 {
-    private readonly TempDirectory _dir = new();
-    private RegistryTestHost _host = null!;
-
-    public async ValueTask InitializeAsync() => _host = await RegistryTestHost.StartAsync(_dir.Path, Timeouts.Bounded());
-
-    public async ValueTask DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        _dir.Dispose();
-    }
-
     [Fact]
     public async Task Resolve_PrivateTarget_DeniedUntilTrusted_ThenReturnsAddress()
     {
         var ct = Timeouts.Bounded();
-        using var client = await _host.ConnectAsync(ct);
+        using var client = await Host.ConnectAsync(ct);
         using var a = new NodeKey();
         using var b = new NodeKey();
         var idA = await client.RegisterAsync(a, ct);
@@ -55,7 +44,7 @@ public sealed class QueryAndTrustHandlerTests : IAsyncLifetime
     public async Task Handshake_RequestPollRespond_CreatesTrustAndDeliversAnswer()
     {
         var ct = Timeouts.Bounded();
-        using var client = await _host.ConnectAsync(ct);
+        using var client = await Host.ConnectAsync(ct);
         using var a = new NodeKey();
         using var b = new NodeKey();
         var idA = await client.RegisterAsync(a, ct);
@@ -92,7 +81,7 @@ public sealed class QueryAndTrustHandlerTests : IAsyncLifetime
     public async Task ListNodesAndNetworks_BackboneNeedsAdmin_OthersOpen()
     {
         var ct = Timeouts.Bounded();
-        using var client = await _host.ConnectAsync(ct);
+        using var client = await Host.ConnectAsync(ct);
         using var a = new NodeKey();
         var idA = await client.RegisterAsync(a, ct, hostname: "alpha");
 
@@ -118,7 +107,7 @@ public sealed class QueryAndTrustHandlerTests : IAsyncLifetime
     public async Task UnknownType_AndStandbyNeutralRequests_AnswerRequestFailed()
     {
         var ct = Timeouts.Bounded();
-        using var client = await _host.ConnectAsync(ct);
+        using var client = await Host.ConnectAsync(ct);
 
         Assert.Equal("request failed", await client.ErrorAsync(new { type = "no_such_type" }, ct));
         Assert.Equal("node 0: node not found", await client.ErrorAsync(new { type = "lookup" }, ct));
