@@ -1,6 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using Registry.Persistence.Tests;
 
 namespace Registry.Cli.Tests;
 
@@ -11,7 +10,7 @@ public class LoadgenTests
     public async Task Loadgen_AgainstServe_ReportsAcknowledgedOperationsWithoutErrors()
     {
         using var dir = new TempDirectory();
-        var port = FreePort();
+        var port = LoopbackPort.Free();
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         cts.CancelAfter(TimeSpan.FromSeconds(60));
@@ -41,8 +40,8 @@ public class LoadgenTests
     {
         using var primaryDir = new TempDirectory();
         using var standbyDir = new TempDirectory();
-        var primaryPort = FreePort();
-        var standbyPort = FreePort();
+        var primaryPort = LoopbackPort.Free();
+        var standbyPort = LoopbackPort.Free();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         cts.CancelAfter(TimeSpan.FromSeconds(60));
         using var primary = ChildProcess.Start(null, [], "serve", "--data", primaryDir.Path, "--listen", $"127.0.0.1:{primaryPort}", "--replication-token", "lag-test");
@@ -96,13 +95,6 @@ public class LoadgenTests
         Assert.Equal(2, CliRunner.Run("loadgen", "--server", "127.0.0.1:1", "--op", "delete_everything").Exit);
         Assert.Equal(2, CliRunner.Run("loadgen", "--server", "127.0.0.1:1", "--standby", "nohostport").Exit);
         Assert.Equal(2, CliRunner.Run("loadgen", "--server", "127.0.0.1:1", "--warmup", "-1").Exit);
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private static async Task WaitListeningAsync(System.Diagnostics.Process server, CancellationToken cancellationToken)

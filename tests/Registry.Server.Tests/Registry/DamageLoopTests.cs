@@ -720,7 +720,7 @@ public sealed partial class DamageLoopTests
         private async Task<ServeProcess> StartAsync()
         {
             _frequentSnapshots = _random.Next(2) == 0;
-            _metricsPort = ServeProcess.FreePort();
+            _metricsPort = LoopbackPort.Free();
             return await ServeProcess.StartAsync(_data, ct, null, Environment(), "--metrics-listen", $"127.0.0.1:{_metricsPort}");
         }
 

@@ -30,7 +30,7 @@ public sealed partial class LogStorageFaultTests(SeededDataDirectory seeded) : I
         using var dir = new TempDirectory();
         var data = dir.Combine("data");
         var trace = dir.Combine("strace.log");
-        var metricsPort = ServeProcess.FreePort();
+        var metricsPort = LoopbackPort.Free();
         string[] strace = ["strace", "-f", "--seccomp-bpf", "-qq", "-y", "-o", trace, "-e", "trace=write,writev,pwrite64,pwritev,pwritev2,fdatasync,fsync,sync_file_range,rename,renameat,renameat2"];
         using (var serve = await ServeProcess.StartAsync(data, ct, strace, FaultDrill.SnapshotEveryTick, "--metrics-listen", $"127.0.0.1:{metricsPort}"))
         {
@@ -84,7 +84,7 @@ public sealed partial class LogStorageFaultTests(SeededDataDirectory seeded) : I
         var data = seeded.CopyTo(dir);
         var walDirectory = Path.Combine(data, "wal");
         var trace = dir.Combine("strace.log");
-        var metricsPort = ServeProcess.FreePort();
+        var metricsPort = LoopbackPort.Free();
         var acknowledged = new List<AcknowledgedNode>(seeded.Nodes);
 
         // Opening the seeded log creates no segment, so the first fsync of data/wal is the rotation of the first save.

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Registry.Persistence.Tests;
 using Registry.Server.Hosting;
 using Registry.Server.Registry;
 
@@ -32,7 +33,7 @@ public sealed class PrimaryStandbyTests
             await primaryClient.OkAsync(Register(i), ct);
         }
 
-        var metricsPort = ServeProcess.FreePort();
+        var metricsPort = LoopbackPort.Free();
         var standbySettings = new Dictionary<string, string?>
         {
             ["Registry:MetricsEndpoint"] = $"127.0.0.1:{metricsPort}",

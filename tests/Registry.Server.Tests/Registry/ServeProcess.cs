@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using Registry.Persistence.Tests;
 
 namespace Registry.Server.Tests.Registry;
 
@@ -42,7 +42,7 @@ internal sealed class ServeProcess : IDisposable
     /// <summary>Starts <c>registry serve</c> on <paramref name="dataDirectory"/> and a free loopback port, and waits until it logs that it listens.</summary>
     public static async Task<ServeProcess> StartAsync(string dataDirectory, CancellationToken cancellationToken, IReadOnlyList<string>? wrapper = null, IReadOnlyDictionary<string, string>? environment = null, params string[] extraArgs)
     {
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var info = new ProcessStartInfo(wrapper is { Count: > 0 } ? wrapper[0] : "dotnet")
         {
             RedirectStandardOutput = true,
@@ -95,7 +95,7 @@ internal sealed class ServeProcess : IDisposable
             info.Environment[name] = value;
         }
 
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "registry.dll"), "serve", "--data", dataDirectory, "--listen", $"127.0.0.1:{FreePort()}" })
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "registry.dll"), "serve", "--data", dataDirectory, "--listen", $"127.0.0.1:{LoopbackPort.Free()}" })
         {
             info.ArgumentList.Add(arg);
         }
@@ -166,13 +166,6 @@ internal sealed class ServeProcess : IDisposable
         }
 
         _process.Dispose();
-    }
-
-    internal static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     /// <summary>SIGKILL to every descendant, deepest first, then to the process; returns the descendants.</summary>

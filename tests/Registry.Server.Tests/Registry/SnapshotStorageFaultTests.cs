@@ -43,7 +43,7 @@ public sealed class SnapshotStorageFaultTests(SeededDataDirectory seeded) : ICla
         var seededSequence = SnapshotReader.Read(current).WalSeq;
         var targetPath = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Path.Combine(data, target)));
         var trace = dir.Combine("strace.log");
-        var metricsPort = ServeProcess.FreePort();
+        var metricsPort = LoopbackPort.Free();
         var acknowledged = new List<AcknowledgedNode>(seeded.Nodes);
 
         // unlink is traced too (not failed), to see what a failed save does with its temp file.

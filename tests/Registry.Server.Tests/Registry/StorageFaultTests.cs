@@ -19,7 +19,7 @@ public sealed class StorageFaultTests
 
         var ct = Timeouts.Bounded(90);
         using var dir = new TempDirectory();
-        var metricsPort = ServeProcess.FreePort();
+        var metricsPort = LoopbackPort.Free();
         var acknowledged = new List<(uint Id, string PublicKey)>();
         string? refusal = null;
 
