@@ -199,8 +199,17 @@ internal static class SegmentScanner
         }
     }
 
+    /// <summary>
+    /// Whether the damage found in segment <paramref name="index"/> of <paramref name="segmentPaths"/> lies only in space
+    /// no record used: the segment is sealed (not the last), nothing valid follows the damage, and the next segment
+    /// starts right after the last valid record.
+    /// </summary>
+    public static bool DamageIsInUnusedSpace(SegmentScan scan, IStorage storage, IReadOnlyList<string> segmentPaths, int index) =>
+        scan.Damage == SegmentDamage.TornTail && index + 1 < segmentPaths.Count
+        && StartsAt(storage, segmentPaths[index + 1], scan.LastSeq + 1);
+
     /// <summary>Whether the segment at <paramref name="path"/> has a valid header naming <paramref name="firstSeq"/> as its first sequence number.</summary>
-    public static bool StartsAt(IStorage storage, string path, ulong firstSeq)
+    private static bool StartsAt(IStorage storage, string path, ulong firstSeq)
     {
         using var file = storage.Open(path, writable: false);
         Span<byte> header = stackalloc byte[SegmentHeader.Size];

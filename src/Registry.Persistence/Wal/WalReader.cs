@@ -79,7 +79,7 @@ public static class WalReader
                 torn = true;
                 problems.Add(new WalProblem(scan.ValidEnd, WalProblemKind.TornTail, scan.DamageMessage!) { FilePath = files[i] });
             }
-            else if (scan.Damage == SegmentDamage.TornTail && SegmentScanner.StartsAt(OsStorage.Instance, files[i + 1], scan.LastSeq + 1))
+            else if (SegmentScanner.DamageIsInUnusedSpace(scan, OsStorage.Instance, files, i))
             {
                 // Only preallocated space after a sealed segment's last record is damaged; no record is missing (see WalRecovery).
                 problems.Add(new WalProblem(scan.ValidEnd, WalProblemKind.UnusedSpaceDamage, scan.DamageMessage!) { FilePath = files[i] });

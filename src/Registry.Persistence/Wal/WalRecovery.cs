@@ -63,7 +63,7 @@ internal static class WalRecovery
             {
                 corruption = $"segment starts at sequence {scan.FirstSeq} where {expectedFirst} was expected (a segment is missing)";
             }
-            else if (scan.Damage == SegmentDamage.TornTail && !isLast && SegmentScanner.StartsAt(storage, files[i + 1], scan.LastSeq + 1))
+            else if (SegmentScanner.DamageIsInUnusedSpace(scan, storage, files, i))
             {
                 // Damage after the last record of a sealed segment, in space preallocated but never used: the next
                 // segment continues the sequence, so no record was there. Keep the bytes aside and go on.
