@@ -122,7 +122,7 @@ public sealed partial class DamageLoopTests
     }
 
     /// <summary>What the restart after one piece of damage must do.</summary>
-    private sealed class Expectation
+    private sealed record Expectation
     {
         public required Outcome Outcome { get; init; }
 
@@ -634,17 +634,11 @@ public sealed partial class DamageLoopTests
             {
                 // Damage in the unused space after an earlier segment's last record: its successor continues the
                 // sequence, so nothing is missing; the bytes are set aside and every record stays.
-                var intact = AfterLog(layout, layout.Loads, Outcome.Repaired, Fate.Intact);
-                expected = new Expectation
+                expected = AfterLog(layout, layout.Loads, Outcome.Repaired, Fate.Intact) with
                 {
                     Outcome = Outcome.Repaired,
-                    Generation = intact.Generation,
-                    SnapshotSeq = intact.SnapshotSeq,
-                    LastSeq = intact.LastSeq,
                     BytesCut = bytes.Length - segment.ValidEnd,
                     SideFiles = [($"{segment.Path}.unused-{segment.ValidEnd}", bytes[(int)segment.ValidEnd..])],
-                    Lost = intact.Lost,
-                    LogRestarts = intact.LogRestarts,
                 };
             }
             else
