@@ -18,6 +18,7 @@ public sealed partial class RequestDispatcher
     private readonly Dictionary<string, RequestHandler> _building = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
     private FrozenDictionary<string, RequestHandler>? _handlers;
+    private readonly BinaryHandler?[] _binary = new BinaryHandler?[BinaryWire.ReplyBit];
     private Func<bool> _isStandby = static () => false;
 
     /// <summary>Creates an empty dispatcher that logs handler faults to <paramref name="logger"/>.</summary>
@@ -56,6 +57,27 @@ public sealed partial class RequestDispatcher
         return this;
     }
 
+    /// <summary>Registers <paramref name="handler"/> for binary message type <paramref name="type"/> (0x01–0x7F); a type can be registered once.</summary>
+    /// <remarks>Binary handlers bypass the standby gate (§1.3): only read-only and heartbeat types exist, and each handles standby itself.</remarks>
+    public RequestDispatcher MapBinary(byte type, BinaryHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentOutOfRangeException.ThrowIfZero(type);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(type, BinaryWire.ReplyBit);
+        if (_handlers is not null)
+        {
+            throw new InvalidOperationException("The dispatcher is frozen; map handlers before the server starts.");
+        }
+
+        if (_binary[type] is not null)
+        {
+            throw new ArgumentException($"A handler for binary type 0x{type:x2} is already registered.", nameof(type));
+        }
+
+        _binary[type] = handler;
+        return this;
+    }
+
     /// <summary>Sets the standby test consulted before every request (default: never standby).</summary>
     public RequestDispatcher UseStandbyGate(Func<bool> isStandby)
     {
@@ -83,9 +105,33 @@ public sealed partial class RequestDispatcher
             return (Response.Failure(StandbyPolicy.RejectionMessage), DispatchOutcome.Standby);
         }
 
+        return await InvokeAsync((handler, request), static (s, c, ct) => s.handler(c, s.request, ct), context, type, cancellationToken);
+    }
+
+    /// <summary>Dispatches one binary request of message type <paramref name="type"/> (not 0x00, which is JSON); never throws except on cancellation.</summary>
+    public async ValueTask<(Response Response, DispatchOutcome Outcome)> DispatchBinaryAsync(
+        RequestContext context, byte type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        if (_handlers is null)
+        {
+            throw new InvalidOperationException("Freeze the dispatcher before dispatching.");
+        }
+
+        var handler = type < _binary.Length ? _binary[type] : null;
+        if (handler is null)
+        {
+            return (Response.Failure(BinaryWire.UnknownType(type)), DispatchOutcome.Unknown);
+        }
+
+        return await InvokeAsync((handler, payload), static (s, c, ct) => s.handler(c, s.payload, ct), context, context.RequestType, cancellationToken);
+    }
+
+    private async ValueTask<(Response Response, DispatchOutcome Outcome)> InvokeAsync<TState>(
+        TState state, Func<TState, RequestContext, CancellationToken, ValueTask<Response>> call, RequestContext context, string type, CancellationToken cancellationToken)
+    {
         try
         {
-            var response = await handler(context, request, cancellationToken);
+            var response = await call(state, context, cancellationToken);
             return (response, response.IsError ? DispatchOutcome.Error : DispatchOutcome.Ok);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -37,36 +37,43 @@ public sealed class FrameReader
 
     /// <summary>Reads the next frame; cancellation (idle timeout, shutdown) surfaces as <see cref="OperationCanceledException"/>.</summary>
     /// <remarks>The previous frame's document must be disposed before this call: its bytes are released here.</remarks>
-    public async ValueTask<FrameReadResult> ReadAsync(CancellationToken cancellationToken)
+    public ValueTask<FrameReadResult> ReadAsync(CancellationToken cancellationToken) => ReadFrameAsync(binary: false, cancellationToken);
+
+    /// <summary>Reads the next binary-protocol frame (§1.3): a message type and its payload, or why the connection must close.</summary>
+    /// <remarks>
+    /// The payload stays valid until the next read or <see cref="Release"/>. A 0x00 frame's JSON is parsed here with
+    /// the same rules as a JSON-protocol frame, so a malformed body closes the connection the same way.
+    /// </remarks>
+    public ValueTask<FrameReadResult> ReadBinaryAsync(CancellationToken cancellationToken) => ReadFrameAsync(binary: true, cancellationToken);
+
+    /// <summary>Reads the first bytes of a connection and tells which protocol it speaks; the JSON protocol's bytes are left unread.</summary>
+    public async ValueTask<ProtocolPreamble> DetectAsync(CancellationToken cancellationToken)
     {
         Release();
         while (true)
         {
             var read = await _input.ReadAsync(cancellationToken);
             var buffer = read.Buffer;
-            var outcome = TryParse(ref buffer, out var document, out var bodyLength);
-            if (outcome is { } done)
+            if (buffer.Length >= PrefixLength && !StartsWithMagic(buffer))
             {
-                if (done == FrameOutcome.Request)
-                {
-                    // Keep the bytes pinned in the pipe while the document (which may point into them) is alive.
-                    _pendingConsumed = buffer.Start;
-                }
-                else
-                {
-                    _input.AdvanceTo(buffer.Start);
-                }
+                // Examined nothing: the frame reader sees these bytes again as a length prefix.
+                _input.AdvanceTo(buffer.Start);
+                return ProtocolPreamble.Json;
+            }
 
-                return new FrameReadResult(done, document, bodyLength);
+            if (buffer.Length > PrefixLength)
+            {
+                var version = buffer.Slice(PrefixLength, 1).FirstSpan[0];
+                _input.AdvanceTo(buffer.GetPosition(PrefixLength + 1));
+                return ProtocolPreamble.Binary(version);
             }
 
             if (read.IsCompleted || read.IsCanceled)
             {
                 _input.AdvanceTo(buffer.End);
-                return new FrameReadResult(buffer.IsEmpty ? FrameOutcome.EndOfStream : FrameOutcome.Truncated, null, 0);
+                return buffer.IsEmpty ? ProtocolPreamble.EndOfStream : ProtocolPreamble.Truncated;
             }
 
-            // Not enough bytes yet: mark everything examined so the next read waits for more.
             _input.AdvanceTo(buffer.Start, buffer.End);
         }
     }
@@ -81,11 +88,54 @@ public sealed class FrameReader
         }
     }
 
-    /// <summary>Parses one frame from <paramref name="buffer"/>; null means more bytes are needed. On a result, <paramref name="buffer"/> starts after what was consumed.</summary>
-    private FrameOutcome? TryParse(ref ReadOnlySequence<byte> buffer, out JsonDocument? document, out int bodyLength)
+    private static bool StartsWithMagic(ReadOnlySequence<byte> buffer)
     {
-        document = null;
-        bodyLength = 0;
+        Span<byte> first = stackalloc byte[PrefixLength];
+        buffer.Slice(0, PrefixLength).CopyTo(first);
+        return first.SequenceEqual(BinaryWire.Magic);
+    }
+
+    private async ValueTask<FrameReadResult> ReadFrameAsync(bool binary, CancellationToken cancellationToken)
+    {
+        Release();
+        while (true)
+        {
+            var read = await _input.ReadAsync(cancellationToken);
+            var buffer = read.Buffer;
+            var outcome = TryReadBody(ref buffer, out var body);
+            if (outcome is { } done)
+            {
+                var result = done != FrameOutcome.Request ? new FrameReadResult(done, null, (int)body.Length)
+                    : binary ? ParseBinary(body)
+                    : Parse(body);
+                if (result.Outcome == FrameOutcome.Request)
+                {
+                    // Keep the bytes pinned in the pipe while the document or payload (which may point into them) is alive.
+                    _pendingConsumed = buffer.Start;
+                }
+                else
+                {
+                    _input.AdvanceTo(buffer.Start);
+                }
+
+                return result;
+            }
+
+            if (read.IsCompleted || read.IsCanceled)
+            {
+                _input.AdvanceTo(buffer.End);
+                return new FrameReadResult(buffer.IsEmpty ? FrameOutcome.EndOfStream : FrameOutcome.Truncated, null, 0);
+            }
+
+            // Not enough bytes yet: mark everything examined so the next read waits for more.
+            _input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>Cuts one frame's body from <paramref name="buffer"/>; null means more bytes are needed. On a result, <paramref name="buffer"/> starts after what was consumed.</summary>
+    private FrameOutcome? TryReadBody(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> body)
+    {
+        body = default;
         if (buffer.Length < PrefixLength)
         {
             return null;
@@ -106,35 +156,47 @@ public sealed class FrameReader
             return FrameOutcome.Oversize;
         }
 
-        bodyLength = (int)length;
-        if (buffer.Length < PrefixLength + bodyLength)
+        if (buffer.Length < PrefixLength + length)
         {
             return null;
         }
 
-        var body = buffer.Slice(PrefixLength, bodyLength);
+        body = buffer.Slice(PrefixLength, length);
         buffer = buffer.Slice(body.End);
-        return Parse(body, out document);
+        return FrameOutcome.Request;
     }
 
-    private static FrameOutcome Parse(ReadOnlySequence<byte> body, out JsonDocument? document)
+    private static FrameReadResult ParseBinary(ReadOnlySequence<byte> body)
     {
-        document = null;
+        var type = body.FirstSpan[0];
+        var payload = body.Slice(1);
+        if (type == BinaryWire.Json)
+        {
+            return Parse(payload) with { MessageType = type };
+        }
+
+        // Binary payloads are a few dozen bytes; one that straddles two pipe segments is copied rather than parsed in pieces.
+        var memory = payload.IsSingleSegment ? payload.First : payload.ToArray();
+        return new FrameReadResult(FrameOutcome.Request, null, (int)body.Length) { MessageType = type, Payload = memory };
+    }
+
+    private static FrameReadResult Parse(ReadOnlySequence<byte> body)
+    {
+        var length = (int)body.Length;
 
         // Validate with the reader first: invalid JSON from a hostile peer is expected and must not throw.
         var validator = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = s_documentOptions.MaxDepth });
         if (!TrySkipDocument(ref validator, out var firstToken))
         {
-            return FrameOutcome.InvalidJson;
+            return new FrameReadResult(FrameOutcome.InvalidJson, null, length);
         }
 
         if (firstToken != JsonTokenType.StartObject)
         {
-            return FrameOutcome.NotAnObject;
+            return new FrameReadResult(FrameOutcome.NotAnObject, null, length);
         }
 
-        document = JsonDocument.Parse(body, s_documentOptions);
-        return FrameOutcome.Request;
+        return new FrameReadResult(FrameOutcome.Request, JsonDocument.Parse(body, s_documentOptions), length);
     }
 
     private static bool TrySkipDocument(ref Utf8JsonReader reader, out JsonTokenType firstToken)

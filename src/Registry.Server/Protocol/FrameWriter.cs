@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
+using System.Text;
 using Registry.Persistence.Json;
 
 namespace Registry.Server.Protocol;
@@ -31,11 +32,50 @@ public sealed class FrameWriter
             WriteBody(_output, response.Body.Span);
         }
 
+        await FlushAsync(cancellationToken);
+    }
+
+    private async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
         var flush = await _output.FlushAsync(cancellationToken);
         if (flush.IsCanceled)
         {
             throw new OperationCanceledException(cancellationToken);
         }
+    }
+
+    /// <summary>Writes one binary-protocol frame (§1.3) and flushes it.</summary>
+    /// <param name="response">The reply.</param>
+    /// <param name="jsonPassthrough">
+    /// True for the reply to a 0x00 (JSON) request: the JSON body, or the sanitized JSON error object, inside a 0x00
+    /// frame. False for a binary handler's reply: its body already starts with the reply type, and an error becomes
+    /// a 0xFF frame with the text unsanitized, as the protocol defines.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the flush.</param>
+    public async ValueTask WriteBinaryAsync(Response response, bool jsonPassthrough, CancellationToken cancellationToken)
+    {
+        if (jsonPassthrough)
+        {
+            var body = response.IsError ? EncodeError(ErrorSanitizer.Sanitize(response.Error)) : response.Body.Span;
+            WriteFrame(_output, BinaryWire.Json, body);
+        }
+        else if (response.Error is { } error)
+        {
+            WriteBinaryError(_output, error);
+        }
+        else
+        {
+            WriteBody(_output, response.Body.Span);
+        }
+
+        await FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Writes a 0xFF error frame with <paramref name="text"/> and flushes it.</summary>
+    public async ValueTask WriteBinaryErrorAsync(string text, CancellationToken cancellationToken)
+    {
+        WriteBinaryError(_output, text);
+        await FlushAsync(cancellationToken);
     }
 
     /// <summary>Writes an error frame with <paramref name="text"/> verbatim (no sanitizing) and flushes it; for the replication handshake's fixed texts.</summary>
@@ -53,7 +93,36 @@ public sealed class FrameWriter
         output.Advance(4 + body.Length);
     }
 
-    private void WriteError(PipeWriter output, string text)
+    private static void WriteFrame(PipeWriter output, byte type, ReadOnlySpan<byte> payload)
+    {
+        var span = output.GetSpan(5 + payload.Length);
+        BinaryPrimitives.WriteUInt32BigEndian(span, (uint)(1 + payload.Length));
+        span[4] = type;
+        payload.CopyTo(span[5..]);
+        output.Advance(5 + payload.Length);
+    }
+
+    private static void WriteBinaryError(PipeWriter output, string text)
+    {
+        var length = Encoding.UTF8.GetByteCount(text);
+        if (length > ushort.MaxValue)
+        {
+            // Handler texts are short; one that does not fit the u16 prefix is a bug, and must not break the framing.
+            text = ErrorSanitizer.RequestFailed;
+            length = Encoding.UTF8.GetByteCount(text);
+        }
+
+        var span = output.GetSpan(7 + length);
+        BinaryPrimitives.WriteUInt32BigEndian(span, (uint)(3 + length));
+        span[4] = BinaryWire.Error;
+        BinaryPrimitives.WriteUInt16BigEndian(span[5..], (ushort)length);
+        Encoding.UTF8.GetBytes(text, span.Slice(7, length));
+        output.Advance(7 + length);
+    }
+
+    private void WriteError(PipeWriter output, string text) => WriteBody(output, EncodeError(text));
+
+    private ReadOnlySpan<byte> EncodeError(string text)
     {
         // The pipe's memory must not be touched after Advance, so the (small) error object is encoded aside first.
         // GoJsonWriter gives Go's exact escaping (\" and \u003c rather than \u0022), so error bytes match the Go server's.
@@ -66,6 +135,6 @@ public sealed class FrameWriter
         writer.WriteStringValue("error"u8);
         writer.WriteEndObject();
         writer.Flush();
-        WriteBody(output, _scratch.WrittenSpan);
+        return _scratch.WrittenSpan;
     }
 }

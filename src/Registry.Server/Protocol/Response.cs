@@ -88,6 +88,19 @@ public readonly struct Response
         return new Response(Detach(scratch), null, closeAfter: false);
     }
 
+    /// <summary>A binary success reply (§1.3): the message type <paramref name="replyType"/> followed by the fields <paramref name="writeFields"/> writes.</summary>
+    /// <remarks>Written by <see cref="FrameWriter.WriteBinaryAsync"/>; the same scratch-buffer rule as <see cref="Build{TState}"/> applies.</remarks>
+    public static Response BuildBinary<TState>(byte replyType, TState state, Action<BinaryPayloadWriter, TState> writeFields)
+    {
+        ArgumentNullException.ThrowIfNull(writeFields);
+        var scratch = t_scratch ??= new ArrayBufferWriter<byte>(256);
+        scratch.ResetWrittenCount();
+        var writer = new BinaryPayloadWriter(scratch);
+        writer.U8(replyType);
+        writeFields(writer, state);
+        return new Response(Detach(scratch), null, closeAfter: false);
+    }
+
     /// <summary>This response, with the connection closed after it is written.</summary>
     public Response ThenClose() => new(Body, Error, closeAfter: true);
 

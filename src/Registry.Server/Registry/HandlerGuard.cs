@@ -15,11 +15,19 @@ namespace Registry.Server.Registry;
 internal sealed partial class HandlerGuard(ILogger logger)
 {
     /// <summary>Wraps <paramref name="handler"/>.</summary>
-    public RequestHandler Wrap(RequestHandler handler) => async (context, request, cancellationToken) =>
+    public RequestHandler Wrap(RequestHandler handler) =>
+        (context, request, cancellationToken) => RunAsync((handler, request), static (s, c, ct) => s.handler(c, s.request, ct), context, cancellationToken);
+
+    /// <summary>Wraps a binary-protocol <paramref name="handler"/>.</summary>
+    public BinaryHandler Wrap(BinaryHandler handler) =>
+        (context, payload, cancellationToken) => RunAsync((handler, payload), static (s, c, ct) => s.handler(c, s.payload, ct), context, cancellationToken);
+
+    private async ValueTask<Response> RunAsync<TState>(
+        TState state, Func<TState, RequestContext, CancellationToken, ValueTask<Response>> call, RequestContext context, CancellationToken cancellationToken)
     {
         try
         {
-            return await handler(context, request, cancellationToken).ConfigureAwait(false);
+            return await call(state, context, cancellationToken).ConfigureAwait(false);
         }
         catch (RegistryException ex)
         {
@@ -35,7 +43,7 @@ internal sealed partial class HandlerGuard(ILogger logger)
             StorageFailed(logger, context.RequestType, ex.Message);
             return Response.Failure("storage full: mutation not persisted");
         }
-    };
+    }
 
     [LoggerMessage(30, LogLevel.Error, "{Type} refused: the log cannot take it ({Reason})")]
     private static partial void StorageFailed(ILogger logger, string type, string reason);

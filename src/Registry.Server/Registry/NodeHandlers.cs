@@ -83,11 +83,7 @@ internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth, T
             recent.MarkVerified(nodeId);
         }
 
-        // A standby serves heartbeats (§5) but must not write: its log is the primary's, record for record, so a local
-        // delta would fork it. It answers from the replicated state; last_seen is the primary's business.
-        var result = registry.Store.IsStandby
-            ? StandbyHeartbeat(nodeId)
-            : await registry.MutateAsync(r => r.Heartbeat(nodeId), static r => r.Sequence, cancellationToken).ConfigureAwait(false);
+        var result = await BeatAsync(nodeId, cancellationToken).ConfigureAwait(false);
 
         // Go's exact bytes: the optional warning sorts before "time", both before "type".
         return Response.Build("heartbeat_ok", result, static (w, r) =>
@@ -100,6 +96,14 @@ internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth, T
             w.WriteNumber("time", r.Time.ToUnixTimeSeconds());
         });
     }
+
+    /// <summary>Records a heartbeat of an authenticated node, for both protocols (the binary one in <see cref="BinaryHandlers"/>).</summary>
+    internal ValueTask<HeartbeatResult> BeatAsync(uint nodeId, CancellationToken cancellationToken) =>
+        // A standby serves heartbeats (§5) but must not write: its log is the primary's, record for record, so a local
+        // delta would fork it. It answers from the replicated state; last_seen is the primary's business.
+        registry.Store.IsStandby
+            ? ValueTask.FromResult(StandbyHeartbeat(nodeId))
+            : registry.MutateAsync(r => r.Heartbeat(nodeId), static r => r.Sequence, cancellationToken);
 
     private HeartbeatResult StandbyHeartbeat(uint nodeId)
     {

@@ -21,10 +21,22 @@ internal sealed class QueryHandlers(DurableRegistry registry, RequestAuth auth, 
             .Map("list_networks", guard.Wrap(ListNetworksAsync));
     }
 
-    /// <summary>The opt-in per-IP query bucket ([M], §1.4; off by default) in front of a handler.</summary>
-    private RequestHandler Limited(RequestHandler handler) => (context, request, cancellationToken) =>
+    /// <summary>The opt-in per-IP query bucket ([M], §1.4; off by default): null when the query may run, else the refusal.</summary>
+    internal static string? QueryRefusal(PerIpLimits limits, RequestContext context) =>
         limits.Queries is { } bucket && !bucket.TryAcquire(context.RemoteEndPoint.Address)
-            ? ValueTask.FromResult(Response.Failure($"rate limited: too many queries from {context.RemoteEndPoint.Address}"))
+            ? $"rate limited: too many queries from {context.RemoteEndPoint.Address}"
+            : null;
+
+    /// <summary>The resolve refusal for a failed requester check: an unknown requester gets the resolve-specific text.</summary>
+    internal static string ResolveDenied(string denied, uint requesterId) =>
+        string.Equals(denied, RequestAuth.NotFound(requesterId), StringComparison.Ordinal)
+            ? $"resolve denied: requester node {requesterId} is not registered"
+            : denied;
+
+    /// <summary>The query bucket in front of a handler.</summary>
+    private RequestHandler Limited(RequestHandler handler) => (context, request, cancellationToken) =>
+        QueryRefusal(limits, context) is { } refused
+            ? ValueTask.FromResult(Response.Failure(refused))
             : handler(context, request, cancellationToken);
 
     private async ValueTask<Response> LookupAsync(RequestContext context, JsonElement request, CancellationToken cancellationToken)
@@ -83,9 +95,7 @@ internal sealed class QueryHandlers(DurableRegistry registry, RequestAuth auth, 
         var requesterId = RequestFields.GetUInt32(request, "requester_id");
         if (auth.RequireSignature(request, requesterId, Challenges.Resolve(requesterId, nodeId)) is { } denied)
         {
-            return Response.Failure(string.Equals(denied, RequestAuth.NotFound(requesterId), StringComparison.Ordinal)
-                ? $"resolve denied: requester node {requesterId} is not registered"
-                : denied);
+            return Response.Failure(ResolveDenied(denied, requesterId));
         }
 
         var node = await registry.ReadAsync(r => r.Resolve(nodeId, requesterId), cancellationToken).ConfigureAwait(false);

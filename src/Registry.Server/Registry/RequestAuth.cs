@@ -71,14 +71,16 @@ internal sealed class RequestAuth(NodeRegistry registry, SignatureVerifier verif
     /// <summary>The protocol's text for an unknown node.</summary>
     public static string NotFound(uint nodeId) => $"node {nodeId}: node not found";
 
-    private string? Verify(JsonElement request, uint nodeId, string challenge, bool admin)
-    {
-        var key = registry.PublicKeyOf(nodeId);
-        if (key is null && registry.Lookup(nodeId) is null)
-        {
-            return NotFound(nodeId);
-        }
+    /// <summary>Sig for the binary protocol (§1.3): the node's raw signature over <paramref name="challenge"/>; there is no admin token there. Null when allowed.</summary>
+    public string? RequireRawSignature(uint nodeId, ReadOnlySpan<byte> signature, string challenge) =>
+        KnownNode(nodeId, out var key) is { } notFound ? notFound : verifier.VerifyNodeRaw(key, signature, challenge);
 
-        return verifier.VerifyNode(key, RequestFields.GetString(request, "signature"), challenge, admin);
+    private string? Verify(JsonElement request, uint nodeId, string challenge, bool admin) =>
+        KnownNode(nodeId, out var key) is { } notFound ? notFound : verifier.VerifyNode(key, RequestFields.GetString(request, "signature"), challenge, admin);
+
+    private string? KnownNode(uint nodeId, out string? key)
+    {
+        key = registry.PublicKeyOf(nodeId);
+        return key is null && registry.Lookup(nodeId) is null ? NotFound(nodeId) : null;
     }
 }

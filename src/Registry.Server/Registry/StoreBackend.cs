@@ -147,7 +147,9 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
         var registry = _registry ?? throw new InvalidOperationException("the backend is not started");
         var auth = new RequestAuth(registry.State, _verifier, _adminToken);
         var guard = new HandlerGuard(_logger);
-        new NodeHandlers(registry, auth, _time, _limits, _recent).Map(dispatcher, guard);
+        var nodes = new NodeHandlers(registry, auth, _time, _limits, _recent);
+        nodes.Map(dispatcher, guard);
+        new BinaryHandlers(registry, auth, _time, _limits, _recent, nodes).Map(dispatcher, guard);
         new QueryHandlers(registry, auth, _time, _limits).Map(dispatcher, guard);
         new TrustHandlers(registry, auth, _verifier).Map(dispatcher, guard);
         new NetworkHandlers(registry, auth).Map(dispatcher, guard);

@@ -84,14 +84,24 @@ public sealed class SignatureVerifier
             return InvalidSignatureEncoding + (written == 0 ? "illegal base64 data" : $"must be {SignatureBytes} bytes");
         }
 
-        var key = GetKey(storedPublicKey);
-        if (key is null)
+        return VerifyRaw(storedPublicKey, signature[..SignatureBytes], challenge);
+    }
+
+    /// <summary>The binary protocol's node check (§1.3): a raw 64-byte signature, no admin token; null when valid, else the error text.</summary>
+    /// <param name="storedPublicKey">The node's stored key (base64), or null/empty when it has none.</param>
+    /// <param name="signature">The raw signature bytes from the frame.</param>
+    /// <param name="challenge">The challenge string from <see cref="Challenges"/>.</param>
+    public string? VerifyNodeRaw(string? storedPublicKey, ReadOnlySpan<byte> signature, string challenge)
+    {
+        ArgumentNullException.ThrowIfNull(challenge);
+        if (string.IsNullOrEmpty(storedPublicKey))
         {
-            // A stored key that does not import is corrupt state, not the client's fault; refuse without detail.
-            return VerificationFailed;
+            return NoPublicKey;
         }
 
-        return Verify(key, challenge, signature[..SignatureBytes]) ? null : VerificationFailed;
+        return signature.Length == SignatureBytes
+            ? VerifyRaw(storedPublicKey, signature, challenge)
+            : InvalidSignatureEncoding + $"must be {SignatureBytes} bytes";
     }
 
     /// <summary>True when <paramref name="signatureBase64"/> is a valid Ed25519 signature of <paramref name="challenge"/> by <paramref name="publicKeyBase64"/>.</summary>
@@ -108,6 +118,18 @@ public sealed class SignatureVerifier
 
         var key = GetKey(publicKeyBase64);
         return key is not null && Verify(key, challenge, signature[..SignatureBytes]);
+    }
+
+    private string? VerifyRaw(string storedPublicKey, ReadOnlySpan<byte> signature, string challenge)
+    {
+        var key = GetKey(storedPublicKey);
+        if (key is null)
+        {
+            // A stored key that does not import is corrupt state, not the client's fault; refuse without detail.
+            return VerificationFailed;
+        }
+
+        return Verify(key, challenge, signature) ? null : VerificationFailed;
     }
 
     private static bool Verify(PublicKey key, string challenge, ReadOnlySpan<byte> signature)

@@ -101,13 +101,41 @@ internal sealed class ClientConnection
         // leave a pending-flush cancellation behind when the timer fires just after a write completes, failing the next reply.
         using var writeTimer = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
         using var writeDeadline = writeTimer.Token.UnsafeRegister(static state => ((ClientConnection)state!).Abort(), this);
+
+        // The first bytes choose the protocol (§1.3); the JSON protocol's bytes stay in the pipe for the frame reader.
+        idle.CancelAfter(_options.IdleTimeout);
+        ProtocolPreamble preamble;
+        try
+        {
+            preamble = await reader.DetectAsync(readToken.Token);
+        }
+        catch (OperationCanceledException) when (idle.IsCancellationRequested)
+        {
+            return CloseReason.IdleTimeout;
+        }
+
+        switch (preamble.Kind)
+        {
+            case PreambleKind.EndOfStream:
+                return CloseReason.PeerClosed;
+            case PreambleKind.Truncated:
+                TransportLog.MalformedFrame(_logger, _id, _remote, FrameOutcome.Truncated, 0);
+                return CloseReason.Malformed;
+            case PreambleKind.Binary when preamble.Version != BinaryWire.Version:
+                TransportLog.UnsupportedWireVersion(_logger, _id, _remote, preamble.Version);
+                writeTimer.CancelAfter(_options.WriteTimeout);
+                await writer.WriteBinaryErrorAsync(BinaryWire.UnsupportedVersion(preamble.Version), abort);
+                return CloseReason.Malformed;
+        }
+
+        var binary = preamble.Kind == PreambleKind.Binary;
         while (true)
         {
             idle.CancelAfter(_options.IdleTimeout);
             FrameReadResult frame;
             try
             {
-                frame = await reader.ReadAsync(readToken.Token);
+                frame = binary ? await reader.ReadBinaryAsync(readToken.Token) : await reader.ReadAsync(readToken.Token);
             }
             catch (OperationCanceledException) when (idle.IsCancellationRequested)
             {
@@ -126,13 +154,15 @@ internal sealed class ClientConnection
                 return CloseReason.Malformed;
             }
 
-            using var document = frame.Document!;
-            var request = document.RootElement;
-            var type = RequestFields.GetRequestType(request);
+            using var document = frame.Document;
+            var json = frame.MessageType == BinaryWire.Json;
+            var type = json ? RequestFields.GetRequestType(document!.RootElement) : BinaryWire.MetricName(frame.MessageType);
 
             // Intercepted before the rate rule and the standby gate, so even a standby can feed subscribers (§5).
-            if (string.Equals(type, ReplicationHandshake.SubscribeType, StringComparison.Ordinal))
+            var subscribe = json && string.Equals(type, ReplicationHandshake.SubscribeType, StringComparison.Ordinal);
+            if (subscribe && !binary)
             {
+                var request = document!.RootElement;
                 var error = ReplicationHandshake.Check(request, _options.ReplicationToken());
                 var fromSequence = ReplicationHandshake.FromSequence(request);
                 document.Dispose();
@@ -154,13 +184,23 @@ internal sealed class ClientConnection
             _context.RequestCount++;
             _context.RequestType = type;
             var started = time.GetTimestamp();
-            var (response, outcome) = await _dispatcher.DispatchAsync(_context, type, request, abort);
+            var (response, outcome) = subscribe ? (Response.Failure(BinaryWire.ReplicationNotSupported), DispatchOutcome.Error)
+                : json ? await _dispatcher.DispatchAsync(_context, type, document!.RootElement, abort)
+                : await _dispatcher.DispatchBinaryAsync(_context, frame.MessageType, frame.Payload, abort);
             _metrics.RecordRequest(type, outcome, time.GetElapsedTime(started));
 
             writeTimer.CancelAfter(_options.WriteTimeout);
             try
             {
-                await writer.WriteAsync(response, abort);
+                if (binary)
+                {
+                    // The refused subscription is answered as the protocol says: a 0xFF frame, not JSON inside 0x00.
+                    await writer.WriteBinaryAsync(response, jsonPassthrough: json && !subscribe, abort);
+                }
+                else
+                {
+                    await writer.WriteAsync(response, abort);
+                }
             }
             catch (Exception ex) when (writeTimer.IsCancellationRequested && ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
             {
