@@ -26,6 +26,7 @@ public sealed partial class NodeRegistry
 {
     private readonly Lock _lock = new();
     private RegistryState _state = new();
+    private long _stateVersion;
     private readonly IDeltaLog _log;
     private readonly TimeProvider _time;
     private readonly RegistryOptions _options;
@@ -52,6 +53,19 @@ public sealed partial class NodeRegistry
             lock (_lock)
             {
                 return _lastAppliedSequence;
+            }
+        }
+    }
+
+    /// <summary>A number that changes whenever the state may have changed (every applied delta, restore or backbone creation); equal values mean equal state.</summary>
+    /// <remarks>Unlike <see cref="LastAppliedSequence"/> it also moves for Go-written entries and Go-style snapshot restores, so caches can key on it.</remarks>
+    public long StateVersion
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _stateVersion;
             }
         }
     }
@@ -125,6 +139,7 @@ public sealed partial class NodeRegistry
                 JoinRule = JoinRules.Open,
                 Created = created.ToUniversalTime(),
             });
+            _stateVersion++;
             return true;
         }
     }
@@ -155,6 +170,7 @@ public sealed partial class NodeRegistry
         {
             _state = snapshot is null ? new RegistryState() : RegistryState.FromSnapshot(snapshot, _time.GetUtcNow(), warnings);
             _lastAppliedSequence = snapshot?.WalSeq ?? 0;
+            _stateVersion++;
             _reapOrder = [];
             _reapCursor = 0;
         }
@@ -190,6 +206,7 @@ public sealed partial class NodeRegistry
     private void ApplyLocked(in DeltaEntry entry, bool goKindsOnly)
     {
         var applied = DeltaApplier.Apply(_state, entry, goKindsOnly, Times.Truncate(_time.GetUtcNow()));
+        _stateVersion++;
         _appliedCount++;
         if (!applied)
         {

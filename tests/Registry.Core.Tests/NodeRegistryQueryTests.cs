@@ -7,6 +7,31 @@ public sealed class NodeRegistryQueryTests
     private NodeRegistry Registry => _kit.Registry;
 
     [Fact]
+    public void StateVersion_MovesWithEveryChange_AndOnlyThen()
+    {
+        var a = _kit.Register(1);
+        var seen = new HashSet<long> { Registry.StateVersion };
+
+        Registry.Lookup(a);
+        Registry.ListNodes(0);
+        Assert.Contains(Registry.StateVersion, seen);
+
+        Registry.Heartbeat(a);
+        Assert.True(seen.Add(Registry.StateVersion), "a heartbeat changes last_seen");
+        Registry.SetTags(a, ["x"]);
+        Assert.True(seen.Add(Registry.StateVersion), "a mutation");
+        Assert.Throws<RegistryException>(() => Registry.SetTags(99, ["x"]));
+        Assert.Contains(Registry.StateVersion, seen);
+
+        var (snapshot, _) = Registry.CaptureSnapshot();
+        Assert.Contains(Registry.StateVersion, seen);
+        Registry.Restore(snapshot);
+        Assert.True(seen.Add(Registry.StateVersion), "a restore replaces the state, whatever its sequence");
+        Registry.Apply(_kit.Log.Entries[^1]);
+        Assert.True(seen.Add(Registry.StateVersion), "a replayed delta");
+    }
+
+    [Fact]
     public void Resolve_PrivateTarget_DeniedUntilTrustOrSharedNetwork()
     {
         var a = _kit.Register(1);

@@ -66,6 +66,9 @@ public sealed class RegistryServerOptions
     /// <summary>Lookups/resolves/list_nodes allowed per client IP per minute; 0 = unlimited (default). [M] used 500.</summary>
     public int QueriesPerIpPerMinute { get; set; }
 
+    /// <summary>How old a cached <c>list_nodes</c> reply may be; Go used 1 s. Default 0: a reply is reused only while the state is unchanged.</summary>
+    public TimeSpan ListNodesMaxStaleness { get; set; } = TimeSpan.Zero;
+
     /// <summary>A node not heard from for this long is reaped (§2.4). Default 30 minutes.</summary>
     public TimeSpan StaleThreshold { get; set; } = TimeSpan.FromMinutes(30);
 

@@ -8,7 +8,7 @@ namespace Registry.Server.Registry;
 
 /// <summary>Discovery (§3.2): lookup, resolve, resolve_hostname, list_nodes, list_networks.</summary>
 /// <remarks>Each read waits until the state it returned is acknowledged (<see cref="DurableRegistry.ReadAsync"/>).</remarks>
-internal sealed class QueryHandlers(DurableRegistry registry, RequestAuth auth, TimeProvider time, PerIpLimits limits)
+internal sealed class QueryHandlers(DurableRegistry registry, RequestAuth auth, TimeProvider time, PerIpLimits limits, ListNodesCache cache)
 {
     /// <summary>Maps this area's request types.</summary>
     public void Map(RequestDispatcher dispatcher, HandlerGuard guard)
@@ -143,8 +143,15 @@ internal sealed class QueryHandlers(DurableRegistry registry, RequestAuth auth, 
             return Response.Failure("listing backbone nodes is not permitted (use lookup with a specific node_id)");
         }
 
+        // Read before the query: the state the query sees is at least this version, so the entry can only miss, never be stale.
+        var version = registry.State.StateVersion;
+        if (cache.TryGet(networkId, version, out var cached))
+        {
+            return Response.FromJson(cached);
+        }
+
         var members = await registry.ReadAsync(r => r.ListNodes(networkId), cancellationToken).ConfigureAwait(false);
-        return Response.Build("list_nodes_ok", (members, networkId), static (w, s) =>
+        var response = Response.Build("list_nodes_ok", (members, networkId), static (w, s) =>
         {
             w.WriteStartArray("nodes");
             foreach (var member in s.members)
@@ -154,6 +161,14 @@ internal sealed class QueryHandlers(DurableRegistry registry, RequestAuth auth, 
 
             w.WriteEndArray();
         });
+
+        // After a log failure the read did not wait for acknowledgement, so its body must not outlive this request.
+        if (registry.Store.Log.Failure is null)
+        {
+            cache.Store(networkId, version, response.Body);
+        }
+
+        return response;
     }
 
     private async ValueTask<Response> ListNetworksAsync(RequestContext context, JsonElement request, CancellationToken cancellationToken)

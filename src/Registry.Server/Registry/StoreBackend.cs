@@ -150,7 +150,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
         var nodes = new NodeHandlers(registry, auth, _time, _limits, _recent);
         nodes.Map(dispatcher, guard);
         new BinaryHandlers(registry, auth, _time, _limits, _recent, nodes).Map(dispatcher, guard);
-        new QueryHandlers(registry, auth, _time, _limits).Map(dispatcher, guard);
+        new QueryHandlers(registry, auth, _time, _limits, new ListNodesCache(_time, _options.ListNodesMaxStaleness)).Map(dispatcher, guard);
         new TrustHandlers(registry, auth, _verifier).Map(dispatcher, guard);
         new NetworkHandlers(registry, auth).Map(dispatcher, guard);
         dispatcher.Map(StandbyPolicy.PromoteType, guard.Wrap((_, request, ct) => PromoteAsync(auth, request, ct)));
