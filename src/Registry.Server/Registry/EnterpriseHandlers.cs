@@ -12,7 +12,7 @@ namespace Registry.Server.Registry;
 /// </summary>
 /// <remarks>
 /// R(x) follows §2.2 as delete_network does (global admin token, network admin token, or the role of <c>node_id</c>,
-/// trusted as sent); the enterprise check (E) and every domain rule are Core's. Each change is one delta (kinds 22–26),
+/// trusted as sent); the enterprise check (E) and every domain rule are Core's. Each change is one delta (rename 21, enterprise 22, roles 24, member tags 25, kick a leave, 11),
 /// acknowledged once durable, where Go writes none. Members are written in Go's sorted key order, all before <c>type</c>.
 /// </remarks>
 internal sealed class EnterpriseHandlers(DurableRegistry registry, RequestAuth auth)

@@ -6,7 +6,7 @@ using Registry.Server.Security;
 namespace Registry.Server.Registry;
 
 /// <summary>Key lifecycle and identity (§3.1, §3.3, next tier of §7): set_key_expiry, get_key_info, set_external_id, get_identity.</summary>
-/// <remarks>Unlike Go (no WAL for these), key expiry and external id are deltas (kinds 20/21) acknowledged once durable.</remarks>
+/// <remarks>Unlike Go (no WAL for these), key expiry and external id are deltas (kinds 20 and 28) acknowledged once durable.</remarks>
 internal sealed class IdentityHandlers(DurableRegistry registry, RequestAuth auth, TimeProvider time)
 {
     /// <summary>Go's zero <c>time.Time</c> in RFC 3339: what a key without a known creation time reports as <c>created_at</c>.</summary>

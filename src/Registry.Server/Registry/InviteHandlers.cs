@@ -8,7 +8,7 @@ namespace Registry.Server.Registry;
 
 /// <summary>Invitations to invite-only enterprise networks (§3.4): invite_to_network, poll_invites, respond_invite.</summary>
 /// <remarks>
-/// Go keeps invitations only in snapshots; here every inbox change is a delta (kind 28, an accept is a join, kind 10)
+/// Go keeps invitations only in snapshots; here every inbox change is a delta (kind 23; an accept is a join, kind 10)
 /// acknowledged once durable. Members are written in Go's sorted key order, all before <c>type</c>.
 /// </remarks>
 internal sealed class InviteHandlers(DurableRegistry registry, RequestAuth auth)
