@@ -126,6 +126,70 @@ public sealed partial class NodeRegistry
         }
     }
 
+    /// <summary>A member's role in the network (<c>get_member_role</c>); empty for a member without one (enterprise features turned off).</summary>
+    /// <exception cref="RegistryException">Unknown network, or the node is not a member.</exception>
+    public string MemberRole(ushort networkId, uint nodeId)
+    {
+        lock (_lock)
+        {
+            var net = RequireNetwork(networkId);
+            RequireMember(net, nodeId);
+            return net.MemberRoles.GetValueOrDefault(nodeId) ?? string.Empty;
+        }
+    }
+
+    /// <summary>One node's tags in a network (<c>get_member_tags</c>); empty when it has none.</summary>
+    /// <remarks>No membership check: member tags outlive a deregistration (format-spec §3.3), so they stay readable.</remarks>
+    /// <exception cref="RegistryException">Unknown network.</exception>
+    public IReadOnlyList<string> MemberTagsOf(ushort networkId, uint nodeId)
+    {
+        lock (_lock)
+        {
+            return RequireNetwork(networkId).MemberTags.TryGetValue(nodeId, out var tags) ? [.. tags] : [];
+        }
+    }
+
+    /// <summary>Every member tag list of a network, by node id ascending (<c>get_member_tags</c> with no target).</summary>
+    /// <exception cref="RegistryException">Unknown network.</exception>
+    public IReadOnlyList<KeyValuePair<uint, IReadOnlyList<string>>> AllMemberTags(ushort networkId)
+    {
+        lock (_lock)
+        {
+            return [.. RequireNetwork(networkId).MemberTags.OrderBy(p => p.Key).Select(p => KeyValuePair.Create(p.Key, (IReadOnlyList<string>)[.. p.Value]))];
+        }
+    }
+
+    /// <summary>A network's policy (<c>get_network_policy</c>); a network without one reads as no limit, no ports, no description.</summary>
+    /// <exception cref="RegistryException">Unknown network.</exception>
+    public NetworkPolicy NetworkPolicyOf(ushort networkId)
+    {
+        lock (_lock)
+        {
+            return RequireNetwork(networkId).Policy ?? new NetworkPolicy(0, [], string.Empty);
+        }
+    }
+
+    /// <summary>A network's expression policy as raw JSON (<c>get_expr_policy</c>), or null when it has none.</summary>
+    /// <exception cref="RegistryException">Unknown network.</exception>
+    public ReadOnlyMemory<byte>? ExprPolicyOf(ushort networkId)
+    {
+        lock (_lock)
+        {
+            return RequireNetwork(networkId).ExprPolicy is { } policy ? (ReadOnlyMemory<byte>?)policy.ToArray() : null;
+        }
+    }
+
+    /// <summary>A node's unexpired invitations without pruning the expired ones: what <see cref="PollInvites"/> returns, for a standby that may not write.</summary>
+    /// <exception cref="RegistryException">Unknown node.</exception>
+    public IReadOnlyList<NetworkInvite> PendingInvites(uint nodeId)
+    {
+        lock (_lock)
+        {
+            RequireNode(nodeId);
+            return ValidInvites(nodeId, Now());
+        }
+    }
+
     /// <summary>Whether <paramref name="token"/> is the network's admin token (constant-time; false when the network has none).</summary>
     public bool NetworkAdminTokenMatches(ushort networkId, string? token)
     {

@@ -104,6 +104,55 @@ public sealed class NodeRegistryQueryTests
         Assert.Null(Registry.PublicKeyOf(9));
     }
 
+    [Fact]
+    public void NetworkSettingQueries_ReturnRoleTagsPoliciesAndRefuseUnknown()
+    {
+        var owner = _kit.Register(1);
+        var member = _kit.Register(2);
+        var outsider = _kit.Register(3);
+        var net = _kit.CreateNetwork(owner, "corp", enterprise: true);
+        Registry.JoinNetwork(member, net, null);
+
+        var none = Registry.NetworkPolicyOf(net);
+        Assert.Equal((0, string.Empty, 0), (none.MaxMembers, none.Description, none.AllowedPorts.Count));
+        Assert.Null(Registry.ExprPolicyOf(net));
+        Registry.SetMemberTags(net, member, ["gpu", "#eu"]);
+        Registry.SetNetworkPolicy(net, 5, [443], "prod");
+        Registry.SetExprPolicy(net, System.Text.Encoding.UTF8.GetBytes("{\"version\":1,\"rules\":[1]}"));
+
+        Assert.Equal(MemberRoles.Owner, Registry.MemberRole(net, owner));
+        Assert.Equal(MemberRoles.Member, Registry.MemberRole(net, member));
+        Assert.Equal("node 3 is not a member of network 1", Assert.Throws<RegistryException>(() => Registry.MemberRole(net, outsider)).Message);
+        Assert.Equal(["gpu", "eu"], Registry.MemberTagsOf(net, member));
+        Assert.Empty(Registry.MemberTagsOf(net, outsider));
+        Assert.Equal([member], Registry.AllMemberTags(net).Select(p => p.Key));
+        var policy = Registry.NetworkPolicyOf(net);
+        Assert.Equal((5, "prod"), (policy.MaxMembers, policy.Description));
+        Assert.Equal([(ushort)443], policy.AllowedPorts);
+        Assert.Equal("{\"version\":1,\"rules\":[1]}", System.Text.Encoding.UTF8.GetString(Registry.ExprPolicyOf(net)!.Value.Span));
+        Registry.SetNetworkEnterprise(net, false);
+        Assert.Equal(string.Empty, Registry.MemberRole(net, member));
+        Assert.Equal("network 9: network not found", Assert.Throws<RegistryException>(() => Registry.MemberTagsOf(9, member)).Message);
+        Assert.Equal("network 9: network not found", Assert.Throws<RegistryException>(() => Registry.NetworkPolicyOf(9)).Message);
+        Assert.Equal("network 9: network not found", Assert.Throws<RegistryException>(() => Registry.ExprPolicyOf(9)).Message);
+    }
+
+    [Fact]
+    public void PendingInvites_ReturnsUnexpiredWithoutLogging()
+    {
+        var owner = _kit.Register(1);
+        var guest = _kit.Register(2);
+        var vip = _kit.CreateNetwork(owner, "vip", "invite", enterprise: true);
+        Registry.InviteToNetwork(vip, owner, guest);
+        var logged = _kit.Log.Entries.Count;
+
+        Assert.Equal([vip], Registry.PendingInvites(guest).Select(i => i.NetworkId));
+        _kit.Time.Advance(TimeSpan.FromDays(31));
+        Assert.Empty(Registry.PendingInvites(guest));
+        Assert.Equal(logged, _kit.Log.Entries.Count);
+        Assert.Equal("node 9: node not found", Assert.Throws<RegistryException>(() => Registry.PendingInvites(9)).Message);
+    }
+
     [Theory]
     [InlineData(0, 5u, "0:0000.0000.0005")]
     [InlineData(3, 0x10003u, "3:0003.0001.0003")]

@@ -28,6 +28,14 @@ public sealed class RequestFieldsTests
     public void GetUInt16_Value_FollowsSpecRule(string json, ushort expected) => Assert.Equal(expected, RequestFields.GetUInt16(Json(json), "net"));
 
     [Fact]
+    public void GetInt32Array_KeepsNonNegativeNumbers_SkipsOthers()
+    {
+        Assert.Equal([443, 0, 70000, 8], RequestFields.GetInt32Array(Json("{\"p\":[443,0,70000,8.7,-1,\"80\",null,1e12]}"), "p"));
+        Assert.Empty(RequestFields.GetInt32Array(Json("{\"p\":443}"), "p"));
+        Assert.Empty(RequestFields.GetInt32Array(Json("{}"), "p"));
+    }
+
+    [Fact]
     public void GetString_MissingOrWrongType_Empty()
     {
         Assert.Equal("x", RequestFields.GetString(Json("{\"s\":\"x\"}"), "s"));

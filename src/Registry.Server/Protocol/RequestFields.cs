@@ -54,6 +54,27 @@ public static class RequestFields
         return list;
     }
 
+    /// <summary>The member as a list of non-negative integers (ports): elements that are JSON numbers in [0, 2147483647], fractions truncated; other elements are skipped, as a per-element type assertion would.</summary>
+    /// <remarks>Out-of-range values that fit (0, 70000) are kept so the domain check can name them in its error.</remarks>
+    public static IReadOnlyList<int> GetInt32Array(JsonElement request, string name)
+    {
+        if (!TryGet(request, name, out var member) || member.ValueKind != JsonValueKind.Array)
+        {
+            return [];
+        }
+
+        var list = new List<int>(member.GetArrayLength());
+        foreach (var item in member.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.Number && item.TryGetDouble(out var number) && number >= 0 && number <= int.MaxValue)
+            {
+                list.Add((int)Math.Truncate(number));
+            }
+        }
+
+        return list;
+    }
+
     /// <summary>The request's <c>type</c> member, or empty when missing or not a string.</summary>
     public static string GetRequestType(JsonElement request) => GetString(request, "type");
 

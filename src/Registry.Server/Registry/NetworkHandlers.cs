@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Registry.Core;
 using Registry.Server.Dispatch;
@@ -36,8 +35,8 @@ internal sealed class NetworkHandlers(DurableRegistry registry, RequestAuth auth
             Token = RequestFields.GetString(request, "token"),
             NetworkAdminToken = RequestFields.GetString(request, "network_admin_token"),
             Enterprise = RequestFields.GetBool(request, "enterprise"),
-            Rules = Document(request, "rules"),
-            ExprPolicy = Document(request, "expr_policy"),
+            Rules = Json.ReadDocument(request, "rules"),
+            ExprPolicy = Json.ReadDocument(request, "expr_policy"),
         };
         var result = await registry.MutateAsync(r => r.CreateNetwork(create), static r => r.Sequence, cancellationToken).ConfigureAwait(false);
         return Response.Build("create_network_ok", result, static (w, r) =>
@@ -111,21 +110,5 @@ internal sealed class NetworkHandlers(DurableRegistry registry, RequestAuth auth
 
         await registry.MutateAsync(r => r.DeleteNetwork(networkId), static r => r.Sequence, cancellationToken).ConfigureAwait(false);
         return Response.Build("delete_network_ok", networkId, static (w, id) => w.WriteNumber("network_id", id));
-    }
-
-    /// <summary>A JSON document member given either as a JSON string holding the document or as the object itself; null when absent or empty.</summary>
-    private static ReadOnlyMemory<byte>? Document(JsonElement request, string name)
-    {
-        if (!request.TryGetProperty(name, out var member))
-        {
-            return null;
-        }
-
-        return member.ValueKind switch
-        {
-            JsonValueKind.String when member.GetString() is { Length: > 0 } text => Encoding.UTF8.GetBytes(text),
-            JsonValueKind.Object => Encoding.UTF8.GetBytes(member.GetRawText()),
-            _ => null,
-        };
     }
 }

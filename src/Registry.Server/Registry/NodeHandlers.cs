@@ -111,7 +111,7 @@ internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth, T
         var now = time.GetUtcNow();
         if (node.Key.Expires is { } expires && expires <= now)
         {
-            throw new RegistryException(RegistryErrorCode.KeyExpired, $"node {nodeId}: key expired at {expires.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}");
+            throw new RegistryException(RegistryErrorCode.KeyExpired, $"node {nodeId}: key expired at {Json.Rfc3339(expires)}");
         }
 
         return new HeartbeatResult(now, node.Key.Expires is { } soon && soon - now <= TimeSpan.FromHours(24), 0);

@@ -256,7 +256,7 @@ internal sealed class QueryHandlers(DurableRegistry registry, RequestAuth auth, 
 
             WriteIfSet(w, "external_id", node.ExternalId);
             WriteIfSet(w, "version", node.Version);
-            w.WriteString("last_seen", node.LastSeen.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
+            w.WriteString("last_seen", Json.Rfc3339(node.LastSeen));
         }
 
         w.WriteEndObject();

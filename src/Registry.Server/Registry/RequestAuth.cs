@@ -31,7 +31,11 @@ internal sealed class RequestAuth(NodeRegistry registry, SignatureVerifier verif
     }
 
     /// <summary>R(roles), §2.2: global admin token, else the network's admin token, else the role of <c>node_id</c> (trusted as sent, as in Go).</summary>
-    public string? RequireNetworkRole(JsonElement request, ushort networkId, params string[] roles)
+    public string? RequireNetworkRole(JsonElement request, ushort networkId, params string[] roles) =>
+        RequireNetworkRole(request, networkId, RequestFields.GetUInt32(request, "node_id"), roles);
+
+    /// <summary>R(roles) for the node the request names in another member (invite_to_network's <c>inviter_id</c>); null when allowed.</summary>
+    public string? RequireNetworkRole(JsonElement request, ushort networkId, uint nodeId, params string[] roles)
     {
         if (IsAdmin(request))
         {
@@ -48,7 +52,6 @@ internal sealed class RequestAuth(NodeRegistry registry, SignatureVerifier verif
             return null;
         }
 
-        var nodeId = RequestFields.GetUInt32(request, "node_id");
         if (nodeId == 0)
         {
             return "rbac: node_id required for role-based authorization";

@@ -14,7 +14,7 @@ using Registry.Server.Security;
 
 namespace Registry.Server.Registry;
 
-/// <summary>The real backend: owns the <see cref="Store"/> (log + snapshots) and the <see cref="NodeRegistry"/> state, and maps the core request handlers.</summary>
+/// <summary>The real backend: owns the <see cref="Store"/> (log + snapshots) and the <see cref="NodeRegistry"/> state, and maps the request handlers (the core subset and the next tier of §7).</summary>
 /// <remarks>
 /// Start opens and recovers the data directory (the directory lock keeps a second process out), attaches the log to
 /// the registry, starts the save loop and logs one line describing the recovery. Stop disposes the store, which writes
@@ -153,6 +153,10 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
         new QueryHandlers(registry, auth, _time, _limits, new ListNodesCache(_time, _options.ListNodesMaxStaleness)).Map(dispatcher, guard);
         new TrustHandlers(registry, auth, _verifier).Map(dispatcher, guard);
         new NetworkHandlers(registry, auth).Map(dispatcher, guard);
+        new IdentityHandlers(registry, auth, _time).Map(dispatcher, guard);
+        new InviteHandlers(registry, auth).Map(dispatcher, guard);
+        new EnterpriseHandlers(registry, auth).Map(dispatcher, guard);
+        new PolicyHandlers(registry, auth).Map(dispatcher, guard);
         dispatcher.Map(StandbyPolicy.PromoteType, guard.Wrap((_, request, ct) => PromoteAsync(auth, request, ct)));
     }
 

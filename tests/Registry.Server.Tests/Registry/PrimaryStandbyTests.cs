@@ -77,4 +77,73 @@ public sealed class PrimaryStandbyTests
         var registered = await promotedClient.OkAsync(Register(9), ct);
         Assert.Equal(10, registered.GetProperty("node_id").GetInt32());
     }
+
+    [Fact]
+    public async Task Standby_AnswersNextTierReads_RefusesNextTierWrites()
+    {
+        var ct = Timeouts.Bounded(60);
+        using var dir = new global::Registry.Persistence.Tests.TempDirectory();
+        const string Admin = RegistryTestHost.AdminToken;
+        await using var primary = await RegistryTestHost.StartAsync(dir.Combine("primary"), ct, settings: new Dictionary<string, string?> { ["Registry:ReplicationToken"] = Token });
+        using var primaryClient = await primary.ConnectAsync(ct);
+        using var owner = new NodeKey();
+        using var guest = new NodeKey();
+        var ownerId = await primaryClient.RegisterAsync(owner, ct);
+        var guestId = await primaryClient.RegisterAsync(guest, ct);
+        var net = await NextTierSetup.CreateNetworkAsync(primaryClient, ownerId, "corp", ct, joinRule: "invite");
+        await primaryClient.OkAsync(new { type = "set_network_policy", network_id = net, max_members = 9, allowed_ports = new[] { 443 }, description = "prod", node_id = ownerId }, ct);
+        await primaryClient.OkAsync(new { type = "set_expr_policy", network_id = net, expr_policy = new { version = 1, rules = new[] { 1 } }, node_id = ownerId }, ct);
+        await primaryClient.OkAsync(new { type = "set_member_tags", network_id = net, target_node_id = ownerId, tags = new[] { "lead" }, node_id = ownerId }, ct);
+        await primaryClient.OkAsync(new { type = "set_external_id", node_id = ownerId, external_id = "owner-corp", admin_token = Admin }, ct);
+        await primaryClient.OkAsync(new { type = "invite_to_network", network_id = net, inviter_id = ownerId, target_node_id = guestId, admin_token = Admin }, ct);
+
+        await using var standby = await RegistryTestHost.StartAsync(dir.Combine("standby"), ct, settings: new Dictionary<string, string?>
+        {
+            ["Registry:ReplicationToken"] = Token,
+            ["Registry:StandbyOf"] = primary.EndPoint.ToString(),
+        });
+        var target = Applied(primary);
+        Assert.True(SpinWait.SpinUntil(() => Applied(standby) >= target, TimeSpan.FromSeconds(20)), $"standby at {Applied(standby)} of {target}");
+        using var standbyClient = await standby.ConnectAsync(ct);
+
+        object[] reads =
+        [
+            new { type = "get_key_info", node_id = ownerId },
+            new { type = "get_member_role", network_id = net, target_node_id = ownerId },
+            new { type = "get_member_tags", network_id = net },
+            new { type = "get_network_policy", network_id = net },
+            new { type = "get_expr_policy", network_id = net },
+            new { type = "get_identity", node_id = ownerId, admin_token = Admin },
+            new { type = "poll_invites", node_id = guestId, signature = guest.Sign($"poll_invites:{guestId}") },
+        ];
+        foreach (var read in reads)
+        {
+            Assert.Equal((await primaryClient.OkAsync(read, ct)).ToString(), (await standbyClient.OkAsync(read, ct)).ToString());
+        }
+
+        object[] writes =
+        [
+            new { type = "set_key_expiry", node_id = ownerId, expires_at = "never", admin_token = Admin },
+            new { type = "set_external_id", node_id = ownerId, external_id = "x", admin_token = Admin },
+            new { type = "rename_network", network_id = net, name = "other", admin_token = Admin },
+            new { type = "set_network_enterprise", network_id = net, enterprise = false, admin_token = Admin },
+            new { type = "invite_to_network", network_id = net, inviter_id = ownerId, target_node_id = guestId, admin_token = Admin },
+            new { type = "respond_invite", node_id = guestId, network_id = net, accept = true, signature = guest.Sign($"respond_invite:{guestId}:{net}") },
+            new { type = "kick_member", network_id = net, target_node_id = ownerId, admin_token = Admin },
+            new { type = "promote_member", network_id = net, target_node_id = ownerId, admin_token = Admin },
+            new { type = "demote_member", network_id = net, target_node_id = ownerId, admin_token = Admin },
+            new { type = "transfer_ownership", network_id = net, new_owner_id = ownerId, admin_token = Admin },
+            new { type = "set_member_tags", network_id = net, target_node_id = ownerId, tags = new[] { "x" }, admin_token = Admin },
+            new { type = "set_network_policy", network_id = net, max_members = 0, admin_token = Admin },
+            new { type = "set_expr_policy", network_id = net, expr_policy = "null", admin_token = Admin },
+        ];
+        var sequence = Applied(standby);
+        foreach (var write in writes)
+        {
+            Assert.Equal("request failed", await standbyClient.ErrorAsync(write, ct));
+        }
+
+        Assert.Equal(sequence, Applied(standby));
+        Assert.Equal("corp", (await standbyClient.OkAsync(new { type = "list_networks" }, ct)).GetProperty("networks")[1].GetProperty("name").GetString());
+    }
 }

@@ -49,4 +49,65 @@ public sealed class RestartTests
             Assert.Equal(3u, await client.RegisterAsync(c, ct));
         }
     }
+
+    [Fact]
+    public async Task Restart_NextTierMutations_AreAllThere()
+    {
+        var ct = Timeouts.Bounded(30);
+        using var dir = new TempDirectory();
+        using var owner = new NodeKey();
+        using var guest = new NodeKey();
+        const string Admin = RegistryTestHost.AdminToken;
+        var expires = DateTimeOffset.UtcNow.AddDays(30).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        uint ownerId, guestId, memberId;
+        ushort net, vip;
+        object[] reads;
+        string[] before;
+        await using (var host = await RegistryTestHost.StartAsync(dir.Path, ct))
+        {
+            using var client = await host.ConnectAsync(ct);
+            ownerId = await client.RegisterAsync(owner, ct);
+            guestId = await client.RegisterAsync(guest, ct);
+            memberId = (await NextTierSetup.RegisterAsync(client, 1, ct))[0];
+            net = await NextTierSetup.CreateNetworkAsync(client, ownerId, "lab", ct, enterprise: false, members: memberId);
+            vip = await NextTierSetup.CreateNetworkAsync(client, ownerId, "vip", ct, joinRule: "invite");
+            await client.OkAsync(new { type = "set_network_enterprise", network_id = net, enterprise = true, admin_token = Admin }, ct);
+            await client.OkAsync(new { type = "rename_network", network_id = net, name = "research", node_id = ownerId }, ct);
+            await client.OkAsync(new { type = "promote_member", network_id = net, target_node_id = memberId, node_id = ownerId }, ct);
+            await client.OkAsync(new { type = "set_member_tags", network_id = net, target_node_id = memberId, tags = new[] { "gpu" }, node_id = ownerId }, ct);
+            await client.OkAsync(new { type = "set_network_policy", network_id = net, max_members = 9, allowed_ports = new[] { 443 }, description = "prod", node_id = ownerId }, ct);
+            await client.OkAsync(new { type = "set_expr_policy", network_id = net, expr_policy = new { version = 1, rules = new[] { 1 } }, node_id = ownerId }, ct);
+            await client.OkAsync(new { type = "set_external_id", node_id = ownerId, external_id = "owner-corp", admin_token = Admin }, ct);
+            await client.OkAsync(new { type = "set_key_expiry", node_id = ownerId, expires_at = expires, signature = owner.Sign($"set_key_expiry:{ownerId}") }, ct);
+            await client.OkAsync(new { type = "invite_to_network", network_id = vip, inviter_id = ownerId, target_node_id = guestId, signature = owner.Sign($"invite:{ownerId}:{vip}:{guestId}") }, ct);
+            reads =
+            [
+                new { type = "get_member_role", network_id = net, target_node_id = memberId },
+                new { type = "get_member_tags", network_id = net },
+                new { type = "get_network_policy", network_id = net },
+                new { type = "get_expr_policy", network_id = net },
+                new { type = "get_identity", node_id = ownerId, admin_token = Admin },
+                new { type = "poll_invites", node_id = guestId, signature = guest.Sign($"poll_invites:{guestId}") },
+                new { type = "list_networks" },
+            ];
+            before = new string[reads.Length];
+            for (var i = 0; i < reads.Length; i++)
+            {
+                before[i] = (await client.OkAsync(reads[i], ct)).ToString();
+            }
+        }
+
+        await using (var host = await RegistryTestHost.StartAsync(dir.Path, ct))
+        {
+            using var client = await host.ConnectAsync(ct);
+            foreach (var (read, expected) in reads.Zip(before))
+            {
+                Assert.Equal(expected, (await client.OkAsync(read, ct)).ToString());
+            }
+
+            Assert.Equal(expires, (await client.OkAsync(new { type = "get_key_info", node_id = ownerId }, ct)).GetProperty("expires_at").GetString());
+            Assert.Contains("\"name\":\"research\"", before[^1], StringComparison.Ordinal);
+            Assert.Single((await client.OkAsync(new { type = "poll_invites", node_id = guestId, signature = guest.Sign($"poll_invites:{guestId}") }, ct)).GetProperty("invites").EnumerateArray());
+        }
+    }
 }

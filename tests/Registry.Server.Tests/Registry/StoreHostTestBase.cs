@@ -10,8 +10,14 @@ public abstract class StoreHostTestBase : IAsyncLifetime
     /// <summary>The running host.</summary>
     private protected RegistryTestHost Host { get; private set; } = null!;
 
+    /// <summary>The host's clock; null for the system clock. A class that sets a fake clock should also set <see cref="Settings"/> that keep timers out of its way.</summary>
+    private protected virtual TimeProvider? Time => null;
+
+    /// <summary>Extra <c>Registry:*</c> settings for the host, or null.</summary>
+    private protected virtual IReadOnlyDictionary<string, string?>? Settings => null;
+
     /// <inheritdoc/>
-    public async ValueTask InitializeAsync() => Host = await RegistryTestHost.StartAsync(_dir.Path, Timeouts.Bounded());
+    public async ValueTask InitializeAsync() => Host = await RegistryTestHost.StartAsync(_dir.Path, Timeouts.Bounded(), time: Time, settings: Settings);
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
