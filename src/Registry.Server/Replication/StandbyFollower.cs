@@ -91,11 +91,12 @@ public sealed partial class StandbyFollower(
     private async Task FollowOnceAsync(CancellationToken cancellationToken)
     {
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        Stream stream = new NetworkStream(socket, ownsSocket: false);
+        Stream stream;
         using (var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             connect.CancelAfter(TimeSpan.FromSeconds(10));
             await socket.ConnectAsync(primary, connect.Token);
+            stream = new NetworkStream(socket, ownsSocket: false);
             if (tlsPin is not null)
             {
                 stream = await PinnedTls.AuthenticateAsync(stream, primary, tlsPin, connect.Token);

@@ -61,6 +61,9 @@ internal sealed class ServerCertificate
 
     private static ServerCertificate FromPemFiles(string certificateFile, string keyFile)
     {
+        // Full paths in the messages: a relative path is resolved against a working directory the operator may not know.
+        certificateFile = Path.GetFullPath(certificateFile);
+        keyFile = Path.GetFullPath(keyFile);
         X509Certificate2 leaf;
         var chain = new X509Certificate2Collection();
         try
