@@ -86,13 +86,10 @@ internal sealed class ServerCertificate
             throw new ServerStartupException($"TLS key {keyFile} holds no private key for {certificateFile}");
         }
 
-        // The first certificate in the file is the leaf; the rest are intermediates sent along in the handshake.
-        var intermediates = new X509Certificate2Collection();
-        foreach (var certificate in chain.Skip(1))
-        {
-            intermediates.Add(certificate);
-        }
+        // The first certificate in the file is the leaf (already loaded with its key); the rest are intermediates sent along in the handshake.
+        chain[0].Dispose();
+        chain.RemoveAt(0);
 
-        return new ServerCertificate(leaf, intermediates, certificateFile);
+        return new ServerCertificate(leaf, chain, certificateFile);
     }
 }

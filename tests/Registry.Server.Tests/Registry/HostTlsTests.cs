@@ -31,12 +31,16 @@ public sealed class HostTlsTests
     }
 
     [Fact]
-    public async Task PemFiles_ServeThatCertificate()
+    public async Task PemChainFile_ServesItsLeaf()
     {
         var ct = Timeouts.Bounded(30);
         using var dir = new TempDirectory();
         using var certificate = ServerCertificate.SelfSigned(DateTimeOffset.UtcNow);
+        using var intermediate = ServerCertificate.SelfSigned(DateTimeOffset.UtcNow);
         var (certFile, keyFile) = WritePem(dir, certificate, certificate.GetECDsaPrivateKey()!);
+
+        // A chain file: the leaf first, then an intermediate; the pin is the leaf's.
+        await File.AppendAllTextAsync(certFile, "\n" + intermediate.ExportCertificatePem() + "\n", ct);
         await using var host = await RegistryTestHost.StartAsync(dir.Combine("data"), ct, settings: Files(certFile, keyFile));
 
         Assert.Equal(PinnedTls.PinOf(certificate), host.TlsPin);
