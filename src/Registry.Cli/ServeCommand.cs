@@ -22,9 +22,13 @@ internal static class ServeCommand
         var durability = new Option<string?>("--durability") { Description = "When a mutation is acknowledged: always (fsync first, default), interval, none (tests only)." };
         durability.AcceptOnlyFromAmong("always", "interval", "none");
         var standbyOf = new Option<string?>("--standby-of") { Description = "Run as a hot standby of the primary at HOST:PORT: follow it (snapshot, then its log records), refuse writes; promote with the promote request or a restart without this option." };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "Serve clients over TLS with this PEM certificate (leaf first, then intermediates); needs --tls-key." };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "The PEM private key of --tls-cert." };
+        var tlsSelfSigned = new Option<bool>("--tls-self-signed") { Description = "Serve clients over TLS with an ECDSA P-256 certificate generated at start; clients pin the logged pin." };
+        var tlsPin = new Option<string?>("--tls-pin") { Description = "With --standby-of: dial the primary over TLS and accept only the certificate whose SHA-256 (hex) is this pin." };
         var command = new Command("serve", "Run the registry server: recover the data directory, serve the client protocol, snapshot on shutdown. Exit 0 after a clean stop, 1 when startup fails.")
         {
-            data, listen, adminToken, replicationToken, metricsListen, durability, standbyOf,
+            data, listen, adminToken, replicationToken, metricsListen, durability, standbyOf, tlsCert, tlsKey, tlsSelfSigned, tlsPin,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -36,6 +40,10 @@ internal static class ServeCommand
             Add(args, nameof(RegistryServerOptions.MetricsEndpoint), parse.GetValue(metricsListen));
             Add(args, nameof(RegistryServerOptions.Durability), parse.GetValue(durability));
             Add(args, nameof(RegistryServerOptions.StandbyOf), parse.GetValue(standbyOf));
+            Add(args, nameof(RegistryServerOptions.StandbyTlsPin), parse.GetValue(tlsPin));
+            Add(args, $"{nameof(RegistryServerOptions.Tls)}:{nameof(TlsOptions.CertificateFile)}", parse.GetValue(tlsCert));
+            Add(args, $"{nameof(RegistryServerOptions.Tls)}:{nameof(TlsOptions.KeyFile)}", parse.GetValue(tlsKey));
+            Add(args, $"{nameof(RegistryServerOptions.Tls)}:{nameof(TlsOptions.SelfSigned)}", parse.GetValue(tlsSelfSigned) ? "true" : null);
             return await RunAsync([.. args], cancellationToken);
         });
         _ = context;

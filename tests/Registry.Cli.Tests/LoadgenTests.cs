@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Registry.Persistence.Tests;
 
 namespace Registry.Cli.Tests;
@@ -89,18 +90,55 @@ public class LoadgenTests
     }
 
     [Fact]
+    public async Task Loadgen_TlsPinOfTheLoggedCertificate_RunsAndOtherPinIsRefused()
+    {
+        using var dir = new TempDirectory();
+        var port = LoopbackPort.Free();
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(TimeSpan.FromSeconds(60));
+        using var server = ChildProcess.Start(null, [], "serve", "--data", dir.Path, "--listen", $"127.0.0.1:{port}", "--tls-self-signed");
+        try
+        {
+            var pin = await WaitListeningAsync(server, cts.Token);
+            Assert.NotNull(pin);
+
+            var (exit, output, err) = CliRunner.Run("loadgen", "--server", $"127.0.0.1:{port}", "--tls-pin", pin, "--clients", "2", "--duration", "2", "--json");
+            Assert.True(exit == 0, err);
+            var report = JsonNode.Parse(output)!;
+            Assert.Equal(0, report["errors"]!.GetValue<long>());
+            Assert.True(report["ops"]!.GetValue<long>() > 0, output);
+
+            var other = new string('f', 64);
+            (exit, _, err) = CliRunner.Run("loadgen", "--server", $"127.0.0.1:{port}", "--tls-pin", other, "--clients", "1", "--duration", "0.5");
+            Assert.Equal(2, exit);
+            Assert.Contains($"presented certificate pin {pin}, not the pinned {other}", err, StringComparison.Ordinal);
+        }
+        finally
+        {
+            server.Kill();
+            await server.WaitForExitAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public void Loadgen_BadArguments_ExitTwo()
     {
         Assert.Equal(2, CliRunner.Run("loadgen", "--server", "nohostport").Exit);
         Assert.Equal(2, CliRunner.Run("loadgen", "--server", "127.0.0.1:1", "--op", "delete_everything").Exit);
         Assert.Equal(2, CliRunner.Run("loadgen", "--server", "127.0.0.1:1", "--standby", "nohostport").Exit);
         Assert.Equal(2, CliRunner.Run("loadgen", "--server", "127.0.0.1:1", "--warmup", "-1").Exit);
+        Assert.Equal(2, CliRunner.Run("loadgen", "--server", "127.0.0.1:1", "--tls-pin", "not-hex").Exit);
     }
 
-    private static async Task WaitListeningAsync(System.Diagnostics.Process server, CancellationToken cancellationToken)
+    /// <summary>Reads the server's log until it listens; returns the TLS pin it logged on the way, if any.</summary>
+    private static async Task<string?> WaitListeningAsync(System.Diagnostics.Process server, CancellationToken cancellationToken)
     {
+        string? pin = null;
         while (await server.StandardOutput.ReadLineAsync(cancellationToken) is { } line && !line.Contains("istening", StringComparison.Ordinal))
         {
+            pin = Regex.Match(line, "pin \\(sha256 of the DER\\) ([0-9a-f]{64})") is { Success: true } match ? match.Groups[1].Value : pin;
         }
+
+        return pin;
     }
 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Registry.Server.Dispatch;
 using Registry.Server.Observability;
 using Registry.Server.Protocol;
+using Registry.Server.Security;
 using Registry.Server.Transport;
 
 namespace Registry.Server.Tests;
@@ -81,19 +82,35 @@ internal sealed class TestServer : IAsyncDisposable
 internal sealed class WireClient : IDisposable
 {
     private readonly TcpClient _tcp;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
 
-    private WireClient(TcpClient tcp)
+    private WireClient(TcpClient tcp, Stream stream)
     {
         _tcp = tcp;
-        _stream = tcp.GetStream();
+        _stream = stream;
     }
 
     public static async Task<WireClient> ConnectAsync(IPEndPoint endPoint, CancellationToken cancellationToken)
     {
         var tcp = new TcpClient();
         await tcp.ConnectAsync(endPoint, cancellationToken);
-        return new WireClient(tcp);
+        return new WireClient(tcp, tcp.GetStream());
+    }
+
+    /// <summary>Connects over TLS through the production pinning helper; throws its AuthenticationException on a pin mismatch.</summary>
+    public static async Task<WireClient> ConnectTlsAsync(IPEndPoint endPoint, string pin, CancellationToken cancellationToken)
+    {
+        var tcp = new TcpClient();
+        try
+        {
+            await tcp.ConnectAsync(endPoint, cancellationToken);
+            return new WireClient(tcp, await PinnedTls.AuthenticateAsync(tcp.GetStream(), endPoint, pin, cancellationToken));
+        }
+        catch
+        {
+            tcp.Dispose();
+            throw;
+        }
     }
 
     public static byte[] Frame(string json)
@@ -136,7 +153,11 @@ internal sealed class WireClient : IDisposable
         return JsonDocument.Parse(reply).RootElement;
     }
 
-    public void Dispose() => _tcp.Dispose();
+    public void Dispose()
+    {
+        _stream.Dispose();
+        _tcp.Dispose();
+    }
 
     private async Task<bool> ReadExactlyOrEndAsync(byte[] buffer, CancellationToken cancellationToken)
     {

@@ -1,9 +1,11 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Registry.Server.Security;
 
 namespace Registry.Cli.Loadgen;
 
@@ -19,21 +21,33 @@ internal readonly record struct Reply(bool Ok, string Text, uint NodeId);
 internal sealed class LoadClient : IAsyncDisposable
 {
     private readonly Socket _socket;
+    private readonly SslStream? _tls;
     private readonly ArrayBufferWriter<byte> _request = new(512);
     private readonly Utf8JsonWriter _json;
     private byte[] _reply = new byte[64 * 1024];
 
-    private LoadClient(Socket socket)
+    private LoadClient(Socket socket, SslStream? tls)
     {
         _socket = socket;
+        _tls = tls;
         _json = new Utf8JsonWriter(_request);
     }
 
-    public static async Task<LoadClient> ConnectAsync(EndPoint server, CancellationToken cancellationToken)
+    /// <summary>Connects to <paramref name="server"/>; with <paramref name="tlsPin"/> over TLS accepting only that certificate pin.</summary>
+    public static async Task<LoadClient> ConnectAsync(EndPoint server, string? tlsPin, CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(server, cancellationToken);
-        return new LoadClient(socket);
+        try
+        {
+            await socket.ConnectAsync(server, cancellationToken);
+            var tls = tlsPin is null ? null : await PinnedTls.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), server, tlsPin, cancellationToken);
+            return new LoadClient(socket, tls);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Sends the object whose members <paramref name="write"/> writes and reads the reply, expecting type <paramref name="expectedType"/>.</summary>
@@ -61,15 +75,26 @@ internal sealed class LoadClient : IAsyncDisposable
         return Scan(_reply.AsSpan(4, length), expectedType);
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         _json.Dispose();
+        if (_tls is not null)
+        {
+            await _tls.DisposeAsync();
+        }
+
         _socket.Dispose();
-        return ValueTask.CompletedTask;
     }
 
     private async ValueTask SendAllAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
+        if (_tls is not null)
+        {
+            await _tls.WriteAsync(frame, cancellationToken);
+            return;
+        }
+
+        // Plain TCP talks to the socket directly, as before TLS existed, so plaintext numbers stay comparable.
         while (!frame.IsEmpty)
         {
             frame = frame[await _socket.SendAsync(frame, SocketFlags.None, cancellationToken)..];
@@ -80,7 +105,9 @@ internal sealed class LoadClient : IAsyncDisposable
     {
         while (have < need)
         {
-            var read = await _socket.ReceiveAsync(_reply.AsMemory(have), SocketFlags.None, cancellationToken);
+            var read = _tls is null
+                ? await _socket.ReceiveAsync(_reply.AsMemory(have), SocketFlags.None, cancellationToken)
+                : await _tls.ReadAsync(_reply.AsMemory(have), cancellationToken);
             if (read == 0)
             {
                 throw new IOException("the server closed the connection");

@@ -5,17 +5,18 @@ using System.Net;
 using System.Text;
 using NSec.Cryptography;
 using Registry.Cli.Wal;
+using Registry.Server.Security;
 
 namespace Registry.Cli.Loadgen;
 
-/// <summary><c>registry loadgen --server HOST:PORT [--clients N] [--duration S] [--op register|set_tags|mixed] [--standby HOST:PORT] [--json]</c>.</summary>
+/// <summary><c>registry loadgen --server HOST:PORT [--clients N] [--duration S] [--op register|set_tags|mixed] [--standby HOST:PORT] [--tls-pin HEX] [--json]</c>.</summary>
 /// <remarks>
 /// Each client is one connection issuing real requests back to back: <c>register</c> with a fresh key, or signed
 /// <c>set_tags</c>/<c>heartbeat</c> for a node it registered first (Ed25519 over the protocol's challenge string).
 /// A success reply is an acknowledged, durable mutation (in the server's <c>always</c> mode).
 /// </remarks>
 /// <summary>The parsed arguments of one loadgen run.</summary>
-internal sealed record LoadgenSettings(string Server, int Clients, double Seconds, string Op, bool Json, string? Standby, double Warmup = 0);
+internal sealed record LoadgenSettings(string Server, int Clients, double Seconds, string Op, bool Json, string? Standby, double Warmup = 0, string? TlsPin = null, string? StandbyTlsPin = null);
 
 internal static class LoadgenCommand
 {
@@ -33,26 +34,30 @@ internal static class LoadgenCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var warmup = new Option<double>("--warmup") { Description = "Seconds of load before measuring (lets the server's JIT and caches settle); not counted.", DefaultValueFactory = _ => 0 };
         var standby = new Option<string?>("--standby") { Description = "A standby's HOST:PORT: also measure how long after the primary's acknowledgement registrations are visible there (register and mixed)." };
+        var tlsPin = new Option<string?>("--tls-pin") { Description = "Dial --server over TLS and accept only the certificate whose SHA-256 (hex) is this pin." };
+        var standbyTlsPin = new Option<string?>("--standby-tls-pin") { Description = "Dial --standby over TLS, accepting only this certificate pin." };
         op.AcceptOnlyFromAmong("register", "set_tags", "mixed");
-        var command = new Command("loadgen", "Drive a registry with N concurrent connections of real, signed requests; report acknowledged operations per second and latency percentiles.") { server, clients, duration, op, json, standby, warmup };
-        command.SetAction((parse, ct) => RunAsync(context, new LoadgenSettings(parse.GetValue(server)!, parse.GetValue(clients), parse.GetValue(duration), parse.GetValue(op)!, parse.GetValue(json), parse.GetValue(standby), parse.GetValue(warmup)), ct));
+        var command = new Command("loadgen", "Drive a registry with N concurrent connections of real, signed requests; report acknowledged operations per second and latency percentiles.") { server, clients, duration, op, json, standby, warmup, tlsPin, standbyTlsPin };
+        command.SetAction((parse, ct) => RunAsync(context, new LoadgenSettings(parse.GetValue(server)!, parse.GetValue(clients), parse.GetValue(duration), parse.GetValue(op)!, parse.GetValue(json), parse.GetValue(standby), parse.GetValue(warmup), parse.GetValue(tlsPin), parse.GetValue(standbyTlsPin)), ct));
         return command;
     }
 
     public static async Task<int> RunAsync(CliContext context, LoadgenSettings settings, CancellationToken cancellationToken)
     {
-        var (server, clients, seconds, op, json, standbyAddress, warmupSeconds) = settings;
+        var (server, clients, seconds, op, json, standbyAddress, warmupSeconds, tlsPin, standbyTlsPin) = settings;
         EndPoint? standbyEndPoint = null;
         if (!Registry.Server.Hosting.HostPort.TryParse(server, out var endPoint) || clients < 1 || seconds <= 0 || warmupSeconds < 0
-            || (standbyAddress is not null && !Registry.Server.Hosting.HostPort.TryParse(standbyAddress, out standbyEndPoint)))
+            || (standbyAddress is not null && !Registry.Server.Hosting.HostPort.TryParse(standbyAddress, out standbyEndPoint))
+            || (tlsPin is not null && !PinnedTls.TryNormalize(tlsPin, out _))
+            || (standbyTlsPin is not null && !PinnedTls.TryNormalize(standbyTlsPin, out _)))
         {
-            context.Err.WriteLine("registry loadgen: --server and --standby must be HOST:PORT, --clients ≥ 1, --duration > 0, --warmup ≥ 0");
+            context.Err.WriteLine("registry loadgen: --server and --standby must be HOST:PORT, --clients ≥ 1, --duration > 0, --warmup ≥ 0, a TLS pin 64 hex digits");
             return ExitCodes.UsageOrIo;
         }
 
         var probe = standbyEndPoint is null ? null : new StandbyProbe();
         using var stopProbes = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var probes = probe?.RunAsync(standbyEndPoint!, ProbeConnections, stopProbes.Token) ?? Task.CompletedTask;
+        var probes = probe?.RunAsync(standbyEndPoint!, standbyTlsPin, ProbeConnections, stopProbes.Token) ?? Task.CompletedTask;
 
         var run = Guid.NewGuid().ToString("N")[..8];
         var latencies = new List<long>[clients];
@@ -67,7 +72,7 @@ internal static class LoadgenCommand
             await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
             {
                 latencies[c] = new List<long>(4096);
-                await using var client = await LoadClient.ConnectAsync(endPoint, cancellationToken);
+                await using var client = await LoadClient.ConnectAsync(endPoint, tlsPin, cancellationToken);
                 var (own, first) = await RegisterAsync(client, run, c, 0, cancellationToken);
                 if (own is null)
                 {
@@ -109,7 +114,7 @@ internal static class LoadgenCommand
                 }
             }, cancellationToken)));
         }
-        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException)
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException or System.Security.Authentication.AuthenticationException)
         {
             context.Err.WriteLine($"registry loadgen: {ex.Message}");
             return ExitCodes.UsageOrIo;

@@ -30,6 +30,12 @@ public sealed class RegistryServerOptions
     /// <summary>The primary to follow as <c>host:port</c>; set = run as a standby.</summary>
     public string? StandbyOf { get; set; }
 
+    /// <summary>With <see cref="StandbyOf"/>: dial the primary over TLS and accept only the certificate with this pin (lowercase hex SHA-256 of its DER); unset = plain TCP.</summary>
+    public string? StandbyTlsPin { get; set; }
+
+    /// <summary>TLS of the client listener (§1.1); off by default.</summary>
+    public TlsOptions Tls { get; set; } = new();
+
     /// <summary>The largest accepted request body in bytes. Default 1 MiB.</summary>
     /// <remarks>
     /// The protocol allows 64 MiB, but the largest real request (a register with LAN addresses, tags and a key) is

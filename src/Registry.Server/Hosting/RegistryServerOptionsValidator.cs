@@ -76,6 +76,34 @@ public sealed class RegistryServerOptionsValidator : IValidateOptions<RegistrySe
             failures.Add($"Registry:Durability '{options.Durability}' is not always, interval or none");
         }
 
+        AddTlsFailures(options, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void AddTlsFailures(RegistryServerOptions options, List<string> failures)
+    {
+        var tls = options.Tls ?? new TlsOptions();
+        var fromFiles = !string.IsNullOrEmpty(tls.CertificateFile) || !string.IsNullOrEmpty(tls.KeyFile);
+        if (tls.SelfSigned && fromFiles)
+        {
+            failures.Add("Registry:Tls:SelfSigned and Registry:Tls:CertificateFile/KeyFile exclude each other");
+        }
+        else if (fromFiles && (string.IsNullOrEmpty(tls.CertificateFile) || string.IsNullOrEmpty(tls.KeyFile)))
+        {
+            failures.Add("Registry:Tls:CertificateFile and Registry:Tls:KeyFile must be set together");
+        }
+
+        if (!string.IsNullOrEmpty(options.StandbyTlsPin))
+        {
+            if (!Security.PinnedTls.TryNormalize(options.StandbyTlsPin, out _))
+            {
+                failures.Add($"Registry:StandbyTlsPin '{options.StandbyTlsPin}' is not 64 hex digits (the SHA-256 of the primary's certificate)");
+            }
+
+            if (string.IsNullOrEmpty(options.StandbyOf))
+            {
+                failures.Add("Registry:StandbyTlsPin needs Registry:StandbyOf");
+            }
+        }
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Registry.Server.Dispatch;
 using Registry.Server.Observability;
+using Registry.Server.Security;
 using Registry.Server.Transport;
 
 namespace Registry.Server.Hosting;
@@ -28,6 +29,7 @@ public sealed partial class RegistryServerService : IHostedService, IReadinessPr
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private RegistryListener? _listener;
+    private ServerCertificate? _certificate;
     private MetricsEndpoint? _metricsEndpoint;
     private volatile bool _started;
     private volatile bool _failed;
@@ -62,12 +64,22 @@ public sealed partial class RegistryServerService : IHostedService, IReadinessPr
     /// <summary>True when the server stopped because its listener failed (the process should exit non-zero).</summary>
     public bool Failed => _failed;
 
+    /// <summary>The pin of the client listener's TLS certificate (lowercase hex SHA-256 of its DER); null without TLS or before start.</summary>
+    public string? TlsPin => _certificate?.Pin;
+
     /// <summary>The bound metrics endpoint; null when off or before start.</summary>
     public IPEndPoint? MetricsEndPoint => _metricsEndpoint?.LocalEndPoint;
 
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // First, so a bad certificate fails before recovery takes the data directory lock, and never degrades to plaintext.
+        if (_options.Tls.Enabled)
+        {
+            _certificate = ServerCertificate.Load(_options.Tls, _time);
+            TlsEnabled(_logger, _certificate.Source, _certificate.Pin, _certificate.NotAfter);
+        }
+
         await StartPartAsync("backend", () => _backend.StartAsync(cancellationToken));
         _dispatcher.UseStandbyGate(() => _backend.IsStandby);
         _backend.MapHandlers(_dispatcher);
@@ -149,6 +161,7 @@ public sealed partial class RegistryServerService : IHostedService, IReadinessPr
         RateRule = new RateRule { Enabled = options.RateLimit },
         SocketBufferBytes = options.SocketBufferBytes,
         ReplicationToken = () => _backend.ReplicationToken,
+        TlsCertificate = _certificate?.Context,
         TimeProvider = _time,
     };
 
@@ -192,6 +205,9 @@ public sealed partial class RegistryServerService : IHostedService, IReadinessPr
 
     [LoggerMessage(100, LogLevel.Information, "Registry server listening on {Endpoint} (metrics: {Metrics}, {Handlers} request types)")]
     private static partial void Started(ILogger logger, IPEndPoint endpoint, string metrics, int handlers);
+
+    [LoggerMessage(103, LogLevel.Information, "TLS on the client listener with the {Source} certificate; pin (sha256 of the DER) {Pin}, expires {NotAfter:u}")]
+    private static partial void TlsEnabled(ILogger logger, string source, string pin, DateTime notAfter);
 
     [LoggerMessage(101, LogLevel.Information, "Registry server stopped")]
     private static partial void Stopped(ILogger logger);

@@ -27,6 +27,9 @@ public enum CloseReason
     /// <summary>A handler asked to close after its reply.</summary>
     Requested,
 
+    /// <summary>The TLS handshake failed (not TLS, bad record, unsupported version) or did not finish within the idle timeout.</summary>
+    TlsHandshake,
+
     /// <summary>A socket error.</summary>
     IoError,
 }

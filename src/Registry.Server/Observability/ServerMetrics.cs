@@ -85,6 +85,7 @@ public sealed class ServerMetrics
         CloseReason.Shutdown => "shutdown",
         CloseReason.Replication => "replication",
         CloseReason.Requested => "requested",
+        CloseReason.TlsHandshake => "tls_handshake",
         _ => "io_error",
     };
 }

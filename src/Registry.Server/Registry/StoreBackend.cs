@@ -116,7 +116,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
                 throw new ServerStartupException($"--standby-of must be HOST:PORT, got '{_options.StandbyOf}'");
             }
 
-            _follower = new StandbyFollower(primary, _options.ReplicationToken ?? string.Empty, new StandbyReplica(store, machine), _time, _loggers.CreateLogger<StandbyFollower>());
+            _follower = new StandbyFollower(primary, _options.ReplicationToken ?? string.Empty, new StandbyReplica(store, machine), _time, _loggers.CreateLogger<StandbyFollower>(), string.IsNullOrEmpty(_options.StandbyTlsPin) ? null : _options.StandbyTlsPin);
             _following = new CancellationTokenSource();
             _followLoop = _follower.RunAsync(_following.Token);
         }

@@ -1,11 +1,13 @@
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Registry.Persistence;
 using Registry.Persistence.Replication;
 using Registry.Server.Protocol;
+using Registry.Server.Security;
 
 namespace Registry.Server.Replication;
 
@@ -14,13 +16,16 @@ namespace Registry.Server.Replication;
 /// It resumes from <see cref="StandbyReplica.NextSequence"/>, so after a restart or a dropped connection only the
 /// missing records travel; a fresh standby asks for a snapshot first. Any failure (connection, damage, a gap the
 /// primary cannot serve) closes the connection and retries after <see cref="RetryDelay"/>, as Go's standby does.
+/// With a TLS pin the connection is TLS and only the primary certificate with that pin is accepted (<see cref="PinnedTls"/>);
+/// a mismatch is retried like any failure, so each attempt logs the pin the primary presented.
 /// </remarks>
 public sealed partial class StandbyFollower(
     EndPoint primary,
     string token,
     StandbyReplica replica,
     TimeProvider time,
-    ILogger<StandbyFollower> logger)
+    ILogger<StandbyFollower> logger,
+    string? tlsPin = null)
 {
     /// <summary>Go's reconnect delay.</summary>
     public static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(3);
@@ -67,7 +72,7 @@ public sealed partial class StandbyFollower(
             {
                 return;
             }
-            catch (Exception ex) when (ex is IOException or SocketException or JsonException or PersistenceException or TimeoutException or InvalidOperationException or KeyNotFoundException or FormatException)
+            catch (Exception ex) when (ex is IOException or SocketException or AuthenticationException or JsonException or PersistenceException or TimeoutException or InvalidOperationException or KeyNotFoundException or FormatException)
             {
                 LogRetry(logger, primary, ex.Message);
             }
@@ -86,13 +91,19 @@ public sealed partial class StandbyFollower(
     private async Task FollowOnceAsync(CancellationToken cancellationToken)
     {
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        Stream stream;
         using (var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             connect.CancelAfter(TimeSpan.FromSeconds(10));
             await socket.ConnectAsync(primary, connect.Token);
+            stream = new NetworkStream(socket, ownsSocket: false);
+            if (tlsPin is not null)
+            {
+                stream = await PinnedTls.AuthenticateAsync(stream, primary, tlsPin, connect.Token);
+            }
         }
 
-        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        await using var ownedStream = stream;
         var input = PipeReader.Create(stream);
         var writer = new FrameWriter(PipeWriter.Create(stream));
         // 0 asks for a snapshot first (this standby holds nothing yet), then deltas; a Go standby omits the member.

@@ -1,6 +1,9 @@
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Registry.Server.Dispatch;
 using Registry.Server.Observability;
@@ -13,7 +16,8 @@ namespace Registry.Server.Transport;
 /// Threading: one task runs <see cref="RunAsync"/>; nothing else touches the socket except <see cref="Abort"/>.
 /// Shutdown has two steps: <c>stopReading</c> ends the wait for the next request at once, while a request already
 /// being handled keeps running until <c>abort</c> fires (the listener's drain deadline).
-/// Failure policy: a malformed frame, an idle timeout, a write timeout, a socket error or the rate rule closes the
+/// With TLS configured the stream is an <see cref="SslStream"/> whose handshake must finish within the idle timeout.
+/// Failure policy: a failed or late TLS handshake, a malformed frame, an idle timeout, a write timeout, a socket error or the rate rule closes the
 /// connection without a reply and is counted by reason; nothing here throws to the listener.
 /// </remarks>
 internal sealed class ClientConnection
@@ -49,8 +53,68 @@ internal sealed class ClientConnection
 
     public async Task RunAsync(CancellationToken stopReading, CancellationToken abort)
     {
+        await using var network = new NetworkStream(_socket, ownsSocket: true);
+        await using var tls = _options.TlsCertificate is null ? null : new SslStream(network, leaveInnerStreamOpen: true);
+        if (tls is not null)
+        {
+            CloseReason? failed = CloseReason.IoError;
+            try
+            {
+                failed = await HandshakeAsync(tls, _options.TlsCertificate!, stopReading);
+            }
+            finally
+            {
+                if (failed is { } reason)
+                {
+                    _metrics.ConnectionClosed(reason);
+                }
+            }
+
+            if (failed is not null)
+            {
+                return;
+            }
+        }
+
+        // The plaintext path reads the NetworkStream directly: TLS off costs nothing per request.
+        await RunOverAsync(tls ?? (Stream)network, stopReading, abort);
+    }
+
+    /// <summary>Runs the server side of the TLS handshake within the idle timeout; returns why the connection must close, or null when it succeeded.</summary>
+    private async Task<CloseReason?> HandshakeAsync(SslStream tls, SslStreamCertificateContext certificate, CancellationToken stopReading)
+    {
+        // A peer that connects and sends nothing must not hold the connection: the handshake gets the idle timeout.
+        using var deadline = new CancellationTokenSource(_options.IdleTimeout, _options.TimeProvider);
+        using var token = CancellationTokenSource.CreateLinkedTokenSource(stopReading, deadline.Token);
+
+        // Closing the socket ends a pending handshake read for sure; cancelling the token alone is best effort inside SslStream.
+        using var closeOnDeadline = deadline.Token.UnsafeRegister(static state => ((ClientConnection)state!).Abort(), this);
+        var options = new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = certificate,
+            ClientCertificateRequired = false,
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        };
+        try
+        {
+            await tls.AuthenticateAsServerAsync(options, token.Token);
+            return null;
+        }
+        catch (Exception) when (stopReading.IsCancellationRequested && !deadline.IsCancellationRequested)
+        {
+            return CloseReason.Shutdown;
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            TransportLog.TlsHandshakeFailed(_logger, ex, _id, _remote);
+            return CloseReason.TlsHandshake;
+        }
+    }
+
+    private async Task RunOverAsync(Stream stream, CancellationToken stopReading, CancellationToken abort)
+    {
         var reason = CloseReason.IoError;
-        await using var stream = new NetworkStream(_socket, ownsSocket: true);
         var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true));
         var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 4096, leaveOpen: true));
         try

@@ -42,4 +42,7 @@ internal static partial class TransportLog
 
     [LoggerMessage(11, LogLevel.Error, "Connection {ConnectionId} ended with an unexpected error")]
     public static partial void ConnectionCrashed(ILogger logger, Exception exception, long connectionId);
+
+    [LoggerMessage(12, LogLevel.Debug, "Closing connection {ConnectionId} from {Remote}: TLS handshake failed")]
+    public static partial void TlsHandshakeFailed(ILogger logger, Exception exception, long connectionId, IPEndPoint remote);
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 
 namespace Registry.Server.Transport;
 
@@ -41,6 +42,9 @@ public sealed record TransportOptions
     /// <summary>Returns the current replication token (empty or null = replication not configured); read per subscribe so a Store can change it.</summary>
     public Func<string?> ReplicationToken { get; init; } = static () => null;
 
-    /// <summary>The clock for idle and write timeouts and the rate rule.</summary>
+    /// <summary>The certificate every connection is wrapped in TLS with (§1.1); null serves plaintext.</summary>
+    public SslStreamCertificateContext? TlsCertificate { get; init; }
+
+    /// <summary>The clock for idle, handshake and write timeouts and the rate rule.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

@@ -43,12 +43,28 @@ internal sealed class RegistryTestHost : IAsyncDisposable
 
         builder.Services.AddStoreBackend();
         var host = builder.Build();
-        await host.StartAsync(cancellationToken);
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            // Startup-failure tests expect the throw; the half-built host must not outlive them.
+            host.Dispose();
+            throw;
+        }
+
         return new RegistryTestHost(host);
     }
 
     public async Task<RegistryClient> ConnectAsync(CancellationToken cancellationToken) =>
         new(await WireClient.ConnectAsync(EndPoint, cancellationToken));
+
+    /// <summary>The listener's TLS pin; null when the host serves plaintext.</summary>
+    public string? TlsPin => _host.Services.GetRequiredService<RegistryServerService>().TlsPin;
+
+    public async Task<RegistryClient> ConnectTlsAsync(string pin, CancellationToken cancellationToken) =>
+        new(await WireClient.ConnectTlsAsync(EndPoint, pin, cancellationToken));
 
     public async ValueTask DisposeAsync()
     {
