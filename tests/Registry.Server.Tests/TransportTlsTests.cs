@@ -29,6 +29,23 @@ public sealed class TransportTlsTests : IDisposable
     }
 
     [Fact]
+    public async Task BinaryProtocol_InsideTls_IsDetectedAfterTheHandshake()
+    {
+        var ct = Timeouts.Bounded();
+        await using var server = StartTls();
+        using var client = await WireClient.ConnectTlsAsync(server.EndPoint, Pin, ct);
+        var json = WireClient.Frame("{\"type\":\"echo\",\"n\":3}");
+        json[3]++;
+
+        await client.SendRawAsync([.. "PILT"u8, 1, .. json[..4], 0x00, .. json[4..]], ct);
+        var reply = await client.ReadAsync(ct);
+
+        Assert.NotNull(reply);
+        Assert.Equal('\0', reply[0]);
+        Assert.Equal(3, System.Text.Json.JsonDocument.Parse(reply[1..]).RootElement.GetProperty("n").GetInt32());
+    }
+
+    [Fact]
     public async Task Connect_OtherPin_RefusedByTheClientNamingBothPins()
     {
         var ct = Timeouts.Bounded();
