@@ -70,6 +70,7 @@ public sealed class TransportTlsTests : IDisposable
         Assert.Null(await plain.ReadAsync(ct));
         using var pinned = await WireClient.ConnectTlsAsync(server.EndPoint, Pin, ct);
         Assert.Equal("echo_ok", (await pinned.RequestAsync("{\"type\":\"echo\"}", ct)).GetProperty("type").GetString());
+        await server.Listener.StopAsync(ct);
         var text = server.Exporter.Render();
         Assert.True(text.Contains("registry_server_connections_closed_total{reason=\"tls_handshake\"} 1", StringComparison.Ordinal), text);
     }
@@ -91,6 +92,9 @@ public sealed class TransportTlsTests : IDisposable
         }
 
         Assert.Null(await read);
+
+        // The client sees the close before the server's connection task counts it; stopping waits for that task.
+        await server.Listener.StopAsync(ct);
         var text = server.Exporter.Render();
         Assert.True(text.Contains("registry_server_connections_closed_total{reason=\"tls_handshake\"} 1", StringComparison.Ordinal), text);
     }
