@@ -2,6 +2,8 @@
 # Server throughput with the CPU each side spends per acknowledged operation, one JSON line per op.
 #   bash bench/server/loadgen.sh [SECONDS] [OPS...]        e.g.  bash bench/server/loadgen.sh 5 register set_tags mixed
 #   STANDBY=1 bash bench/server/loadgen.sh 10 register     also runs a standby and reports ack-to-visible lag
+#   BINARY=1 bash bench/server/loadgen.sh 5 heartbeat lookup   the binary protocol (§1.3) instead of JSON frames
+#   TLS=1 bash bench/server/loadgen.sh 5 register          a --tls-self-signed server, loadgen pinning the logged pin
 # Each op gets a fresh `registry serve --durability always` on a temporary data directory, 64 clients and a 2 s
 # warm-up (`loadgen --warmup`). The per-connection rate rule (wire-protocol §1.4: throttle above 100 requests/s per
 # connection, close above 500, after 5 s) is turned off with Registry__RateLimit=false on both servers: left on, it
@@ -25,9 +27,16 @@ cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 for op in "${ops[@]}"; do
   rm -rf "$work/p" "$work/s"
   port=$(free_port)
-  Registry__RateLimit=false "$bin" serve --data "$work/p" --listen "127.0.0.1:$port" --replication-token bench >"$work/p.log" 2>&1 &
+  tls_args=(); client_args=()
+  [[ -n "${TLS:-}" ]] && tls_args=(--tls-self-signed)
+  [[ -n "${BINARY:-}" ]] && client_args+=(--binary)
+  Registry__RateLimit=false "$bin" serve --data "$work/p" --listen "127.0.0.1:$port" --replication-token bench "${tls_args[@]}" >"$work/p.log" 2>&1 &
   primary=$!
   wait_port "$port"
+  if [[ -n "${TLS:-}" ]]; then
+    pin=$(grep -o 'pin (sha256 of the DER) [0-9a-f]*' "$work/p.log" | awk '{print $NF}')
+    client_args+=(--tls-pin "$pin")
+  fi
   standby_args=()
   if [[ -n "${STANDBY:-}" ]]; then
     sport=$(free_port)
@@ -38,7 +47,7 @@ for op in "${ops[@]}"; do
   fi
   before=$(cpu_ticks "$primary")
   report=$(/usr/bin/env time -f '%U %S' -o "$work/time" "$bin" loadgen --server "127.0.0.1:$port" --clients "$clients" \
-    --warmup 2 --duration "$seconds" --op "$op" "${standby_args[@]}" --json)
+    --warmup 2 --duration "$seconds" --op "$op" "${standby_args[@]}" "${client_args[@]}" --json)
   after=$(cpu_ticks "$primary")
   hz=$(getconf CLK_TCK)
   python3 - "$report" "$before" "$after" "$hz" "$(cat "$work/time")" "$(cat /proc/loadavg | cut -d' ' -f1)" <<'PY'

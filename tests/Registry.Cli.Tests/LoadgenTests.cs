@@ -19,11 +19,13 @@ public class LoadgenTests
         try
         {
             await WaitListeningAsync(server, cts.Token);
-            foreach (var op in new[] { "register", "set_tags", "mixed" })
+            string[][] runs = [["register"], ["set_tags"], ["mixed"], ["heartbeat"], ["lookup"], ["heartbeat", "--binary"], ["lookup", "--binary"], ["set_tags", "--binary"]];
+            foreach (var run in runs)
             {
-                var (exit, output, err) = CliRunner.Run("loadgen", "--server", $"127.0.0.1:{port}", "--clients", "4", "--duration", "0.5", "--op", op, "--json");
+                var (exit, output, err) = CliRunner.Run(["loadgen", "--server", $"127.0.0.1:{port}", "--clients", "4", "--duration", "0.5", "--json", "--op", .. run]);
                 Assert.True(exit == 0, err);
                 var report = JsonNode.Parse(output)!;
+                Assert.Equal(run.Length > 1, report["binary"]!.GetValue<bool>());
                 Assert.Equal(0, report["errors"]!.GetValue<long>());
                 Assert.True(report["ops"]!.GetValue<long>() > 0, output);
                 Assert.True(report["p99_ms"]!.GetValue<double>() >= report["p50_ms"]!.GetValue<double>());

@@ -5,6 +5,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Registry.Server.Protocol;
 using Registry.Server.Security;
 
 namespace Registry.Cli.Loadgen;
@@ -12,7 +13,7 @@ namespace Registry.Cli.Loadgen;
 /// <summary>What the load generator needs from a reply: whether it has the expected type, the error text otherwise, and <c>node_id</c> if present.</summary>
 internal readonly record struct Reply(bool Ok, string Text, uint NodeId);
 
-/// <summary>One connection speaking the registry's framing (4-byte big-endian length + JSON object), one request at a time.</summary>
+/// <summary>One connection speaking the registry's framing (4-byte big-endian length + JSON object, or the binary protocol of §1.3), one request at a time.</summary>
 /// <remarks>
 /// Kept lean on purpose: the load generator shares the machine with the server it measures, so every microsecond it
 /// spends per request is taken from the server. Buffers are reused across requests and replies are scanned, not
@@ -22,26 +23,34 @@ internal sealed class LoadClient : IAsyncDisposable
 {
     private readonly Socket _socket;
     private readonly SslStream? _tls;
+    private readonly bool _binary;
     private readonly ArrayBufferWriter<byte> _request = new(512);
     private readonly Utf8JsonWriter _json;
     private byte[] _reply = new byte[64 * 1024];
 
-    private LoadClient(Socket socket, SslStream? tls)
+    private LoadClient(Socket socket, SslStream? tls, bool binary)
     {
         _socket = socket;
         _tls = tls;
+        _binary = binary;
         _json = new Utf8JsonWriter(_request);
     }
 
-    /// <summary>Connects to <paramref name="server"/>; with <paramref name="tlsPin"/> over TLS accepting only that certificate pin.</summary>
-    public static async Task<LoadClient> ConnectAsync(EndPoint server, string? tlsPin, CancellationToken cancellationToken)
+    /// <summary>Connects to <paramref name="server"/>; with <paramref name="tlsPin"/> over TLS accepting only that certificate pin; with <paramref name="binary"/> speaking the binary protocol (JSON requests then travel in 0x00 frames).</summary>
+    public static async Task<LoadClient> ConnectAsync(EndPoint server, string? tlsPin, CancellationToken cancellationToken, bool binary = false)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             await socket.ConnectAsync(server, cancellationToken);
             var tls = tlsPin is null ? null : await PinnedTls.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), server, tlsPin, cancellationToken);
-            return new LoadClient(socket, tls);
+            var client = new LoadClient(socket, tls, binary);
+            if (binary)
+            {
+                await client.SendAllAsync(new byte[] { (byte)'P', (byte)'I', (byte)'L', (byte)'T', BinaryWire.Version }, cancellationToken);
+            }
+
+            return client;
         }
         catch
         {
@@ -54,7 +63,7 @@ internal sealed class LoadClient : IAsyncDisposable
     public async Task<Reply> RequestAsync<TState>(TState state, Action<Utf8JsonWriter, TState> write, string expectedType, CancellationToken cancellationToken)
     {
         _request.ResetWrittenCount();
-        _request.Advance(4);
+        _request.Advance(_binary ? 5 : 4);
         _json.Reset(_request);
         _json.WriteStartObject();
         write(_json, state);
@@ -62,8 +71,39 @@ internal sealed class LoadClient : IAsyncDisposable
         _json.Flush();
         var frame = System.Runtime.InteropServices.MemoryMarshal.AsMemory(_request.WrittenMemory);
         BinaryPrimitives.WriteUInt32BigEndian(frame.Span, (uint)(frame.Length - 4));
-        await SendAllAsync(frame, cancellationToken);
+        if (_binary)
+        {
+            frame.Span[4] = BinaryWire.Json;
+        }
 
+        await SendAllAsync(frame, cancellationToken);
+        var length = await ReceiveFrameAsync(cancellationToken);
+        var body = _reply.AsSpan(4, length);
+        if (_binary)
+        {
+            return body.Length > 0 && body[0] == BinaryWire.Json ? Scan(body[1..], expectedType) : ScanBinary(body, BinaryWire.Json);
+        }
+
+        return Scan(body, expectedType);
+    }
+
+    /// <summary>Sends a binary request of message type <paramref name="type"/> (binary connections only) and reads the reply, expecting its reply type.</summary>
+    public async Task<Reply> BinaryRequestAsync(byte type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        _request.ResetWrittenCount();
+        var span = _request.GetSpan(5 + payload.Length);
+        BinaryPrimitives.WriteUInt32BigEndian(span, (uint)(1 + payload.Length));
+        span[4] = type;
+        payload.Span.CopyTo(span[5..]);
+        _request.Advance(5 + payload.Length);
+        await SendAllAsync(System.Runtime.InteropServices.MemoryMarshal.AsMemory(_request.WrittenMemory), cancellationToken);
+        var length = await ReceiveFrameAsync(cancellationToken);
+        return ScanBinary(_reply.AsSpan(4, length), (byte)(type | BinaryWire.ReplyBit));
+    }
+
+    /// <summary>Reads one reply frame into the reply buffer; returns the body length (the body starts at offset 4).</summary>
+    private async ValueTask<int> ReceiveFrameAsync(CancellationToken cancellationToken)
+    {
         var received = await ReceiveAtLeastAsync(0, 4, cancellationToken);
         var length = (int)BinaryPrimitives.ReadUInt32BigEndian(_reply);
         if (length + 4 > _reply.Length)
@@ -72,7 +112,21 @@ internal sealed class LoadClient : IAsyncDisposable
         }
 
         await ReceiveAtLeastAsync(received, length + 4, cancellationToken);
-        return Scan(_reply.AsSpan(4, length), expectedType);
+        return length;
+    }
+
+    /// <summary>A binary reply: ok when its type is <paramref name="expectedType"/>, the error text of a 0xFF frame otherwise.</summary>
+    private static Reply ScanBinary(ReadOnlySpan<byte> body, byte expectedType)
+    {
+        if (body.Length > 0 && body[0] == expectedType)
+        {
+            return new Reply(true, string.Empty, 0);
+        }
+
+        var text = body.Length >= 3 && body[0] == BinaryWire.Error
+            ? Encoding.UTF8.GetString(body[3..])
+            : $"unexpected binary reply type 0x{(body.Length > 0 ? body[0] : 0):x2}";
+        return new Reply(false, text, 0);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -5,18 +6,19 @@ using System.Net;
 using System.Text;
 using NSec.Cryptography;
 using Registry.Cli.Wal;
+using Registry.Server.Protocol;
 using Registry.Server.Security;
 
 namespace Registry.Cli.Loadgen;
 
-/// <summary><c>registry loadgen --server HOST:PORT [--clients N] [--duration S] [--op register|set_tags|mixed] [--standby HOST:PORT] [--tls-pin HEX] [--json]</c>.</summary>
+/// <summary><c>registry loadgen --server HOST:PORT [--clients N] [--duration S] [--op register|set_tags|mixed|heartbeat|lookup] [--binary] [--standby HOST:PORT] [--tls-pin HEX] [--json]</c>.</summary>
 /// <remarks>
 /// Each client is one connection issuing real requests back to back: <c>register</c> with a fresh key, or signed
 /// <c>set_tags</c>/<c>heartbeat</c> for a node it registered first (Ed25519 over the protocol's challenge string).
 /// A success reply is an acknowledged, durable mutation (in the server's <c>always</c> mode).
 /// </remarks>
 /// <summary>The parsed arguments of one loadgen run.</summary>
-internal sealed record LoadgenSettings(string Server, int Clients, double Seconds, string Op, bool Json, string? Standby, double Warmup = 0, string? TlsPin = null, string? StandbyTlsPin = null);
+internal sealed record LoadgenSettings(string Server, int Clients, double Seconds, string Op, bool Json, string? Standby, double Warmup = 0, string? TlsPin = null, string? StandbyTlsPin = null, bool Binary = false);
 
 internal static class LoadgenCommand
 {
@@ -30,21 +32,22 @@ internal static class LoadgenCommand
         var server = new Option<string>("--server") { Description = "The registry's HOST:PORT.", Required = true };
         var clients = new Option<int>("--clients") { Description = "Concurrent connections.", DefaultValueFactory = _ => 64 };
         var duration = new Option<double>("--duration") { Description = "Seconds to run.", DefaultValueFactory = _ => 10 };
-        var op = new Option<string>("--op") { Description = "register, set_tags or mixed.", DefaultValueFactory = _ => "register" };
+        var op = new Option<string>("--op") { Description = "register, set_tags, mixed, heartbeat (signed) or lookup (of the client's own node).", DefaultValueFactory = _ => "register" };
+        var binary = new Option<bool>("--binary") { Description = "Speak the binary protocol (§1.3): heartbeat and lookup as binary frames, other requests as JSON inside 0x00 frames." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var warmup = new Option<double>("--warmup") { Description = "Seconds of load before measuring (lets the server's JIT and caches settle); not counted.", DefaultValueFactory = _ => 0 };
         var standby = new Option<string?>("--standby") { Description = "A standby's HOST:PORT: also measure how long after the primary's acknowledgement registrations are visible there (register and mixed)." };
         var tlsPin = new Option<string?>("--tls-pin") { Description = "Dial --server over TLS and accept only the certificate whose SHA-256 (hex) is this pin." };
         var standbyTlsPin = new Option<string?>("--standby-tls-pin") { Description = "Dial --standby over TLS, accepting only this certificate pin." };
-        op.AcceptOnlyFromAmong("register", "set_tags", "mixed");
-        var command = new Command("loadgen", "Drive a registry with N concurrent connections of real, signed requests; report acknowledged operations per second and latency percentiles.") { server, clients, duration, op, json, standby, warmup, tlsPin, standbyTlsPin };
-        command.SetAction((parse, ct) => RunAsync(context, new LoadgenSettings(parse.GetValue(server)!, parse.GetValue(clients), parse.GetValue(duration), parse.GetValue(op)!, parse.GetValue(json), parse.GetValue(standby), parse.GetValue(warmup), parse.GetValue(tlsPin), parse.GetValue(standbyTlsPin)), ct));
+        op.AcceptOnlyFromAmong("register", "set_tags", "mixed", "heartbeat", "lookup");
+        var command = new Command("loadgen", "Drive a registry with N concurrent connections of real, signed requests; report acknowledged operations per second and latency percentiles.") { server, clients, duration, op, json, standby, warmup, tlsPin, standbyTlsPin, binary };
+        command.SetAction((parse, ct) => RunAsync(context, new LoadgenSettings(parse.GetValue(server)!, parse.GetValue(clients), parse.GetValue(duration), parse.GetValue(op)!, parse.GetValue(json), parse.GetValue(standby), parse.GetValue(warmup), parse.GetValue(tlsPin), parse.GetValue(standbyTlsPin), parse.GetValue(binary)), ct));
         return command;
     }
 
     public static async Task<int> RunAsync(CliContext context, LoadgenSettings settings, CancellationToken cancellationToken)
     {
-        var (server, clients, seconds, op, json, standbyAddress, warmupSeconds, tlsPin, standbyTlsPin) = settings;
+        var (server, clients, seconds, op, json, standbyAddress, warmupSeconds, tlsPin, standbyTlsPin, binary) = settings;
         EndPoint? standbyEndPoint = null;
         if (!Registry.Server.Hosting.HostPort.TryParse(server, out var endPoint) || clients < 1 || seconds <= 0 || warmupSeconds < 0
             || (standbyAddress is not null && !Registry.Server.Hosting.HostPort.TryParse(standbyAddress, out standbyEndPoint))
@@ -72,7 +75,7 @@ internal static class LoadgenCommand
             await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
             {
                 latencies[c] = new List<long>(4096);
-                await using var client = await LoadClient.ConnectAsync(endPoint, tlsPin, cancellationToken);
+                await using var client = await LoadClient.ConnectAsync(endPoint, tlsPin, cancellationToken, binary);
                 var (own, first) = await RegisterAsync(client, run, c, 0, cancellationToken);
                 if (own is null)
                 {
@@ -83,20 +86,28 @@ internal static class LoadgenCommand
 
                 var heartbeat = string.Create(CultureInfo.InvariantCulture, $"heartbeat:{own.NodeId}");
                 var setTags = string.Create(CultureInfo.InvariantCulture, $"set_tags:{own.NodeId}");
+                var ownId = new byte[4];
+                BinaryPrimitives.WriteUInt32BigEndian(ownId, own.NodeId);
+                byte[] binaryHeartbeat = [.. ownId, .. Convert.FromBase64String(own.Sign(heartbeat))];
                 var random = new Random(c);
                 for (var i = 1; clock.Elapsed < deadline; i++)
                 {
                     var kind = op switch
                     {
                         "register" => 0,
+                        "heartbeat" => 1,
                         "set_tags" => 2,
+                        "lookup" => 3,
                         _ => random.Next(10) switch { < 2 => 0, < 7 => 1, _ => 2 },
                     };
                     var started = Stopwatch.GetTimestamp();
                     var (ok, text, _) = kind switch
                     {
                         0 => await RegisterAndOfferAsync(client, run, c, i, started >= measureFrom ? probe : null, cancellationToken),
+                        1 when binary => await client.BinaryRequestAsync(BinaryWire.Heartbeat, binaryHeartbeat, cancellationToken),
                         1 => await SignedAsync(client, own, "heartbeat", heartbeat, null, cancellationToken),
+                        3 when binary => await client.BinaryRequestAsync(BinaryWire.Lookup, ownId, cancellationToken),
+                        3 => await LookupAsync(client, own.NodeId, cancellationToken),
                         _ => await SignedAsync(client, own, "set_tags", setTags, TagPairs[i % TagPairs.Length], cancellationToken),
                     };
                     if (ok)
@@ -142,6 +153,7 @@ internal static class LoadgenCommand
             context.Out.WriteLine(JsonLine.Object(w =>
             {
                 w.WriteString("op", op);
+                w.WriteBoolean("binary", binary);
                 foreach (var (name, value) in results)
                 {
                     w.WriteNumber(name, value);
@@ -229,6 +241,13 @@ internal static class LoadgenCommand
         }, "register_ok", cancellationToken);
         return (key is null || !reply.Ok ? null : new Node(reply.NodeId, key), reply);
     }
+
+    private static Task<Reply> LookupAsync(LoadClient client, uint nodeId, CancellationToken cancellationToken) =>
+        client.RequestAsync(nodeId, static (w, id) =>
+        {
+            w.WriteString("type", "lookup");
+            w.WriteNumber("node_id", id);
+        }, "lookup_ok", cancellationToken);
 
     private static Task<Reply> SignedAsync(LoadClient client, Node node, string type, string challenge, string[]? tags, CancellationToken cancellationToken) =>
         client.RequestAsync((type, node.NodeId, signature: node.Sign(challenge), tags), static (w, s) =>
