@@ -31,6 +31,73 @@ public sealed class SignatureVerifierTests
     }
 
     [Fact]
+    public void Memo_ExactRepeatOfAVerifiedSignature_AnsweredWithoutVerifying_AnythingElseVerified()
+    {
+        var (key, pub) = NewKey();
+        var (other, otherPub) = NewKey();
+        using (key)
+        using (other)
+        {
+            var verifier = new SignatureVerifier();
+            var challenge = Challenges.SetTags(7);
+            var good = Sign(key, challenge);
+
+            Assert.Null(verifier.VerifyNode(pub, good, challenge, adminTokenValid: false));
+            Assert.Equal(0, verifier.MemoHits);
+            Assert.Null(verifier.VerifyNode(pub, good, challenge, adminTokenValid: false));
+            Assert.Null(verifier.VerifyNodeRaw(pub, Convert.FromBase64String(good), challenge));
+            Assert.Equal(2, verifier.MemoHits);
+
+            // The same signature under another challenge or another stored key (a rotation) is verified, and fails.
+            Assert.Equal(SignatureVerifier.VerificationFailed, verifier.VerifyNode(pub, good, Challenges.SetTags(8), adminTokenValid: false));
+            Assert.Equal(SignatureVerifier.VerificationFailed, verifier.VerifyNode(otherPub, good, challenge, adminTokenValid: false));
+
+            // One flipped bit is a different signature: verified, fails, and a failure is never remembered.
+            var flipped = Convert.FromBase64String(good);
+            flipped[63] ^= 0x01;
+            Assert.Equal(SignatureVerifier.VerificationFailed, verifier.VerifyNodeRaw(pub, flipped, challenge));
+            Assert.Equal(SignatureVerifier.VerificationFailed, verifier.VerifyNodeRaw(pub, flipped, challenge));
+            Assert.Equal(2, verifier.MemoHits);
+        }
+    }
+
+    [Fact]
+    public void Memo_Off_VerifiesEveryTime()
+    {
+        var (key, pub) = NewKey();
+        using (key)
+        {
+            var verifier = new SignatureVerifier(verifiedCapacity: 0);
+            var challenge = Challenges.Heartbeat(3);
+            var good = Sign(key, challenge);
+
+            Assert.Null(verifier.VerifyNode(pub, good, challenge, adminTokenValid: false));
+            Assert.Null(verifier.VerifyNode(pub, good, challenge, adminTokenValid: false));
+            Assert.Equal(0, verifier.MemoHits);
+        }
+    }
+
+    [Fact]
+    public void Memo_Full_StartsOver()
+    {
+        var (key, pub) = NewKey();
+        using (key)
+        {
+            var verifier = new SignatureVerifier(verifiedCapacity: 2);
+            var signatures = Enumerable.Range(1, 3).Select(i => (Challenge: Challenges.Heartbeat((uint)i), Signature: Sign(key, Challenges.Heartbeat((uint)i)))).ToArray();
+            foreach (var (challenge, signature) in signatures)
+            {
+                Assert.Null(verifier.VerifyNode(pub, signature, challenge, adminTokenValid: false));
+            }
+
+            Assert.Null(verifier.VerifyNode(pub, signatures[0].Signature, signatures[0].Challenge, adminTokenValid: false));
+            Assert.Null(verifier.VerifyNode(pub, signatures[2].Signature, signatures[2].Challenge, adminTokenValid: false));
+
+            Assert.Equal(1, verifier.MemoHits);
+        }
+    }
+
+    [Fact]
     public void VerifyNode_SignatureOfOtherChallengeOrKey_VerificationFailed()
     {
         var (key, pub) = NewKey();

@@ -50,7 +50,7 @@ public static partial class RegistryServerHost
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IRegistryBackend, NullRegistryBackend>();
         services.TryAddSingleton<RequestDispatcher>();
-        services.TryAddSingleton<SignatureVerifier>(_ => new SignatureVerifier());
+        services.TryAddSingleton(sp => new SignatureVerifier(verifiedCapacity: Math.Max(0, sp.GetRequiredService<IOptions<RegistryServerOptions>>().Value.VerifiedSignatureCacheEntries)));
         services.TryAddSingleton(sp => new AdminToken(sp.GetRequiredService<IOptions<RegistryServerOptions>>().Value.AdminToken));
         services.TryAddSingleton(sp => new RecentVerifications(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<RegistryServerOptions>>().Value.HeartbeatVerifySkip));
         services.TryAddSingleton<PerIpLimits>();

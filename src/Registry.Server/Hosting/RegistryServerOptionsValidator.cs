@@ -41,6 +41,11 @@ public sealed class RegistryServerOptionsValidator : IValidateOptions<RegistrySe
             failures.Add("Registry:HeartbeatVerifySkip must not be negative");
         }
 
+        if (options.VerifiedSignatureCacheEntries < 0)
+        {
+            failures.Add("Registry:VerifiedSignatureCacheEntries must not be negative");
+        }
+
         if (options.ListNodesMaxStaleness < TimeSpan.Zero || options.ListNodesMaxStaleness > TimeSpan.FromMinutes(1))
         {
             failures.Add("Registry:ListNodesMaxStaleness must be between 0 and 1 minute");

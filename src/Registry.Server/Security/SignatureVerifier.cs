@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Text;
 using NSec.Cryptography;
@@ -6,9 +7,15 @@ namespace Registry.Server.Security;
 
 /// <summary>Verifies node signatures (Ed25519 over an ASCII challenge, §2.1) and produces the protocol's error texts.</summary>
 /// <remarks>
-/// Threading: thread-safe; connections verify concurrently. Imported public keys are cached by their base64 text
+/// <para>Threading: thread-safe; connections verify concurrently. Imported public keys are cached by their base64 text
 /// because the registry verifies the same few hundred thousand keys over and over; the cache is bounded and simply
-/// cleared when full (a re-import costs microseconds, so eviction precision is not worth a lock).
+/// cleared when full (a re-import costs microseconds, so eviction precision is not worth a lock).</para>
+/// <para>Verified signatures are memoized: the protocol's challenges carry no nonce (§2.1), so a node sends the very same
+/// signature for every heartbeat or set_tags it makes, and verification (~70 µs) would be repeated for identical input.
+/// Ed25519 verification is a pure function of (key, message, signature); an entry is recorded only after a successful
+/// verification and matches only the exact same stored key, challenge and 64 signature bytes, so a hit answers exactly
+/// what verifying again would. This is not Go's verify-skip (<c>Registry:HeartbeatVerifySkip</c>), which accepts any
+/// signature for a while after one good one. Failures are never memoized. Bounded, cleared when full, like the key cache.</para>
 /// </remarks>
 public sealed class SignatureVerifier
 {
@@ -34,14 +41,25 @@ public sealed class SignatureVerifier
     private static readonly SignatureAlgorithm s_ed25519 = SignatureAlgorithm.Ed25519;
 
     private readonly ConcurrentDictionary<string, PublicKey> _keys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<VerifiedSignature, byte> _verified = new();
     private readonly int _cacheCapacity;
+    private readonly int _verifiedCapacity;
+    private long _memoHits;
 
-    /// <summary>Creates a verifier caching up to <paramref name="cacheCapacity"/> imported keys.</summary>
-    public SignatureVerifier(int cacheCapacity = 200_000)
+    /// <summary>Creates a verifier caching up to <paramref name="cacheCapacity"/> imported keys and <paramref name="verifiedCapacity"/> verified signatures (0 turns either off).</summary>
+    public SignatureVerifier(int cacheCapacity = 200_000, int verifiedCapacity = DefaultVerifiedCapacity)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(cacheCapacity);
+        ArgumentOutOfRangeException.ThrowIfNegative(verifiedCapacity);
         _cacheCapacity = cacheCapacity;
+        _verifiedCapacity = verifiedCapacity;
     }
+
+    /// <summary>The default number of memoized verified signatures (about 16 MB at most).</summary>
+    public const int DefaultVerifiedCapacity = 100_000;
+
+    /// <summary>Verifications answered from the memo of verified signatures since start.</summary>
+    public long MemoHits => Interlocked.Read(ref _memoHits);
 
     /// <summary>Checks that <paramref name="publicKeyBase64"/> is standard base64 of exactly 32 bytes; returns null or the "invalid public key: …" text.</summary>
     public static string? ValidatePublicKey(string? publicKeyBase64)
@@ -116,12 +134,18 @@ public sealed class SignatureVerifier
             return false;
         }
 
-        var key = GetKey(publicKeyBase64);
-        return key is not null && Verify(key, challenge, signature[..SignatureBytes]);
+        return VerifyRaw(publicKeyBase64, signature[..SignatureBytes], challenge) is null;
     }
 
     private string? VerifyRaw(string storedPublicKey, ReadOnlySpan<byte> signature, string challenge)
     {
+        var memo = _verifiedCapacity > 0 ? VerifiedSignature.Of(storedPublicKey, challenge, signature) : default;
+        if (_verifiedCapacity > 0 && _verified.ContainsKey(memo))
+        {
+            Interlocked.Increment(ref _memoHits);
+            return null;
+        }
+
         var key = GetKey(storedPublicKey);
         if (key is null)
         {
@@ -129,7 +153,22 @@ public sealed class SignatureVerifier
             return VerificationFailed;
         }
 
-        return Verify(key, challenge, signature) ? null : VerificationFailed;
+        if (!Verify(key, challenge, signature))
+        {
+            return VerificationFailed;
+        }
+
+        if (_verifiedCapacity > 0)
+        {
+            if (_verified.Count >= _verifiedCapacity)
+            {
+                _verified.Clear();
+            }
+
+            _verified.TryAdd(memo, 0);
+        }
+
+        return null;
     }
 
     private static bool Verify(PublicKey key, string challenge, ReadOnlySpan<byte> signature)
@@ -165,5 +204,17 @@ public sealed class SignatureVerifier
         }
 
         return key;
+    }
+
+    /// <summary>One successfully verified (stored key, challenge, signature) triple; the 64 signature bytes are held inline so a lookup allocates nothing.</summary>
+    private readonly record struct VerifiedSignature(string PublicKey, string Challenge, UInt128 S0, UInt128 S1, UInt128 S2, UInt128 S3)
+    {
+        public static VerifiedSignature Of(string publicKey, string challenge, ReadOnlySpan<byte> signature) => new(
+            publicKey,
+            challenge,
+            BinaryPrimitives.ReadUInt128LittleEndian(signature),
+            BinaryPrimitives.ReadUInt128LittleEndian(signature[16..]),
+            BinaryPrimitives.ReadUInt128LittleEndian(signature[32..]),
+            BinaryPrimitives.ReadUInt128LittleEndian(signature[48..]));
     }
 }
