@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Registry.Server.Dispatch;
+using Registry.Server.Security;
 
 namespace Registry.Server.Observability;
 
@@ -22,8 +23,8 @@ public sealed class ServerMetrics
     private readonly Counter<long> _closed;
     private long _openConnections;
 
-    /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
-    public ServerMetrics(IMeterFactory meterFactory)
+    /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>; with <paramref name="verifier"/>, also its verification counts.</summary>
+    public ServerMetrics(IMeterFactory meterFactory, SignatureVerifier? verifier = null)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         Meter = meterFactory.Create(MeterName);
@@ -36,6 +37,19 @@ public sealed class ServerMetrics
             new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
         _closed = Meter.CreateCounter<long>("registry.server.connections.closed", "{connection}", "Connections closed, by reason.");
         Meter.CreateObservableGauge("registry.server.connections", () => Interlocked.Read(ref _openConnections), "{connection}", "Open client connections.");
+        if (verifier is not null)
+        {
+            // Computed verifications cost ~70 µs each; memo hits (ADR 0010) almost nothing. Their ratio is the memo's worth.
+            Meter.CreateObservableCounter(
+                "registry.server.signature.verifications",
+                () => new[]
+                {
+                    new Measurement<long>(verifier.Computed, new KeyValuePair<string, object?>("result", "computed")),
+                    new Measurement<long>(verifier.MemoHits, new KeyValuePair<string, object?>("result", "memo")),
+                },
+                "{verification}",
+                "Signature checks, by whether Ed25519 was computed or a verified signature was recognised.");
+        }
     }
 
     /// <summary>The meter; callers may add their own instruments to it.</summary>

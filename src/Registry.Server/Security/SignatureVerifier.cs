@@ -45,6 +45,7 @@ public sealed class SignatureVerifier
     private readonly int _cacheCapacity;
     private readonly int _verifiedCapacity;
     private long _memoHits;
+    private long _computed;
 
     /// <summary>Creates a verifier caching up to <paramref name="cacheCapacity"/> imported keys and <paramref name="verifiedCapacity"/> verified signatures (0 turns either off).</summary>
     public SignatureVerifier(int cacheCapacity = 200_000, int verifiedCapacity = DefaultVerifiedCapacity)
@@ -60,6 +61,9 @@ public sealed class SignatureVerifier
 
     /// <summary>Verifications answered from the memo of verified signatures since start.</summary>
     public long MemoHits => Interlocked.Read(ref _memoHits);
+
+    /// <summary>Ed25519 verifications computed since start (valid or not).</summary>
+    public long Computed => Interlocked.Read(ref _computed);
 
     /// <summary>Checks that <paramref name="publicKeyBase64"/> is standard base64 of exactly 32 bytes; returns null or the "invalid public key: …" text.</summary>
     public static string? ValidatePublicKey(string? publicKeyBase64)
@@ -171,8 +175,9 @@ public sealed class SignatureVerifier
         return null;
     }
 
-    private static bool Verify(PublicKey key, string challenge, ReadOnlySpan<byte> signature)
+    private bool Verify(PublicKey key, string challenge, ReadOnlySpan<byte> signature)
     {
+        Interlocked.Increment(ref _computed);
         var length = Encoding.ASCII.GetByteCount(challenge);
         var data = length <= StackChallengeBytes ? stackalloc byte[StackChallengeBytes] : new byte[length];
         var written = Encoding.ASCII.GetBytes(challenge, data);

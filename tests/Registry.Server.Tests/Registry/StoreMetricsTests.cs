@@ -31,4 +31,27 @@ public sealed class StoreMetricsTests
         var typeLines = text.Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToList();
         Assert.Equal(typeLines.Count, typeLines.Distinct(StringComparer.Ordinal).Count());
     }
+
+    [Fact]
+    public async Task Render_RepeatedSignedRequest_CountsOneComputedVerificationAndMemoHits()
+    {
+        var ct = Timeouts.Bounded();
+        using var dir = new TempDirectory();
+        await using var host = await RegistryTestHost.StartAsync(dir.Path, ct);
+        using (var client = await host.ConnectAsync(ct))
+        {
+            using var key = new NodeKey();
+            var id = await client.RegisterAsync(key, ct);
+            var signature = key.Sign($"heartbeat:{id}");
+            for (var i = 0; i < 3; i++)
+            {
+                await client.OkAsync(new { type = "heartbeat", node_id = id, signature }, ct);
+            }
+        }
+
+        var text = host.Services.GetRequiredService<PrometheusExporter>().Render();
+
+        Assert.Contains("registry_server_signature_verifications_total{result=\"computed\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("registry_server_signature_verifications_total{result=\"memo\"} 2", text, StringComparison.Ordinal);
+    }
 }
