@@ -78,22 +78,26 @@ public sealed class SignatureVerifierTests
     }
 
     [Fact]
-    public void Memo_Full_StartsOver()
+    public void Memo_Full_KeepsTheRecentGeneration_AndCarriesForwardWhatIsStillUsed()
     {
         var (key, pub) = NewKey();
         using (key)
         {
-            var verifier = new SignatureVerifier(verifiedCapacity: 2);
-            var signatures = Enumerable.Range(1, 3).Select(i => (Challenge: Challenges.Heartbeat((uint)i), Signature: Sign(key, Challenges.Heartbeat((uint)i)))).ToArray();
-            foreach (var (challenge, signature) in signatures)
-            {
-                Assert.Null(verifier.VerifyNode(pub, signature, challenge, adminTokenValid: false));
-            }
+            // Capacity 4: two generations of two.
+            var verifier = new SignatureVerifier(verifiedCapacity: 4);
+            var signed = Enumerable.Range(1, 6).Select(i => (Challenge: Challenges.Heartbeat((uint)i), Signature: Sign(key, Challenges.Heartbeat((uint)i)))).ToArray();
+            bool Check(int i) => verifier.VerifyNode(pub, signed[i].Signature, signed[i].Challenge, adminTokenValid: false) is null;
 
-            Assert.Null(verifier.VerifyNode(pub, signatures[0].Signature, signatures[0].Challenge, adminTokenValid: false));
-            Assert.Null(verifier.VerifyNode(pub, signatures[2].Signature, signatures[2].Challenge, adminTokenValid: false));
-
+            Assert.True(Check(0) && Check(1));   // current {0,1}
+            Assert.True(Check(2));               // full: previous {0,1}, current {2}
+            Assert.True(Check(0));               // hit in previous, carried forward: current {2,0}
             Assert.Equal(1, verifier.MemoHits);
+            Assert.True(Check(3));               // full: previous {2,0}, current {3}; {1} dropped
+            Assert.True(Check(0) && Check(2));   // both hits
+            Assert.Equal(3, verifier.MemoHits);
+            Assert.True(Check(1));               // dropped: computed again
+            Assert.Equal(3, verifier.MemoHits);
+            Assert.Equal(5, verifier.Computed);
         }
     }
 

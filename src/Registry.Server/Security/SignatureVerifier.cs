@@ -15,7 +15,7 @@ namespace Registry.Server.Security;
 /// Ed25519 verification is a pure function of (key, message, signature); an entry is recorded only after a successful
 /// verification and matches only the exact same stored key, challenge and 64 signature bytes, so a hit answers exactly
 /// what verifying again would. This is not Go's verify-skip (<c>Registry:HeartbeatVerifySkip</c>), which accepts any
-/// signature for a while after one good one. Failures are never memoized. Bounded, cleared when full, like the key cache.</para>
+/// signature for a while after one good one. Failures are never memoized. Bounded, in two generations (see <c>Remember</c>).</para>
 /// </remarks>
 public sealed class SignatureVerifier
 {
@@ -41,7 +41,9 @@ public sealed class SignatureVerifier
     private static readonly SignatureAlgorithm s_ed25519 = SignatureAlgorithm.Ed25519;
 
     private readonly ConcurrentDictionary<string, PublicKey> _keys = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<VerifiedSignature, byte> _verified = new();
+    private readonly Lock _generationSwap = new();
+    private ConcurrentDictionary<VerifiedSignature, byte> _verified = new();
+    private ConcurrentDictionary<VerifiedSignature, byte> _verifiedBefore = new();
     private readonly int _cacheCapacity;
     private readonly int _verifiedCapacity;
     private long _memoHits;
@@ -56,8 +58,8 @@ public sealed class SignatureVerifier
         _verifiedCapacity = verifiedCapacity;
     }
 
-    /// <summary>The default number of memoized verified signatures (about 16 MB at most).</summary>
-    public const int DefaultVerifiedCapacity = 100_000;
+    /// <summary>The default number of memoized verified signatures: a few per node of a 100k-node fleet, about 40 MB at most.</summary>
+    public const int DefaultVerifiedCapacity = 250_000;
 
     /// <summary>Verifications answered from the memo of verified signatures since start.</summary>
     public long MemoHits => Interlocked.Read(ref _memoHits);
@@ -144,7 +146,7 @@ public sealed class SignatureVerifier
     private string? VerifyRaw(string storedPublicKey, ReadOnlySpan<byte> signature, string challenge)
     {
         var memo = _verifiedCapacity > 0 ? VerifiedSignature.Of(storedPublicKey, challenge, signature) : default;
-        if (_verifiedCapacity > 0 && _verified.ContainsKey(memo))
+        if (_verifiedCapacity > 0 && IsRemembered(memo))
         {
             Interlocked.Increment(ref _memoHits);
             return null;
@@ -164,15 +166,52 @@ public sealed class SignatureVerifier
 
         if (_verifiedCapacity > 0)
         {
-            if (_verified.Count >= _verifiedCapacity)
-            {
-                _verified.Clear();
-            }
-
-            _verified.TryAdd(memo, 0);
+            Remember(memo);
         }
 
         return null;
+    }
+
+    private bool IsRemembered(VerifiedSignature memo)
+    {
+        if (Volatile.Read(ref _verified).ContainsKey(memo))
+        {
+            return true;
+        }
+
+        if (!Volatile.Read(ref _verifiedBefore).ContainsKey(memo))
+        {
+            return false;
+        }
+
+        // Still in use: carried into the current generation so it survives the next swap.
+        Remember(memo);
+        return true;
+    }
+
+    /// <summary>Adds to the current generation; a full one becomes the previous generation (the one before is dropped).</summary>
+    /// <remarks>
+    /// Two generations of half the capacity each: a fleet larger than the memo keeps the signatures it uses recently
+    /// instead of losing all of them at once when a single table fills. Races only lose an entry, never add a wrong one.
+    /// </remarks>
+    private void Remember(VerifiedSignature memo)
+    {
+        var current = Volatile.Read(ref _verified);
+        if (current.Count >= Math.Max(1, _verifiedCapacity / 2))
+        {
+            lock (_generationSwap)
+            {
+                if (ReferenceEquals(current, _verified))
+                {
+                    Volatile.Write(ref _verifiedBefore, current);
+                    Volatile.Write(ref _verified, new ConcurrentDictionary<VerifiedSignature, byte>());
+                }
+
+                current = _verified;
+            }
+        }
+
+        current.TryAdd(memo, 0);
     }
 
     private bool Verify(PublicKey key, string challenge, ReadOnlySpan<byte> signature)
