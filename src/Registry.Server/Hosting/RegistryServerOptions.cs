@@ -72,7 +72,7 @@ public sealed class RegistryServerOptions
     /// <summary>Lookups/resolves/list_nodes allowed per client IP per minute; 0 = unlimited (default). [M] used 500.</summary>
     public int QueriesPerIpPerMinute { get; set; }
 
-    /// <summary>How many verified (key, challenge, signature) triples are remembered so an identical signed request is not verified twice; 0 = verify every time. Default 100,000.</summary>
+    /// <summary>How many verified (key, challenge, signature) triples are remembered so an identical signed request is not verified twice; 0 = verify every time. Default 250,000.</summary>
     /// <remarks>A memo of a pure function: only exact repeats of signatures that verified are answered from it (see <c>SignatureVerifier</c>).</remarks>
     public int VerifiedSignatureCacheEntries { get; set; } = Security.SignatureVerifier.DefaultVerifiedCapacity;
 
