@@ -52,8 +52,14 @@ internal static class LoadgenCommand
         // The load generator shares the CPU with the server it measures. Running its socket continuations on the
         // socket engine's thread (each is a few µs: scan a reply, send the next request) saves a thread-pool hop per
         // request: 15-16 instead of 20 µs of load-generator CPU per register (docs/benchmarks.md). Read once, when the
-        // process's first socket is created; in a process that already has sockets (tests) it changes nothing.
-        Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+        // process's first socket is created; in a process that already has sockets (tests) it changes nothing. An
+        // explicit setting in the environment (e.g. 0) wins. Not with a standby probe: its lookups would queue behind
+        // the clients' continuations on that one thread, starving the probe and inflating the lag it reports.
+        const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+        if (standbyAddress is null && Environment.GetEnvironmentVariable(InlineCompletions) is null)
+        {
+            Environment.SetEnvironmentVariable(InlineCompletions, "1");
+        }
         EndPoint? standbyEndPoint = null;
         if (!Registry.Server.Hosting.HostPort.TryParse(server, out var endPoint) || clients < 1 || seconds <= 0 || warmupSeconds < 0
             || (standbyAddress is not null && !Registry.Server.Hosting.HostPort.TryParse(standbyAddress, out standbyEndPoint))
