@@ -20,19 +20,19 @@ public sealed class BinaryProtocolTests : StoreHostTestBase
         var id = await client.RegisterAsync(key, ct);
 
         var before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var ok = await client.RequestAsync(BinaryWire.Heartbeat, Heartbeat(id, key), ct);
+        var ok = await client.RequestAsync(BinaryWire.Heartbeat, BinaryClient.Heartbeat(id, key), ct);
         var after = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
         Assert.Equal(0x81, ok.Type);
         Assert.Equal(9, ok.Payload.Length);
         Assert.InRange(BinaryPrimitives.ReadInt64BigEndian(ok.Payload), before, after);
         Assert.Equal(0, ok.Payload[8]);
-        Assert.Equal("signature verification failed", await client.ErrorAsync(BinaryWire.Heartbeat, Heartbeat(id, other), ct));
-        Assert.Equal("node 99: node not found", await client.ErrorAsync(BinaryWire.Heartbeat, Heartbeat(99, key), ct));
-        Assert.Equal("invalid heartbeat payload: 4 bytes, want 68", await client.ErrorAsync(BinaryWire.Heartbeat, U32(id), ct));
+        Assert.Equal("signature verification failed", await client.ErrorAsync(BinaryWire.Heartbeat, BinaryClient.Heartbeat(id, other), ct));
+        Assert.Equal("node 99: node not found", await client.ErrorAsync(BinaryWire.Heartbeat, BinaryClient.Heartbeat(99, key), ct));
+        Assert.Equal("invalid heartbeat payload: 4 bytes, want 68", await client.ErrorAsync(BinaryWire.Heartbeat, BinaryClient.U32(id), ct));
 
         // The connection survived every refusal.
-        Assert.Equal(0x81, (await client.RequestAsync(BinaryWire.Heartbeat, Heartbeat(id, key), ct)).Type);
+        Assert.Equal(0x81, (await client.RequestAsync(BinaryWire.Heartbeat, BinaryClient.Heartbeat(id, key), ct)).Type);
     }
 
     [Fact]
@@ -47,7 +47,7 @@ public sealed class BinaryProtocolTests : StoreHostTestBase
         await client.JsonAsync(new { type = "set_task_exec", node_id = id, enabled = true, signature = key.Sign($"set_task_exec:{id}") }, ct);
         var json = await client.JsonAsync(new { type = "lookup", node_id = id }, ct);
 
-        var reply = await client.RequestAsync(BinaryWire.Lookup, U32(id), ct);
+        var reply = await client.RequestAsync(BinaryWire.Lookup, BinaryClient.U32(id), ct);
 
         Assert.Equal(0x82, reply.Type);
         var r = new PayloadReader(reply.Payload);
@@ -61,7 +61,7 @@ public sealed class BinaryProtocolTests : StoreHostTestBase
         Assert.Equal(json.GetProperty("real_addr").GetString(), r.String(r.U16()));
         Assert.Equal(string.Empty, r.String(r.U8()));
         Assert.True(r.AtEnd);
-        Assert.Equal("node 77: node not found", await client.ErrorAsync(BinaryWire.Lookup, U32(77), ct));
+        Assert.Equal("node 77: node not found", await client.ErrorAsync(BinaryWire.Lookup, BinaryClient.U32(77), ct));
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class BinaryProtocolTests : StoreHostTestBase
         using var key = new NodeKey();
         var id = await client.RegisterAsync(key, ct);
 
-        var r = new PayloadReader((await client.RequestAsync(BinaryWire.Lookup, U32(id), ct)).Payload);
+        var r = new PayloadReader((await client.RequestAsync(BinaryWire.Lookup, BinaryClient.U32(id), ct)).Payload);
 
         r.U32();
         Assert.Equal(0, r.U8());
@@ -94,12 +94,12 @@ public sealed class BinaryProtocolTests : StoreHostTestBase
         var requesterId = await client.RegisterAsync(requester, ct);
         var targetId = await client.RegisterAsync(target, ct);
 
-        Assert.Equal($"resolve denied: node {targetId} is private (establish mutual trust first)", await client.ErrorAsync(BinaryWire.Resolve, Resolve(targetId, requesterId, requester), ct));
-        Assert.Equal("resolve denied: requester node 50 is not registered", await client.ErrorAsync(BinaryWire.Resolve, Resolve(targetId, 50, requester), ct));
-        Assert.Equal("signature verification failed", await client.ErrorAsync(BinaryWire.Resolve, Resolve(targetId, requesterId, target), ct));
+        Assert.Equal($"resolve denied: node {targetId} is private (establish mutual trust first)", await client.ErrorAsync(BinaryWire.Resolve, BinaryClient.Resolve(targetId, requesterId, requester), ct));
+        Assert.Equal("resolve denied: requester node 50 is not registered", await client.ErrorAsync(BinaryWire.Resolve, BinaryClient.Resolve(targetId, 50, requester), ct));
+        Assert.Equal("signature verification failed", await client.ErrorAsync(BinaryWire.Resolve, BinaryClient.Resolve(targetId, requesterId, target), ct));
 
         await client.JsonAsync(new { type = "report_trust", node_id = targetId, peer_id = requesterId, signature = target.Sign($"report_trust:{targetId}:{requesterId}") }, ct);
-        var reply = await client.RequestAsync(BinaryWire.Resolve, Resolve(targetId, requesterId, requester), ct);
+        var reply = await client.RequestAsync(BinaryWire.Resolve, BinaryClient.Resolve(targetId, requesterId, requester), ct);
 
         Assert.Equal(0x83, reply.Type);
         var r = new PayloadReader(reply.Payload);
@@ -165,128 +165,5 @@ public sealed class BinaryProtocolTests : StoreHostTestBase
 
         Assert.Null(await bad.ReadFrameAsync(ct));
         Assert.Equal("list_networks_ok", (await good.JsonAsync(new { type = "list_networks" }, ct)).GetProperty("type").GetString());
-    }
-
-    private static byte[] U32(uint value)
-    {
-        var bytes = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(bytes, value);
-        return bytes;
-    }
-
-    private static byte[] Heartbeat(uint nodeId, NodeKey key) => [.. U32(nodeId), .. Convert.FromBase64String(key.Sign($"heartbeat:{nodeId}"))];
-
-    private static byte[] Resolve(uint nodeId, uint requesterId, NodeKey key) =>
-        [.. U32(nodeId), .. U32(requesterId), .. Convert.FromBase64String(key.Sign($"resolve:{requesterId}:{nodeId}"))];
-
-    /// <summary>A binary-protocol client: sends the preamble, then typed frames; JSON requests travel inside 0x00 frames.</summary>
-    private sealed class BinaryClient : IDisposable
-    {
-        private readonly TcpClient _tcp;
-        private readonly NetworkStream _stream;
-
-        private BinaryClient(TcpClient tcp)
-        {
-            _tcp = tcp;
-            _stream = tcp.GetStream();
-        }
-
-        public static async Task<BinaryClient> ConnectAsync(IPEndPoint endPoint, CancellationToken ct, byte version = BinaryWire.Version)
-        {
-            var tcp = new TcpClient();
-            await tcp.ConnectAsync(endPoint, ct);
-            var client = new BinaryClient(tcp);
-            await client.SendRawAsync([.. BinaryWire.Magic, version], ct);
-            return client;
-        }
-
-        public async Task SendRawAsync(byte[] bytes, CancellationToken ct) => await _stream.WriteAsync(bytes, ct);
-
-        public async Task<(byte Type, byte[] Payload)> RequestAsync(byte type, byte[] payload, CancellationToken ct)
-        {
-            var frame = new byte[5 + payload.Length];
-            BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)(1 + payload.Length));
-            frame[4] = type;
-            payload.CopyTo(frame, 5);
-            await SendRawAsync(frame, ct);
-            return await ReadFrameAsync(ct) ?? throw new InvalidOperationException("connection closed");
-        }
-
-        public async Task<string> ErrorAsync(byte type, byte[] payload, CancellationToken ct)
-        {
-            var reply = await RequestAsync(type, payload, ct);
-            Assert.Equal(BinaryWire.Error, reply.Type);
-            Assert.Equal(reply.Payload.Length - 2, BinaryPrimitives.ReadUInt16BigEndian(reply.Payload));
-            return Encoding.UTF8.GetString(reply.Payload.AsSpan(2));
-        }
-
-        public async Task<JsonElement> JsonAsync(object request, CancellationToken ct)
-        {
-            var reply = await RequestAsync(BinaryWire.Json, JsonSerializer.SerializeToUtf8Bytes(request), ct);
-            Assert.Equal(BinaryWire.Json, reply.Type);
-            return JsonDocument.Parse(reply.Payload).RootElement;
-        }
-
-        public async Task<uint> RegisterAsync(NodeKey key, CancellationToken ct, string hostname = "") =>
-            (await JsonAsync(new { type = "register", public_key = key.PublicKey, hostname, listen_addr = "203.0.113.7:4000" }, ct)).GetProperty("node_id").GetUInt32();
-
-        /// <summary>Reads one frame; null when the server closed the connection.</summary>
-        public async Task<(byte Type, byte[] Payload)?> ReadFrameAsync(CancellationToken ct)
-        {
-            var prefix = new byte[4];
-            if (!await ReadExactlyOrEndAsync(prefix, ct))
-            {
-                return null;
-            }
-
-            var body = new byte[BinaryPrimitives.ReadUInt32BigEndian(prefix)];
-            return await ReadExactlyOrEndAsync(body, ct) ? (body[0], body[1..]) : null;
-        }
-
-        public void Dispose() => _tcp.Dispose();
-
-        private async Task<bool> ReadExactlyOrEndAsync(byte[] buffer, CancellationToken ct)
-        {
-            try
-            {
-                await _stream.ReadExactlyAsync(buffer, ct);
-                return true;
-            }
-            catch (Exception ex) when (ex is EndOfStreamException or IOException)
-            {
-                return false;
-            }
-        }
-    }
-
-    /// <summary>Reads a binary reply's big-endian fields in order.</summary>
-    private sealed class PayloadReader(byte[] payload)
-    {
-        private int _offset;
-
-        public bool AtEnd => _offset == payload.Length;
-
-        public byte U8() => payload[_offset++];
-
-        public ushort U16() => BinaryPrimitives.ReadUInt16BigEndian(Take(2));
-
-        public uint U32() => BinaryPrimitives.ReadUInt32BigEndian(Take(4));
-
-        public byte[] Bytes(int length) => Take(length).ToArray();
-
-        public string String(int length) => Encoding.UTF8.GetString(Take(length));
-
-        public List<T> List8<T>(Func<T> read) => Repeat(U8(), read);
-
-        public List<T> List16<T>(Func<T> read) => Repeat(U16(), read);
-
-        private static List<T> Repeat<T>(int count, Func<T> read) => [.. Enumerable.Range(0, count).Select(_ => read())];
-
-        private ReadOnlySpan<byte> Take(int length)
-        {
-            var span = payload.AsSpan(_offset, length);
-            _offset += length;
-            return span;
-        }
     }
 }

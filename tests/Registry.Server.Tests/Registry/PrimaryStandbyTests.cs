@@ -79,6 +79,38 @@ public sealed class PrimaryStandbyTests
     }
 
     [Fact]
+    public async Task Standby_ServesBinaryHeartbeatAndLookup_WithoutWritingItsLog()
+    {
+        var ct = Timeouts.Bounded(60);
+        using var dir = new global::Registry.Persistence.Tests.TempDirectory();
+        await using var primary = await RegistryTestHost.StartAsync(dir.Combine("primary"), ct, settings: new Dictionary<string, string?> { ["Registry:ReplicationToken"] = Token });
+        using var primaryClient = await primary.ConnectAsync(ct);
+        using var key = new NodeKey();
+        var id = await primaryClient.RegisterAsync(key, ct, hostname: "bin-node");
+
+        await using var standby = await RegistryTestHost.StartAsync(dir.Combine("standby"), ct, settings: new Dictionary<string, string?>
+        {
+            ["Registry:ReplicationToken"] = Token,
+            ["Registry:StandbyOf"] = primary.EndPoint.ToString(),
+        });
+        var target = Applied(primary);
+        Assert.True(SpinWait.SpinUntil(() => Applied(standby) >= target, TimeSpan.FromSeconds(20)), $"standby at {Applied(standby)} of {target}");
+        using var binary = await BinaryClient.ConnectAsync(standby.EndPoint, ct);
+        var sequence = Applied(standby);
+
+        var heartbeat = await binary.RequestAsync(Protocol.BinaryWire.Heartbeat, BinaryClient.Heartbeat(id, key), ct);
+        var lookup = await binary.RequestAsync(Protocol.BinaryWire.Lookup, BinaryClient.U32(id), ct);
+        var refused = await binary.JsonAsync(Register(77), ct);
+
+        Assert.Equal(0x81, heartbeat.Type);
+        Assert.Equal(0x82, lookup.Type);
+        var reader = new PayloadReader(lookup.Payload);
+        Assert.Equal(id, reader.U32());
+        Assert.Equal("error", refused.GetProperty("type").GetString());
+        Assert.Equal(sequence, Applied(standby));
+    }
+
+    [Fact]
     public async Task Standby_AnswersNextTierReads_RefusesNextTierWrites()
     {
         var ct = Timeouts.Bounded(60);
