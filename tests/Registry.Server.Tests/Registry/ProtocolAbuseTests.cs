@@ -55,10 +55,11 @@ public sealed class ProtocolAbuseTests
             {
                 using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
                 await socket.ConnectAsync(host.EndPoint, cancellationToken);
-                byte[] frame = random.Next(4) switch
+                byte[] frame = random.Next(5) switch
                 {
                     0 => RandomBytes(random, random.Next(1, 64)),
                     1 => LengthOnly(random.Next(2) == 0 ? 0u : (uint)random.Next(2_000_000, int.MaxValue)),
+                    2 => BinaryGarbage(random),
                     _ => WireClient.Frame(BadJson[random.Next(BadJson.Length)]),
                 };
                 await socket.SendAsync(frame, cancellationToken);
@@ -72,6 +73,16 @@ public sealed class ProtocolAbuseTests
                 // Closed by the server or timed out: both are the expected answers to garbage.
             }
         }
+    }
+
+    /// <summary>The binary preamble (sometimes with another version), then a frame of a random type with a random payload, or random bytes.</summary>
+    private static byte[] BinaryGarbage(Random random)
+    {
+        var payload = RandomBytes(random, random.Next(0, 80));
+        byte[] frame = random.Next(3) == 0
+            ? RandomBytes(random, random.Next(1, 16))
+            : [.. LengthOnly((uint)(payload.Length + 1)), (byte)random.Next(256), .. payload];
+        return [.. "PILT"u8, (byte)(random.Next(4) == 0 ? random.Next(256) : 1), .. frame];
     }
 
     private static byte[] RandomBytes(Random random, int count)
