@@ -45,21 +45,32 @@ internal static class LoadgenCommand
         return command;
     }
 
+    /// <summary>The runtime switch that runs socket continuations on the socket engine's thread; read when the process's first socket is created.</summary>
+    public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
+    /// <summary>
+    /// Called by <c>Program</c> before anything else when the process is <c>registry loadgen</c>: the load generator shares the
+    /// CPU with the server it measures, and running its continuations (a few µs each: scan a reply, send the next
+    /// request) on the socket engine's thread saves a thread-pool hop per request, 15-16 instead of 20 µs of
+    /// load-generator CPU per register (docs/benchmarks.md). Not with <c>--standby</c>: the probe's lookups would queue
+    /// behind the clients and report inflated lag. An explicit setting in the environment wins. Only for the process:
+    /// a host running the command in-process (tests) keeps its own socket behaviour.
+    /// </summary>
+    public static void PrepareProcess(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Length > 0 && string.Equals(args[0], "loadgen", StringComparison.Ordinal)
+            && !args.Any(a => a.StartsWith("--standby", StringComparison.Ordinal))
+            && Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
+        {
+            Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
+        }
+    }
+
     public static async Task<int> RunAsync(CliContext context, LoadgenSettings settings, CancellationToken cancellationToken)
     {
         var (server, clients, seconds, op, json, standbyAddress, warmupSeconds, tlsPin, standbyTlsPin, binary) = settings;
 
-        // The load generator shares the CPU with the server it measures. Running its socket continuations on the
-        // socket engine's thread (each is a few µs: scan a reply, send the next request) saves a thread-pool hop per
-        // request: 15-16 instead of 20 µs of load-generator CPU per register (docs/benchmarks.md). Read once, when the
-        // process's first socket is created; in a process that already has sockets (tests) it changes nothing. An
-        // explicit setting in the environment (e.g. 0) wins. Not with a standby probe: its lookups would queue behind
-        // the clients' continuations on that one thread, starving the probe and inflating the lag it reports.
-        const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
-        if (standbyAddress is null && Environment.GetEnvironmentVariable(InlineCompletions) is null)
-        {
-            Environment.SetEnvironmentVariable(InlineCompletions, "1");
-        }
         EndPoint? standbyEndPoint = null;
         if (!Registry.Server.Hosting.HostPort.TryParse(server, out var endPoint) || clients < 1 || seconds <= 0 || warmupSeconds < 0
             || (standbyAddress is not null && !Registry.Server.Hosting.HostPort.TryParse(standbyAddress, out standbyEndPoint))
