@@ -26,9 +26,11 @@ internal static class ServeCommand
         var tlsKey = new Option<string?>("--tls-key") { Description = "The PEM private key of --tls-cert." };
         var tlsSelfSigned = new Option<bool>("--tls-self-signed") { Description = "Serve clients over TLS with an ECDSA P-256 certificate generated at start; clients pin the logged pin." };
         var tlsPin = new Option<string?>("--tls-pin") { Description = "With --standby-of: dial the primary over TLS and accept only the certificate whose SHA-256 (hex) is this pin." };
+        var tlsCa = new Option<string?>("--tls-ca") { Description = "With --standby-of: dial the primary over TLS and validate its certificate against the CA certificates of this PEM file (not the system store) and the --standby-of host name." };
+        var tlsSystemTrust = new Option<bool>("--tls-system-trust") { Description = "With --standby-of: dial the primary over TLS and validate its certificate against the system trust store and the --standby-of host name." };
         var command = new Command("serve", "Run the registry server: recover the data directory, serve the client protocol, snapshot on shutdown. Exit 0 after a clean stop, 1 when startup fails.")
         {
-            data, listen, adminToken, replicationToken, metricsListen, durability, standbyOf, tlsCert, tlsKey, tlsSelfSigned, tlsPin,
+            data, listen, adminToken, replicationToken, metricsListen, durability, standbyOf, tlsCert, tlsKey, tlsSelfSigned, tlsPin, tlsCa, tlsSystemTrust,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -41,6 +43,8 @@ internal static class ServeCommand
             Add(args, nameof(RegistryServerOptions.Durability), parse.GetValue(durability));
             Add(args, nameof(RegistryServerOptions.StandbyOf), parse.GetValue(standbyOf));
             Add(args, nameof(RegistryServerOptions.StandbyTlsPin), parse.GetValue(tlsPin));
+            Add(args, nameof(RegistryServerOptions.StandbyTlsCa), parse.GetValue(tlsCa));
+            Add(args, nameof(RegistryServerOptions.StandbyTlsSystemTrust), parse.GetValue(tlsSystemTrust) ? "true" : null);
             Add(args, $"{nameof(RegistryServerOptions.Tls)}:{nameof(TlsOptions.CertificateFile)}", parse.GetValue(tlsCert));
             Add(args, $"{nameof(RegistryServerOptions.Tls)}:{nameof(TlsOptions.KeyFile)}", parse.GetValue(tlsKey));
             Add(args, $"{nameof(RegistryServerOptions.Tls)}:{nameof(TlsOptions.SelfSigned)}", parse.GetValue(tlsSelfSigned) ? "true" : null);

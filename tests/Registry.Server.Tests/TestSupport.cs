@@ -97,14 +97,18 @@ internal sealed class WireClient : IDisposable
         return new WireClient(tcp, tcp.GetStream());
     }
 
-    /// <summary>Connects over TLS through the production pinning helper; throws its AuthenticationException on a pin mismatch.</summary>
-    public static async Task<WireClient> ConnectTlsAsync(IPEndPoint endPoint, string pin, CancellationToken cancellationToken)
+    /// <summary>Connects over TLS with a pin through the production client helper; throws its AuthenticationException on a pin mismatch.</summary>
+    public static Task<WireClient> ConnectTlsAsync(IPEndPoint endPoint, string pin, CancellationToken cancellationToken) =>
+        ConnectTlsAsync(endPoint, endPoint, TlsClientTrust.Pinned(pin), cancellationToken);
+
+    /// <summary>Connects to <paramref name="endPoint"/> and runs the handshake as a client of <paramref name="dialled"/> (whose host is the name checked) with <paramref name="trust"/>.</summary>
+    public static async Task<WireClient> ConnectTlsAsync(IPEndPoint endPoint, EndPoint dialled, TlsClientTrust trust, CancellationToken cancellationToken)
     {
         var tcp = new TcpClient();
         try
         {
             await tcp.ConnectAsync(endPoint, cancellationToken);
-            return new WireClient(tcp, await PinnedTls.AuthenticateAsync(tcp.GetStream(), endPoint, pin, cancellationToken));
+            return new WireClient(tcp, await trust.AuthenticateAsync(tcp.GetStream(), dialled, cancellationToken));
         }
         catch
         {

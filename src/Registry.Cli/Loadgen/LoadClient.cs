@@ -36,15 +36,15 @@ internal sealed class LoadClient : IAsyncDisposable
         _json = new Utf8JsonWriter(_request);
     }
 
-    /// <summary>Connects to <paramref name="server"/>; with <paramref name="tlsPin"/> over TLS accepting only that certificate pin; with <paramref name="binary"/> speaking the binary protocol (JSON requests then travel in 0x00 frames).</summary>
-    public static async Task<LoadClient> ConnectAsync(EndPoint server, string? tlsPin, CancellationToken cancellationToken, bool binary = false)
+    /// <summary>Connects to <paramref name="server"/>; with <paramref name="tls"/> over TLS trusting the server as it says; with <paramref name="binary"/> speaking the binary protocol (JSON requests then travel in 0x00 frames).</summary>
+    public static async Task<LoadClient> ConnectAsync(EndPoint server, TlsClientTrust? tls, CancellationToken cancellationToken, bool binary = false)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             await socket.ConnectAsync(server, cancellationToken);
-            var tls = tlsPin is null ? null : await PinnedTls.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), server, tlsPin, cancellationToken);
-            var client = new LoadClient(socket, tls, binary);
+            var stream = tls is null ? null : await tls.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), server, cancellationToken);
+            var client = new LoadClient(socket, stream, binary);
             if (binary)
             {
                 await client.SendAllAsync(new byte[] { (byte)'P', (byte)'I', (byte)'L', (byte)'T', BinaryWire.Version }, cancellationToken);

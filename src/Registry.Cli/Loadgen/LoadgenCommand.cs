@@ -11,14 +11,14 @@ using Registry.Server.Security;
 
 namespace Registry.Cli.Loadgen;
 
-/// <summary><c>registry loadgen --server HOST:PORT [--clients N] [--duration S] [--op register|set_tags|mixed|heartbeat|lookup] [--binary] [--standby HOST:PORT] [--tls-pin HEX] [--json]</c>.</summary>
+/// <summary><c>registry loadgen --server HOST:PORT [--clients N] [--duration S] [--op register|set_tags|mixed|heartbeat|lookup] [--binary] [--standby HOST:PORT] [--tls-pin HEX | --tls-ca FILE | --tls-system-trust] [--json]</c>.</summary>
 /// <remarks>
 /// Each client is one connection issuing real requests back to back: <c>register</c> with a fresh key, or signed
 /// <c>set_tags</c>/<c>heartbeat</c> for a node it registered first (Ed25519 over the protocol's challenge string).
 /// A success reply is an acknowledged, durable mutation (in the server's <c>always</c> mode).
 /// </remarks>
 /// <summary>The parsed arguments of one loadgen run.</summary>
-internal sealed record LoadgenSettings(string Server, int Clients, double Seconds, string Op, bool Json, string? Standby, double Warmup = 0, string? TlsPin = null, string? StandbyTlsPin = null, bool Binary = false);
+internal sealed record LoadgenSettings(string Server, int Clients, double Seconds, string Op, bool Json, string? Standby, double Warmup = 0, TlsClientTrust? Tls = null, TlsClientTrust? StandbyTls = null, bool Binary = false);
 
 internal static class LoadgenCommand
 {
@@ -38,10 +38,23 @@ internal static class LoadgenCommand
         var warmup = new Option<double>("--warmup") { Description = "Seconds of load before measuring (lets the server's JIT and caches settle); not counted.", DefaultValueFactory = _ => 0 };
         var standby = new Option<string?>("--standby") { Description = "A standby's HOST:PORT: also measure how long after the primary's acknowledgement registrations are visible there (register and mixed)." };
         var tlsPin = new Option<string?>("--tls-pin") { Description = "Dial --server over TLS and accept only the certificate whose SHA-256 (hex) is this pin." };
+        var tlsCa = new Option<string?>("--tls-ca") { Description = "Dial --server over TLS and validate its certificate against the CA certificates of this PEM file and the --server host name." };
+        var tlsSystemTrust = new Option<bool>("--tls-system-trust") { Description = "Dial --server over TLS and validate its certificate against the system trust store and the --server host name." };
         var standbyTlsPin = new Option<string?>("--standby-tls-pin") { Description = "Dial --standby over TLS, accepting only this certificate pin." };
+        var standbyTlsCa = new Option<string?>("--standby-tls-ca") { Description = "Dial --standby over TLS, validating against the CA certificates of this PEM file." };
+        var standbyTlsSystemTrust = new Option<bool>("--standby-tls-system-trust") { Description = "Dial --standby over TLS, validating against the system trust store." };
         op.AcceptOnlyFromAmong("register", "set_tags", "mixed", "heartbeat", "lookup");
-        var command = new Command("loadgen", "Drive a registry with N concurrent connections of real, signed requests; report acknowledged operations per second and latency percentiles.") { server, clients, duration, op, json, standby, warmup, tlsPin, standbyTlsPin, binary };
-        command.SetAction((parse, ct) => RunAsync(context, new LoadgenSettings(parse.GetValue(server)!, parse.GetValue(clients), parse.GetValue(duration), parse.GetValue(op)!, parse.GetValue(json), parse.GetValue(standby), parse.GetValue(warmup), parse.GetValue(tlsPin), parse.GetValue(standbyTlsPin), parse.GetValue(binary)), ct));
+        var command = new Command("loadgen", "Drive a registry with N concurrent connections of real, signed requests; report acknowledged operations per second and latency percentiles.") { server, clients, duration, op, json, standby, warmup, tlsPin, tlsCa, tlsSystemTrust, standbyTlsPin, standbyTlsCa, standbyTlsSystemTrust, binary };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (!TryTrust(context, "--", parse.GetValue(tlsPin), parse.GetValue(tlsCa), parse.GetValue(tlsSystemTrust), out var tls)
+                || !TryTrust(context, "--standby-", parse.GetValue(standbyTlsPin), parse.GetValue(standbyTlsCa), parse.GetValue(standbyTlsSystemTrust), out var standbyTls))
+            {
+                return ExitCodes.UsageOrIo;
+            }
+
+            return await RunAsync(context, new LoadgenSettings(parse.GetValue(server)!, parse.GetValue(clients), parse.GetValue(duration), parse.GetValue(op)!, parse.GetValue(json), parse.GetValue(standby), parse.GetValue(warmup), tls, standbyTls, parse.GetValue(binary)), ct);
+        });
         return command;
     }
 
@@ -67,23 +80,46 @@ internal static class LoadgenCommand
         }
     }
 
+    /// <summary>The TLS trust of one endpoint from its <c>{prefix}tls-pin</c>, <c>{prefix}tls-ca</c> and <c>{prefix}tls-system-trust</c> flags (null when none); false after printing why they are unusable.</summary>
+    private static bool TryTrust(CliContext context, string prefix, string? pin, string? caFile, bool systemTrust, out TlsClientTrust? trust)
+    {
+        trust = null;
+        if ((pin is null ? 0 : 1) + (caFile is null ? 0 : 1) + (systemTrust ? 1 : 0) > 1)
+        {
+            context.Err.WriteLine($"registry loadgen: {prefix}tls-pin, {prefix}tls-ca and {prefix}tls-system-trust exclude each other");
+            return false;
+        }
+
+        try
+        {
+            trust = pin is not null ? TlsClientTrust.Pinned(pin)
+                : caFile is not null ? TlsClientTrust.FromCaFile(caFile)
+                : systemTrust ? TlsClientTrust.SystemStore
+                : null;
+            return true;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidDataException)
+        {
+            context.Err.WriteLine($"registry loadgen: {prefix}tls-*: {ex.Message}");
+            return false;
+        }
+    }
+
     public static async Task<int> RunAsync(CliContext context, LoadgenSettings settings, CancellationToken cancellationToken)
     {
-        var (server, clients, seconds, op, json, standbyAddress, warmupSeconds, tlsPin, standbyTlsPin, binary) = settings;
+        var (server, clients, seconds, op, json, standbyAddress, warmupSeconds, tls, standbyTls, binary) = settings;
 
         EndPoint? standbyEndPoint = null;
         if (!Registry.Server.Hosting.HostPort.TryParse(server, out var endPoint) || clients < 1 || seconds <= 0 || warmupSeconds < 0
-            || (standbyAddress is not null && !Registry.Server.Hosting.HostPort.TryParse(standbyAddress, out standbyEndPoint))
-            || (tlsPin is not null && !PinnedTls.TryNormalize(tlsPin, out _))
-            || (standbyTlsPin is not null && !PinnedTls.TryNormalize(standbyTlsPin, out _)))
+            || (standbyAddress is not null && !Registry.Server.Hosting.HostPort.TryParse(standbyAddress, out standbyEndPoint)))
         {
-            context.Err.WriteLine("registry loadgen: --server and --standby must be HOST:PORT, --clients ≥ 1, --duration > 0, --warmup ≥ 0, a TLS pin 64 hex digits");
+            context.Err.WriteLine("registry loadgen: --server and --standby must be HOST:PORT, --clients ≥ 1, --duration > 0, --warmup ≥ 0");
             return ExitCodes.UsageOrIo;
         }
 
         var probe = standbyEndPoint is null ? null : new StandbyProbe();
         using var stopProbes = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var probes = probe?.RunAsync(standbyEndPoint!, standbyTlsPin, ProbeConnections, stopProbes.Token) ?? Task.CompletedTask;
+        var probes = probe?.RunAsync(standbyEndPoint!, standbyTls, ProbeConnections, stopProbes.Token) ?? Task.CompletedTask;
 
         var run = Guid.NewGuid().ToString("N")[..8];
         var latencies = new List<long>[clients];
@@ -98,7 +134,7 @@ internal static class LoadgenCommand
             await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
             {
                 latencies[c] = new List<long>(4096);
-                await using var client = await LoadClient.ConnectAsync(endPoint, tlsPin, cancellationToken, binary);
+                await using var client = await LoadClient.ConnectAsync(endPoint, tls, cancellationToken, binary);
                 var (own, first) = await RegisterAsync(client, run, c, 0, cancellationToken);
                 if (own is null)
                 {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Threading.Channels;
+using Registry.Server.Security;
 
 namespace Registry.Cli.Loadgen;
 
@@ -27,9 +28,9 @@ internal sealed class StandbyProbe
     /// <summary>Offers a registration the primary acknowledged at <paramref name="ackedAt"/> (a <see cref="Stopwatch"/> timestamp).</summary>
     public void Offer(uint nodeId, long ackedAt) => _acks.Writer.TryWrite((nodeId, ackedAt));
 
-    /// <summary>Runs <paramref name="connections"/> probes against <paramref name="standby"/> (over TLS with <paramref name="tlsPin"/>) until <paramref name="stop"/> fires.</summary>
-    public Task RunAsync(EndPoint standby, string? tlsPin, int connections, CancellationToken stop) =>
-        Task.WhenAll(Enumerable.Range(0, connections).Select(_ => Task.Run(() => ProbeAsync(standby, tlsPin, stop), CancellationToken.None)));
+    /// <summary>Runs <paramref name="connections"/> probes against <paramref name="standby"/> (over TLS with <paramref name="tls"/> when set) until <paramref name="stop"/> fires.</summary>
+    public Task RunAsync(EndPoint standby, TlsClientTrust? tls, int connections, CancellationToken stop) =>
+        Task.WhenAll(Enumerable.Range(0, connections).Select(_ => Task.Run(() => ProbeAsync(standby, tls, stop), CancellationToken.None)));
 
     /// <summary>The recorded lags in milliseconds, sorted, and the number of nodes not seen on the standby within <see cref="GiveUpAfter"/>.</summary>
     public (double[] LagsMs, long Missed) Results()
@@ -40,11 +41,11 @@ internal sealed class StandbyProbe
         }
     }
 
-    private async Task ProbeAsync(EndPoint standby, string? tlsPin, CancellationToken stop)
+    private async Task ProbeAsync(EndPoint standby, TlsClientTrust? tls, CancellationToken stop)
     {
         try
         {
-            await using var client = await LoadClient.ConnectAsync(standby, tlsPin, stop);
+            await using var client = await LoadClient.ConnectAsync(standby, tls, stop);
             while (!stop.IsCancellationRequested)
             {
                 var (nodeId, ackedAt) = await _acks.Reader.ReadAsync(stop);

@@ -33,6 +33,13 @@ public sealed class RegistryServerOptions
     /// <summary>With <see cref="StandbyOf"/>: dial the primary over TLS and accept only the certificate with this pin (lowercase hex SHA-256 of its DER); unset = plain TCP.</summary>
     public string? StandbyTlsPin { get; set; }
 
+    /// <summary>With <see cref="StandbyOf"/>: dial the primary over TLS and validate its chain against the CA certificates of this PEM file only, and its name against the host of <see cref="StandbyOf"/>.</summary>
+    /// <remarks>Survives certificate renewals, unlike a pin; excludes <see cref="StandbyTlsPin"/> and <see cref="StandbyTlsSystemTrust"/>.</remarks>
+    public string? StandbyTlsCa { get; set; }
+
+    /// <summary>With <see cref="StandbyOf"/>: dial the primary over TLS and validate its certificate against the OS trust store and the host of <see cref="StandbyOf"/>.</summary>
+    public bool StandbyTlsSystemTrust { get; set; }
+
     /// <summary>TLS of the client listener (§1.1); off by default.</summary>
     public TlsOptions Tls { get; set; } = new();
 

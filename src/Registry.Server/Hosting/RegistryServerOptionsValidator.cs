@@ -98,17 +98,35 @@ public sealed class RegistryServerOptionsValidator : IValidateOptions<RegistrySe
             failures.Add("Registry:Tls:CertificateFile and Registry:Tls:KeyFile must be set together");
         }
 
+        if (!string.IsNullOrEmpty(options.StandbyTlsPin) && !Security.PinnedTls.TryNormalize(options.StandbyTlsPin, out _))
+        {
+            failures.Add($"Registry:StandbyTlsPin '{options.StandbyTlsPin}' is not 64 hex digits (the SHA-256 of the primary's certificate)");
+        }
+
+        var trusts = new List<string>();
         if (!string.IsNullOrEmpty(options.StandbyTlsPin))
         {
-            if (!Security.PinnedTls.TryNormalize(options.StandbyTlsPin, out _))
-            {
-                failures.Add($"Registry:StandbyTlsPin '{options.StandbyTlsPin}' is not 64 hex digits (the SHA-256 of the primary's certificate)");
-            }
+            trusts.Add("Registry:StandbyTlsPin");
+        }
 
-            if (string.IsNullOrEmpty(options.StandbyOf))
-            {
-                failures.Add("Registry:StandbyTlsPin needs Registry:StandbyOf");
-            }
+        if (!string.IsNullOrEmpty(options.StandbyTlsCa))
+        {
+            trusts.Add("Registry:StandbyTlsCa");
+        }
+
+        if (options.StandbyTlsSystemTrust)
+        {
+            trusts.Add("Registry:StandbyTlsSystemTrust");
+        }
+
+        if (trusts.Count > 1)
+        {
+            failures.Add($"{string.Join(" and ", trusts)} exclude each other: a standby trusts its primary by a pin, a CA file or the system trust store, set one");
+        }
+
+        if (trusts.Count > 0 && string.IsNullOrEmpty(options.StandbyOf))
+        {
+            failures.Add($"{string.Join(" and ", trusts)} only apply with Registry:StandbyOf");
         }
     }
 }

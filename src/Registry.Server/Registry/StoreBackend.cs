@@ -78,6 +78,8 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        // Before recovery, so an unusable CA file fails the start before the data directory is locked or created.
+        var primaryTrust = StandbyTrust(_options);
         var deltaLog = new WalDeltaLog();
         var machine = new RegistryStateMachine(new NodeRegistry(deltaLog, _time));
         Store store;
@@ -116,7 +118,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
                 throw new ServerStartupException($"--standby-of must be HOST:PORT, got '{_options.StandbyOf}'");
             }
 
-            _follower = new StandbyFollower(primary, _options.ReplicationToken ?? string.Empty, new StandbyReplica(store, machine), _time, _loggers.CreateLogger<StandbyFollower>(), string.IsNullOrEmpty(_options.StandbyTlsPin) ? null : _options.StandbyTlsPin);
+            _follower = new StandbyFollower(primary, _options.ReplicationToken ?? string.Empty, new StandbyReplica(store, machine), _time, _loggers.CreateLogger<StandbyFollower>(), primaryTrust);
             _following = new CancellationTokenSource();
             _followLoop = _follower.RunAsync(_following.Token);
         }
@@ -271,6 +273,30 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
             ReplicationLag = StandbyLag() is { } lag && lag != TimeSpan.MaxValue ? lag : null,
             ReplicationLagSequences = _follower?.LagSequences,
         };
+    }
+
+    /// <summary>How a standby trusts its primary's TLS certificate (the options validator allowed at most one mode); null = plain TCP.</summary>
+    /// <exception cref="ServerStartupException">The CA file is unusable; the message names it.</exception>
+    private static TlsClientTrust? StandbyTrust(RegistryServerOptions options)
+    {
+        if (!string.IsNullOrEmpty(options.StandbyTlsPin))
+        {
+            return TlsClientTrust.Pinned(options.StandbyTlsPin);
+        }
+
+        if (options.StandbyTlsSystemTrust)
+        {
+            return TlsClientTrust.SystemStore;
+        }
+
+        try
+        {
+            return string.IsNullOrEmpty(options.StandbyTlsCa) ? null : TlsClientTrust.FromCaFile(options.StandbyTlsCa);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new ServerStartupException($"standby: {ex.Message}", ex);
+        }
     }
 
     [LoggerMessage(1, LogLevel.Information, "Recovered {DataDirectory}: layout={Layout} snapshot={SnapshotPath} generation={SnapshotGeneration} snapshot_seq={SnapshotSequence} replayed={Replayed} last_seq={LastSequence} bytes_cut={BytesCut} duration_ms={DurationMs:F1} warnings={Warnings}")]

@@ -16,8 +16,8 @@ namespace Registry.Server.Replication;
 /// It resumes from <see cref="StandbyReplica.NextSequence"/>, so after a restart or a dropped connection only the
 /// missing records travel; a fresh standby asks for a snapshot first. Any failure (connection, damage, a gap the
 /// primary cannot serve) closes the connection and retries after <see cref="RetryDelay"/>, as Go's standby does.
-/// With a TLS pin the connection is TLS and only the primary certificate with that pin is accepted (<see cref="PinnedTls"/>);
-/// a mismatch is retried like any failure, so each attempt logs the pin the primary presented.
+/// With a <see cref="TlsClientTrust"/> the connection is TLS and the primary's certificate must satisfy it (a pin, a CA file
+/// or the system store); a rejection is retried like any failure, so each attempt logs what failed.
 /// </remarks>
 public sealed partial class StandbyFollower(
     EndPoint primary,
@@ -25,7 +25,7 @@ public sealed partial class StandbyFollower(
     StandbyReplica replica,
     TimeProvider time,
     ILogger<StandbyFollower> logger,
-    string? tlsPin = null)
+    TlsClientTrust? tls = null)
 {
     /// <summary>Go's reconnect delay.</summary>
     public static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(3);
@@ -97,9 +97,9 @@ public sealed partial class StandbyFollower(
             connect.CancelAfter(TimeSpan.FromSeconds(10));
             await socket.ConnectAsync(primary, connect.Token);
             stream = new NetworkStream(socket, ownsSocket: false);
-            if (tlsPin is not null)
+            if (tls is not null)
             {
-                stream = await PinnedTls.AuthenticateAsync(stream, primary, tlsPin, connect.Token);
+                stream = await tls.AuthenticateAsync(stream, primary, connect.Token);
             }
         }
 

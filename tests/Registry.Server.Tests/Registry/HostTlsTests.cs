@@ -37,7 +37,7 @@ public sealed class HostTlsTests
         using var dir = new TempDirectory();
         using var certificate = ServerCertificate.SelfSigned(DateTimeOffset.UtcNow);
         using var intermediate = ServerCertificate.SelfSigned(DateTimeOffset.UtcNow);
-        var (certFile, keyFile) = WritePem(dir, certificate, certificate.GetECDsaPrivateKey()!);
+        var (certFile, keyFile) = TestCertificateAuthority.WritePem(dir.Path, certificate, certificate.GetECDsaPrivateKey()!);
 
         // A chain file: the leaf first, then an intermediate; the pin is the leaf's.
         await File.AppendAllTextAsync(certFile, "\n" + intermediate.ExportCertificatePem() + "\n", ct);
@@ -59,7 +59,7 @@ public sealed class HostTlsTests
         using var dir = new TempDirectory();
         using var certificate = ServerCertificate.SelfSigned(DateTimeOffset.UtcNow);
         using var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var (certFile, keyFile) = WritePem(dir, certificate, problem == "key of another certificate" ? otherKey : certificate.GetECDsaPrivateKey()!);
+        var (certFile, keyFile) = TestCertificateAuthority.WritePem(dir.Path, certificate, problem == "key of another certificate" ? otherKey : certificate.GetECDsaPrivateKey()!);
         switch (problem)
         {
             case "missing certificate":
@@ -116,21 +116,14 @@ public sealed class HostTlsTests
         Assert.Equal("replicated-over-tls", lookup.GetProperty("hostname").GetString());
     }
 
-    private static ulong Applied(RegistryTestHost host) =>
+    /// <summary>The last sequence appended to the host's log, to wait until a standby has caught up.</summary>
+    internal static ulong Applied(RegistryTestHost host) =>
         ((StoreBackend)host.Services.GetRequiredService<IRegistryBackend>()).Registry!.Store.Log.AppendedSequence;
 
-    private static Dictionary<string, string?> Files(string certFile, string keyFile) => new()
+    /// <summary>The settings serving TLS with the PEM files <paramref name="certFile"/> and <paramref name="keyFile"/>.</summary>
+    internal static Dictionary<string, string?> Files(string certFile, string keyFile) => new()
     {
         ["Registry:Tls:CertificateFile"] = certFile,
         ["Registry:Tls:KeyFile"] = keyFile,
     };
-
-    private static (string CertFile, string KeyFile) WritePem(TempDirectory dir, X509Certificate2 certificate, ECDsa key)
-    {
-        var certFile = dir.Combine("server.pem");
-        var keyFile = dir.Combine("server.key");
-        File.WriteAllText(certFile, certificate.ExportCertificatePem());
-        File.WriteAllText(keyFile, key.ExportPkcs8PrivateKeyPem());
-        return (certFile, keyFile);
-    }
 }
