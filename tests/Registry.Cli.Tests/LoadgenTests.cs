@@ -123,6 +123,71 @@ public class LoadgenTests
     }
 
     [Fact]
+    public async Task Loadgen_TlsCaOfAnIssuedCertificate_RunsAndAStandbyWithTheCaFollows()
+    {
+        using var dir = new TempDirectory();
+        using var ca = new Registry.Server.Tests.TestCertificateAuthority();
+        using var leaf = ca.IssueLocalhost();
+        var (certFile, keyFile) = Registry.Server.Tests.TestCertificateAuthority.WriteLeaf(dir.Combine("tls"), leaf);
+        var caFile = ca.WriteCaFile(dir.Combine("tls", "ca.pem"));
+        var port = LoopbackPort.Free();
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(TimeSpan.FromSeconds(60));
+        using var primary = ChildProcess.Start(null, [], "serve", "--data", dir.Combine("primary"), "--listen", $"127.0.0.1:{port}", "--tls-cert", certFile, "--tls-key", keyFile, "--replication-token", "ca-test");
+        System.Diagnostics.Process? standby = null;
+        try
+        {
+            await WaitListeningAsync(primary, cts.Token);
+
+            var (exit, output, err) = CliRunner.Run("loadgen", "--server", $"localhost:{port}", "--tls-ca", caFile, "--clients", "2", "--duration", "1", "--json");
+            Assert.True(exit == 0, err);
+            var report = JsonNode.Parse(output)!;
+            Assert.Equal(0, report["errors"]!.GetValue<long>());
+            Assert.True(report["ops"]!.GetValue<long>() > 0, output);
+
+            // serve --tls-ca reaches the follower: the standby logs its subscription only after the handshake validated the primary.
+            standby = ChildProcess.Start(null, [], "serve", "--data", dir.Combine("standby"), "--listen", $"127.0.0.1:{LoopbackPort.Free()}", "--replication-token", "ca-test", "--standby-of", $"127.0.0.1:{port}", "--tls-ca", caFile);
+            var subscribed = false;
+            while (!subscribed && await standby.StandardOutput.ReadLineAsync(cts.Token) is { } line)
+            {
+                Assert.DoesNotContain("retrying", line, StringComparison.Ordinal);
+                subscribed = line.Contains($"subscribed to 127.0.0.1:{port}", StringComparison.Ordinal);
+            }
+
+            Assert.True(subscribed);
+        }
+        finally
+        {
+            foreach (var server in new[] { standby, primary })
+            {
+                if (server is not null)
+                {
+                    server.Kill();
+                    await server.WaitForExitAsync(CancellationToken.None);
+                }
+            }
+
+            standby?.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task TlsCa_Unusable_LoadgenAndServeRefuseNamingTheFile()
+    {
+        using var dir = new TempDirectory();
+        var garbage = dir.Combine("garbage.pem");
+        await File.WriteAllTextAsync(garbage, "not a certificate\n", TestContext.Current.CancellationToken);
+
+        var (exit, _, err) = CliRunner.Run("loadgen", "--server", "127.0.0.1:1", "--tls-ca", garbage);
+        Assert.Equal(2, exit);
+        Assert.Contains(garbage, err, StringComparison.Ordinal);
+
+        var (serveExit, output, serveErr) = await ChildProcess.RunAsync(TimeSpan.FromSeconds(30), null, [], "serve", "--data", dir.Combine("data"), "--listen", "127.0.0.1:0", "--standby-of", "127.0.0.1:1", "--tls-ca", garbage);
+        Assert.Equal(1, serveExit);
+        Assert.Contains(garbage, output + serveErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Loadgen_BadArguments_ExitTwo()
     {
         Assert.Equal(2, CliRunner.Run("loadgen", "--server", "nohostport").Exit);
@@ -130,6 +195,8 @@ public class LoadgenTests
         Assert.Equal(2, CliRunner.Run("loadgen", "--server", "127.0.0.1:1", "--standby", "nohostport").Exit);
         Assert.Equal(2, CliRunner.Run("loadgen", "--server", "127.0.0.1:1", "--warmup", "-1").Exit);
         Assert.Equal(2, CliRunner.Run("loadgen", "--server", "127.0.0.1:1", "--tls-pin", "not-hex").Exit);
+        Assert.Equal(2, CliRunner.Run("loadgen", "--server", "127.0.0.1:1", "--tls-pin", new string('a', 64), "--tls-system-trust").Exit);
+        Assert.Equal(2, CliRunner.Run("loadgen", "--server", "127.0.0.1:1", "--standby", "127.0.0.1:2", "--standby-tls-pin", new string('a', 64), "--standby-tls-ca", "ca.pem").Exit);
     }
 
     /// <summary>Reads the server's log until it listens; returns the TLS pin it logged on the way, if any.</summary>
