@@ -4,13 +4,14 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace Registry.Server.Tests;
 
-/// <summary>A certificate authority made in process for TLS tests: an ECDSA P-256 root that issues server leaves, and PEM file writing.</summary>
+/// <summary>A certificate authority made in process for TLS tests: an ECDSA P-256 root (or intermediate) that issues server leaves, and PEM file writing.</summary>
 /// <remarks>Valid from 30 days ago for a year, so a test can issue leaves that expired in the past but inside the CA's validity.</remarks>
 internal sealed class TestCertificateAuthority : IDisposable
 {
     private static readonly Oid ServerAuthentication = new("1.3.6.1.5.5.7.3.1");
 
-    public TestCertificateAuthority(string name = "Registry Test CA")
+    /// <summary>A self-signed root named <paramref name="name"/>, or an intermediate CA issued by <paramref name="issuer"/>.</summary>
+    public TestCertificateAuthority(string name = "Registry Test CA", TestCertificateAuthority? issuer = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
@@ -18,10 +19,18 @@ internal sealed class TestCertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, critical: true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
         var now = DateTimeOffset.UtcNow;
-        Certificate = request.CreateSelfSigned(now.AddDays(-30), now.AddYears(1));
+        if (issuer is null)
+        {
+            Certificate = request.CreateSelfSigned(now.AddDays(-30), now.AddYears(1));
+            return;
+        }
+
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer.Certificate, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        using var issued = request.Create(issuer.Certificate, now.AddDays(-29), now.AddDays(300), RandomNumberGenerator.GetBytes(8));
+        Certificate = issued.CopyWithPrivateKey(key);
     }
 
-    /// <summary>The root certificate, with its private key.</summary>
+    /// <summary>The CA certificate, with its private key.</summary>
     public X509Certificate2 Certificate { get; }
 
     /// <summary>A leaf for localhost and 127.0.0.1 valid from an hour ago for 30 days.</summary>

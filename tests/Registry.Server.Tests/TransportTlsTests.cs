@@ -106,6 +106,10 @@ public sealed class TransportTlsTests : IDisposable
     public void TryNormalize_NotAPin_False(string text) => Assert.False(PinnedTls.TryNormalize(text, out _));
 
     [Fact]
+    public void Pinned_NotAPin_RefusedBeforeDialling() =>
+        Assert.Contains("is not a TLS pin", Assert.Throws<ArgumentException>(() => TlsClientTrust.Pinned("zz")).Message, StringComparison.Ordinal);
+
+    [Fact]
     public void TryNormalize_UppercaseWithColons_LowercaseHex()
     {
         var colons = string.Join(':', Enumerable.Range(0, 32).Select(i => Pin.Substring(i * 2, 2).ToUpperInvariant()));

@@ -38,6 +38,26 @@ public sealed class HostTlsCaTests : IDisposable
         Assert.Equal("lookup_ok", reply.GetProperty("type").GetString());
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Intermediate_SentByTheServerOrInTheCaFile_ChainsToTheRoot(bool serverSendsIntermediate)
+    {
+        var ct = Timeouts.Bounded(30);
+        using var intermediate = new TestCertificateAuthority("Registry Test Intermediate", _ca);
+        using var leaf = intermediate.IssueLocalhost();
+        var (certFile, keyFile) = TestCertificateAuthority.WriteLeaf(_dir.Combine("server"), leaf);
+        var caFile = _ca.WriteCaFile(_dir.Combine("ca.pem"));
+        var intermediatePem = "\n" + intermediate.Certificate.ExportCertificatePem() + "\n";
+        await File.AppendAllTextAsync(serverSendsIntermediate ? certFile : caFile, intermediatePem, ct);
+        await using var host = await RegistryTestHost.StartAsync(_dir.Combine("primary"), ct, settings: HostTlsTests.Files(certFile, keyFile));
+
+        using var client = new RegistryClient(await WireClient.ConnectTlsAsync(host.EndPoint, host.EndPoint, TlsClientTrust.FromCaFile(caFile), ct));
+
+        using var key = new NodeKey();
+        Assert.True(await client.RegisterAsync(key, ct) > 0);
+    }
+
     [Fact]
     public async Task OtherCa_Refused_UntrustedChainNamingTheServer()
     {
