@@ -151,7 +151,7 @@ public class LoadgenTests
             while (!subscribed && await standby.StandardOutput.ReadLineAsync(cts.Token) is { } line)
             {
                 Assert.DoesNotContain("retrying", line, StringComparison.Ordinal);
-                subscribed = line.Contains($"subscribed to 127.0.0.1:{port}", StringComparison.Ordinal);
+                subscribed = line.Contains($"subscribed to 127.0.0.1:{port} over TLS trusting the CA file {caFile}", StringComparison.Ordinal);
             }
 
             Assert.True(subscribed);

@@ -109,7 +109,7 @@ public sealed partial class StandbyFollower(
         // 0 asks for a snapshot first (this standby holds nothing yet), then deltas; a Go standby omits the member.
         var from = replica.NextSequence > 1 ? replica.NextSequence : 0;
         await writer.WriteAsync(Response.FromJson(ReplicationMessages.Subscribe(token, from)), cancellationToken);
-        LogSubscribed(logger, primary, from);
+        LogSubscribed(logger, primary, tls is null ? "plain TCP" : $"TLS trusting {tls}", from);
 
         var reader = new FrameReader(input, MaxMessageBytes);
         while (true)
@@ -170,8 +170,8 @@ public sealed partial class StandbyFollower(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "standby: subscribed to {Primary} from sequence {From} (0 = snapshot first)")]
-    private static partial void LogSubscribed(ILogger logger, EndPoint primary, ulong from);
+    [LoggerMessage(Level = LogLevel.Information, Message = "standby: subscribed to {Primary} over {Transport} from sequence {From} (0 = snapshot first)")]
+    private static partial void LogSubscribed(ILogger logger, EndPoint primary, string transport, ulong from);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "standby: installed the primary's snapshot covering sequence {Sequence}")]
     private static partial void LogSnapshot(ILogger logger, ulong sequence);
