@@ -135,7 +135,7 @@ public sealed class HostTlsCaTests : IDisposable
         var nodeId = await primaryClient.RegisterAsync(key, ct, hostname: "replicated-over-ca-tls");
 
         var target = HostTlsTests.Applied(primary);
-        Assert.True(SpinWait.SpinUntil(() => HostTlsTests.Applied(standby) >= target, TimeSpan.FromSeconds(20)), $"standby at {HostTlsTests.Applied(standby)} of {target}");
+        Assert.True(SpinWait.SpinUntil(() => HostTlsTests.Visible(standby) >= target, TimeSpan.FromSeconds(20)), $"standby at {HostTlsTests.Visible(standby)} of {target}");
         using var standbyClient = await standby.ConnectAsync(ct);
         var lookup = await standbyClient.OkAsync(new { type = "lookup", node_id = nodeId }, ct);
         Assert.Equal("replicated-over-ca-tls", lookup.GetProperty("hostname").GetString());

@@ -110,15 +110,19 @@ public sealed class HostTlsTests
         var nodeId = await primaryClient.RegisterAsync(key, ct, hostname: "replicated-over-tls");
 
         var target = Applied(primary);
-        Assert.True(SpinWait.SpinUntil(() => Applied(standby) >= target, TimeSpan.FromSeconds(20)), $"standby at {Applied(standby)} of {target}");
+        Assert.True(SpinWait.SpinUntil(() => Visible(standby) >= target, TimeSpan.FromSeconds(20)), $"standby at {Visible(standby)} of {target}");
         using var standbyClient = await standby.ConnectAsync(ct);
         var lookup = await standbyClient.OkAsync(new { type = "lookup", node_id = nodeId }, ct);
         Assert.Equal("replicated-over-tls", lookup.GetProperty("hostname").GetString());
     }
 
-    /// <summary>The last sequence appended to the host's log, to wait until a standby has caught up.</summary>
+    /// <summary>The last sequence appended to the host's log.</summary>
     internal static ulong Applied(RegistryTestHost host) =>
         ((StoreBackend)host.Services.GetRequiredService<IRegistryBackend>()).Registry!.Store.Log.AppendedSequence;
+
+    /// <summary>The last sequence applied to the host's state: a standby appends a record before applying it, so waiting on its log alone races its lookups.</summary>
+    internal static ulong Visible(RegistryTestHost host) =>
+        ((StoreBackend)host.Services.GetRequiredService<IRegistryBackend>()).Registry!.State.LastAppliedSequence;
 
     /// <summary>The settings serving TLS with the PEM files <paramref name="certFile"/> and <paramref name="keyFile"/>.</summary>
     internal static Dictionary<string, string?> Files(string certFile, string keyFile) => new()

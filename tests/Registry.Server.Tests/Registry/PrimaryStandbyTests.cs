@@ -49,7 +49,7 @@ public sealed class PrimaryStandbyTests
             }
 
             var target = Applied(primary);
-            Assert.True(SpinWait.SpinUntil(() => Applied(standby) >= target, TimeSpan.FromSeconds(20)), $"standby at {Applied(standby)} of {target}");
+            Assert.True(SpinWait.SpinUntil(() => HostTlsTests.Visible(standby) >= target, TimeSpan.FromSeconds(20)), $"standby at {HostTlsTests.Visible(standby)} of {target}");
             using var standbyClient = await standby.ConnectAsync(ct);
             var lookup = await standbyClient.OkAsync(new { type = "lookup", node_id = 8 }, ct);
             Assert.Equal("pair-8", lookup.GetProperty("hostname").GetString());
@@ -94,7 +94,7 @@ public sealed class PrimaryStandbyTests
             ["Registry:StandbyOf"] = primary.EndPoint.ToString(),
         });
         var target = Applied(primary);
-        Assert.True(SpinWait.SpinUntil(() => Applied(standby) >= target, TimeSpan.FromSeconds(20)), $"standby at {Applied(standby)} of {target}");
+        Assert.True(SpinWait.SpinUntil(() => HostTlsTests.Visible(standby) >= target, TimeSpan.FromSeconds(20)), $"standby at {HostTlsTests.Visible(standby)} of {target}");
         using var binary = await BinaryClient.ConnectAsync(standby.EndPoint, ct);
         var sequence = Applied(standby);
 
@@ -135,7 +135,7 @@ public sealed class PrimaryStandbyTests
             ["Registry:StandbyOf"] = primary.EndPoint.ToString(),
         });
         var target = Applied(primary);
-        Assert.True(SpinWait.SpinUntil(() => Applied(standby) >= target, TimeSpan.FromSeconds(20)), $"standby at {Applied(standby)} of {target}");
+        Assert.True(SpinWait.SpinUntil(() => HostTlsTests.Visible(standby) >= target, TimeSpan.FromSeconds(20)), $"standby at {HostTlsTests.Visible(standby)} of {target}");
         using var standbyClient = await standby.ConnectAsync(ct);
 
         object[] reads =
