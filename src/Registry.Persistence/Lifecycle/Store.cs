@@ -149,13 +149,15 @@ public sealed class Store : IAsyncDisposable
     }
 
     /// <summary>
-    /// Replaces the state with a primary's <paramref name="snapshot"/> (a standby resynchronising): the state is
-    /// restored, the snapshot saved durably, and only then is the log restarted after its <c>wal_seq</c>.
+    /// Replaces the state with a primary's <paramref name="snapshot"/> (a standby resynchronising): the snapshot is
+    /// saved durably, then the log restarted after its <c>wal_seq</c>, and only then is the state restored.
     /// </summary>
     /// <remarks>
     /// The order matters: a crash after the save but before the log restart leaves the new snapshot with an older log,
     /// which recovery handles (nothing to replay, numbering continues after the snapshot); the reverse order could
-    /// leave an old snapshot beside a log that starts after it, which recovery must refuse.
+    /// leave an old snapshot beside a log that starts after it, which recovery must refuse. The state changes last so
+    /// that reads served meanwhile see the old state, whose sequence the log still covers, and never a state ahead of
+    /// the log (a read waits for the log to acknowledge what it saw).
     /// </remarks>
     public async Task InstallSnapshotAsync(Snapshots.Model.Snapshot snapshot, CancellationToken cancellationToken = default)
     {
@@ -163,9 +165,9 @@ public sealed class Store : IAsyncDisposable
         await _saveGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _machine.Restore(snapshot, DataLayoutKind.Pilot);
             _snapshots.Save(snapshot, cancellationToken);
             Log.ResetAfter(snapshot.WalSeq);
+            _machine.Restore(snapshot, DataLayoutKind.Pilot);
             Interlocked.Exchange(ref _lastSnapshotSeq, snapshot.WalSeq);
             Volatile.Write(ref _dirty, 0);
             Volatile.Write(ref _pushDirty, 1);

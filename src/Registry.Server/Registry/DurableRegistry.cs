@@ -66,7 +66,10 @@ internal sealed class DurableRegistry
         var result = query(_registry);
 
         // Read after the query: the state it saw is at most this sequence, so waiting for it covers what it saw.
-        var seen = _registry.LastAppliedSequence;
+        // Records are appended before they are applied, so the state is never ahead of the log; the one exception is a
+        // standby replacing a diverged state with its primary's snapshot, for the instant between the log restart and
+        // the state restore. Waiting for a sequence the log no longer has would fault the read instead of answering it.
+        var seen = Math.Min(_registry.LastAppliedSequence, _store.Log.AppendedSequence);
         if (_store.Log.Failure is not null)
         {
             return result;

@@ -93,6 +93,53 @@ public class StandbyReplicaTests
         Assert.Equal(primary.Registry.ToCanonicalJson(), standby.Registry.ToCanonicalJson());
     }
 
+    /// <summary>Delegates to the registry's machine and reports each restore after the store is open.</summary>
+    private sealed class WatchedMachine(IStateMachine inner) : IStateMachine
+    {
+        public Action? OnRestore { get; set; }
+
+        public void Restore(Persistence.Snapshots.Model.Snapshot? snapshot, DataLayoutKind layout)
+        {
+            OnRestore?.Invoke();
+            inner.Restore(snapshot, layout);
+        }
+
+        public void Apply(in Persistence.Deltas.DeltaEntry entry) => inner.Apply(entry);
+
+        public void ApplyLegacy(in Persistence.Deltas.DeltaEntry entry) => inner.ApplyLegacy(entry);
+
+        public void RecoveryCompleted(bool snapshotLoaded, DataLayoutKind layout) => inner.RecoveryCompleted(snapshotLoaded, layout);
+
+        public (Persistence.Snapshots.Model.Snapshot Snapshot, ulong Sequence) Capture() => inner.Capture();
+    }
+
+    [Fact]
+    public async Task InstallSnapshot_ReplacesTheStateOnlyAfterTheSnapshotIsSavedAndTheLogRestarted()
+    {
+        using var dir = new TempDirectory();
+        await using var primary = Node.Open(dir.Combine("primary"));
+        await primary.MutateAsync(0, 4);
+        var (snapshot, sequence) = primary.Registry.CaptureSnapshot();
+        snapshot.WalSeq = sequence;
+        var log = new WalDeltaLog();
+        var registry = new NodeRegistry(log);
+        var machine = new WatchedMachine(new RegistryStateMachine(registry));
+        await using var standby = Store.Open(new StoreOptions { DataDirectory = dir.Combine("standby") }, machine);
+        log.Attach(standby.Log);
+        (ulong Appended, ulong StateSequence, bool SnapshotOnDisk)? seenAtRestore = null;
+        machine.OnRestore = () => seenAtRestore = (
+            standby.Log.AppendedSequence,
+            registry.LastAppliedSequence,
+            File.ReadAllText(Path.Combine(dir.Combine("standby"), "snapshot.json")).Contains($"\"wal_seq\":{sequence}", StringComparison.Ordinal));
+
+        await standby.InstallSnapshotAsync(snapshot, Ct);
+
+        // A read served while the snapshot was being saved saw the old state, which the log still covered.
+        Assert.Equal((sequence, 0UL, true), seenAtRestore);
+        Assert.Equal(primary.Registry.ToCanonicalJson(), registry.ToCanonicalJson());
+        Assert.Equal(sequence, registry.LastAppliedSequence);
+    }
+
     [Fact]
     public async Task Standby_FollowsRestartsAndResyncs_StateEqualsPrimary()
     {
