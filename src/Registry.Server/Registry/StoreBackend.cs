@@ -280,6 +280,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
             ReplicationSubscribers = _feed?.Subscribers ?? 0,
             ReplicationLag = StandbyLag() is { } lag && lag != TimeSpan.MaxValue ? lag : null,
             ReplicationLagSequences = _follower?.LagSequences,
+            ReplicationDiverged = _follower?.DivergedAt is not null,
         };
     }
 

@@ -1,3 +1,4 @@
+using Registry.Persistence.Tests;
 using Registry.Server.Replication;
 using static Registry.Server.Tests.Registry.PrimaryStandbyTests;
 
@@ -42,7 +43,7 @@ public sealed class DivergedHistoryTests
     public async Task OldPrimaryWithItsOwnWrites_RejoiningAsStandby_IsRefusedAndAppendsNothing()
     {
         var ct = Timeouts.Bounded(60);
-        using var dir = new global::Registry.Persistence.Tests.TempDirectory();
+        using var dir = new TempDirectory();
         var (a, b) = await PromotedPairAsync(dir.Path, ct);
         await using var promoted = b;
         var shared = Applied(b);
@@ -54,8 +55,10 @@ public sealed class DivergedHistoryTests
         }
 
         await WriteAsync(b, [20, 21, 22], ct);
-        var aDir = Path.Combine(dir.Path, "a");
-        await using var rejoined = await RegistryTestHost.StartAsync(aDir, ct, settings: StandbyOf(b));
+        var metricsPort = LoopbackPort.Free();
+        var settings = StandbyOf(b);
+        settings["Registry:MetricsEndpoint"] = $"127.0.0.1:{metricsPort}";
+        await using var rejoined = await RegistryTestHost.StartAsync(Path.Combine(dir.Path, "a"), ct, settings: settings);
         var own = Applied(rejoined);
         Assert.Equal(shared + 1, own);
 
@@ -68,6 +71,12 @@ public sealed class DivergedHistoryTests
         var readiness = backend.CheckReadiness();
         Assert.False(readiness.IsReady);
         Assert.Contains("diverged", readiness.Reason, StringComparison.Ordinal);
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{metricsPort}/metrics"), ct);
+        Assert.Contains("registry_replication_diverged 1", metrics, StringComparison.Ordinal);
+        var readyz = await http.GetAsync(new Uri($"http://127.0.0.1:{metricsPort}/readyz"), ct);
+        Assert.False(readyz.IsSuccessStatusCode);
+        Assert.Contains("diverged", await readyz.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
 
         // What B answers such a subscriber, verbatim.
         using var raw = await b.ConnectAsync(ct);
@@ -80,7 +89,7 @@ public sealed class DivergedHistoryTests
     public async Task OldPrimaryWithoutOwnWrites_RejoiningAsStandby_FollowsThePromotedOne()
     {
         var ct = Timeouts.Bounded(60);
-        using var dir = new global::Registry.Persistence.Tests.TempDirectory();
+        using var dir = new TempDirectory();
         var (a, b) = await PromotedPairAsync(dir.Path, ct);
         await using var promoted = b;
         await a.DisposeAsync();
