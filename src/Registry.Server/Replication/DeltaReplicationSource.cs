@@ -9,8 +9,9 @@ namespace Registry.Server.Replication;
 /// <remarks>
 /// <para>A standby that sends <c>from_seq</c> gets <c>replication_deltas</c> from there (or a snapshot first, when the log
 /// no longer holds that sequence); when it also sends <c>prev_crc</c> and the record before <c>from_seq</c> differs from
-/// ours, it gets the error <c>replication history diverged at sequence N</c> and nothing else. A Go standby, which sends none, gets Go's behaviour: a snapshot, then a fresh
-/// snapshot at most every <see cref="PushInterval"/> while things change. Everyone gets a heartbeat every 15 s.</para>
+/// ours, it gets the error <c>replication history diverged at sequence N</c> and nothing else. A Go standby, which
+/// sends none, gets Go's behaviour: a snapshot, then a fresh snapshot at most every <see cref="PushInterval"/> while
+/// things change. Everyone gets a heartbeat every 15 s.</para>
 /// <para>Only acknowledged (durable) records and snapshots of acknowledged state are sent.</para>
 /// </remarks>
 public sealed partial class DeltaReplicationSource(
