@@ -97,6 +97,33 @@ public class StandbyReplicaTests
         }
     }
 
+    /// <summary>A primary with records 1..10 and a standby that copied them as records (no snapshot), sharing that history.</summary>
+    private sealed class SharedHistory(Node primary, DeltaFeed feed, Node standby) : IAsyncDisposable
+    {
+        public Node Primary => primary;
+
+        public DeltaFeed Feed => feed;
+
+        public Node Standby => standby;
+
+        public static async Task<SharedHistory> ThroughTenAsync(TempDirectory dir, long feedMemory)
+        {
+            var primary = Node.Open(dir.Combine("primary"));
+            var feed = new DeltaFeed(primary.Store.Log, feedMemory);
+            await primary.MutateAsync(1, 5);
+            var standby = Node.Open(dir.Combine("standby"));
+            await CopyAsync(feed, standby, 10);
+            return new SharedHistory(primary, feed, standby);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            feed.Dispose();
+            await standby.DisposeAsync();
+            await primary.DisposeAsync();
+        }
+    }
+
     private static uint? LastChecksum(Node node) => new StandbyReplica(node.Store, new RegistryStateMachine(node.Registry)).PreviousChecksum;
 
     private static void WaitConverged(Node primary, Node standby)
@@ -215,11 +242,8 @@ public class StandbyReplicaTests
     public async Task Resume_HistoriesMatch_StreamsTheRest(long feedMemory)
     {
         using var dir = new TempDirectory();
-        await using var primary = Node.Open(dir.Combine("primary"));
-        using var feed = new DeltaFeed(primary.Store.Log, feedMemory);
-        await primary.MutateAsync(1, 5);
-        await using var standby = Node.Open(dir.Combine("standby"));
-        await CopyAsync(feed, standby, primary.Store.Log.AcknowledgedSequence);
+        await using var pair = await SharedHistory.ThroughTenAsync(dir, feedMemory);
+        var (primary, feed, standby) = (pair.Primary, pair.Feed, pair.Standby);
 
         // The primary's record 10 is in memory with the default feed, read back from its segment with an empty one.
         await primary.MutateAsync(6, 3);
@@ -235,11 +259,8 @@ public class StandbyReplicaTests
     public async Task Resume_HistoriesDiverged_RefusesAndNamesTheSequence(long feedMemory)
     {
         using var dir = new TempDirectory();
-        await using var primary = Node.Open(dir.Combine("primary"));
-        using var feed = new DeltaFeed(primary.Store.Log, feedMemory);
-        await primary.MutateAsync(1, 5);
-        await using var standby = Node.Open(dir.Combine("standby"));
-        await CopyAsync(feed, standby, 10);
+        await using var pair = await SharedHistory.ThroughTenAsync(dir, feedMemory);
+        var (primary, feed, standby) = (pair.Primary, pair.Feed, pair.Standby);
 
         // Split brain: both take their own writes after sequence 10; the standby ends at 14, the primary at 16.
         await standby.MutateAsync(100, 2);
@@ -258,11 +279,8 @@ public class StandbyReplicaTests
     public async Task Resume_PreviousRecordCompactedAway_NeedsASnapshotInsteadOfAnUncheckedStream()
     {
         using var dir = new TempDirectory();
-        await using var primary = Node.Open(dir.Combine("primary"));
-        using var feed = new DeltaFeed(primary.Store.Log, memoryBytes: 0);
-        await primary.MutateAsync(1, 5);
-        await using var standby = Node.Open(dir.Combine("standby"));
-        await CopyAsync(feed, standby, 10);
+        await using var pair = await SharedHistory.ThroughTenAsync(dir, feedMemory: 0);
+        var (primary, feed, standby) = (pair.Primary, pair.Feed, pair.Standby);
 
         // What compaction does, pinned to sequence 10: the log then starts exactly at the standby's next record.
         primary.Store.Log.Rotate();
