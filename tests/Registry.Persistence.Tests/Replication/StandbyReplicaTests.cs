@@ -98,7 +98,7 @@ public class StandbyReplicaTests
     }
 
     /// <summary>A primary with records 1..10 and a standby that copied them as records (no snapshot), sharing that history.</summary>
-    private sealed class SharedHistory(Node primary, DeltaFeed feed, Node standby) : IAsyncDisposable
+    private sealed class SharedHistory(TempDirectory dir, Node primary, DeltaFeed feed, Node standby) : IAsyncDisposable
     {
         public Node Primary => primary;
 
@@ -106,14 +106,15 @@ public class StandbyReplicaTests
 
         public Node Standby => standby;
 
-        public static async Task<SharedHistory> ThroughTenAsync(TempDirectory dir, long feedMemory)
+        public static async Task<SharedHistory> ThroughTenAsync(long feedMemory)
         {
+            var dir = new TempDirectory();
             var primary = Node.Open(dir.Combine("primary"));
             var feed = new DeltaFeed(primary.Store.Log, feedMemory);
             await primary.MutateAsync(1, 5);
             var standby = Node.Open(dir.Combine("standby"));
             await CopyAsync(feed, standby, 10);
-            return new SharedHistory(primary, feed, standby);
+            return new SharedHistory(dir, primary, feed, standby);
         }
 
         public async ValueTask DisposeAsync()
@@ -121,6 +122,7 @@ public class StandbyReplicaTests
             feed.Dispose();
             await standby.DisposeAsync();
             await primary.DisposeAsync();
+            dir.Dispose();
         }
     }
 
@@ -241,8 +243,7 @@ public class StandbyReplicaTests
     [InlineData(0L)]
     public async Task Resume_HistoriesMatch_StreamsTheRest(long feedMemory)
     {
-        using var dir = new TempDirectory();
-        await using var pair = await SharedHistory.ThroughTenAsync(dir, feedMemory);
+        await using var pair = await SharedHistory.ThroughTenAsync(feedMemory);
         var (primary, feed, standby) = (pair.Primary, pair.Feed, pair.Standby);
 
         // The primary's record 10 is in memory with the default feed, read back from its segment with an empty one.
@@ -258,8 +259,7 @@ public class StandbyReplicaTests
     [InlineData(0L)]
     public async Task Resume_HistoriesDiverged_RefusesAndNamesTheSequence(long feedMemory)
     {
-        using var dir = new TempDirectory();
-        await using var pair = await SharedHistory.ThroughTenAsync(dir, feedMemory);
+        await using var pair = await SharedHistory.ThroughTenAsync(feedMemory);
         var (primary, feed, standby) = (pair.Primary, pair.Feed, pair.Standby);
 
         // Split brain: both take their own writes after sequence 10; the standby ends at 14, the primary at 16.
@@ -278,8 +278,7 @@ public class StandbyReplicaTests
     [Fact]
     public async Task Resume_PreviousRecordCompactedAway_NeedsASnapshotInsteadOfAnUncheckedStream()
     {
-        using var dir = new TempDirectory();
-        await using var pair = await SharedHistory.ThroughTenAsync(dir, feedMemory: 0);
+        await using var pair = await SharedHistory.ThroughTenAsync(feedMemory: 0);
         var (primary, feed, standby) = (pair.Primary, pair.Feed, pair.Standby);
 
         // What compaction does, pinned to sequence 10: the log then starts exactly at the standby's next record.
