@@ -165,4 +165,30 @@ public sealed class DeltaReplicationTests
 
         Assert.Equal("{\"type\":\"heartbeat\"}", message);
     }
+
+    [Theory]
+    [InlineData("{\"from_seq\":7,\"prev_crc\":4294967295}", 4294967295L)]
+    [InlineData("{\"from_seq\":7,\"prev_crc\":0}", 0L)]
+    [InlineData("{\"from_seq\":7}", null)]
+    [InlineData("{\"from_seq\":7,\"prev_crc\":4294967296}", null)]
+    [InlineData("{\"from_seq\":7,\"prev_crc\":-1}", null)]
+    [InlineData("{\"from_seq\":7,\"prev_crc\":\"12\"}", null)]
+    public void PreviousChecksum_OnlyAUint32NumberCounts(string request, long? expected)
+    {
+        using var document = JsonDocument.Parse(request);
+        Assert.Equal(expected is { } value ? (uint)value : null, Dispatch.ReplicationHandshake.PreviousChecksum(document.RootElement));
+    }
+
+    [Fact]
+    public void SubscribeMessage_CarriesPrevCrcOnlyWhenKnown_AndTheDivergedErrorParsesBack()
+    {
+        using var with = JsonDocument.Parse(ReplicationMessages.Subscribe(Token, 12, 0xDEADBEEF));
+        using var without = JsonDocument.Parse(ReplicationMessages.Subscribe(Token, 12));
+
+        Assert.Equal(0xDEADBEEF, Dispatch.ReplicationHandshake.PreviousChecksum(with.RootElement));
+        Assert.False(without.RootElement.TryGetProperty("prev_crc", out _));
+        Assert.Equal(11UL, ReplicationMessages.DivergedAt(new HistoryDivergedException(11).Message));
+        Assert.Null(ReplicationMessages.DivergedAt("invalid replication token"));
+        Assert.Null(ReplicationMessages.DivergedAt(ReplicationMessages.DivergedPrefix + "x"));
+    }
 }

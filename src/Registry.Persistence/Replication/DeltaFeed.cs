@@ -7,6 +7,8 @@ namespace Registry.Persistence.Replication;
 /// Only acknowledged records are ever sent (durable, in <see cref="WalDurability.Always"/> mode), so a standby never
 /// holds a mutation the primary could still lose. A subscriber asking for records the log has already deleted (or
 /// for records beyond the primary's log) gets <see cref="SnapshotRequiredException"/> and must start from a full snapshot.
+/// A subscriber that names the checksum of its record before the first one it asks for is streamed to only when the
+/// primary's record there matches; otherwise it gets <see cref="HistoryDivergedException"/> and nothing.
 /// </remarks>
 public sealed class DeltaFeed : IDisposable
 {
@@ -47,10 +49,23 @@ public sealed class DeltaFeed : IDisposable
     }
 
     /// <summary>Starts a stream of every acknowledged record from <paramref name="fromSequence"/> on.</summary>
-    /// <exception cref="SnapshotRequiredException">The log no longer holds <paramref name="fromSequence"/>, or never had it.</exception>
-    public DeltaSubscription Subscribe(ulong fromSequence)
+    /// <param name="fromSequence">The first sequence number to deliver.</param>
+    /// <param name="previousChecksum">
+    /// The CRC-32C of the subscriber's own record <paramref name="fromSequence"/> - 1, when it has one: the stream starts
+    /// only if the primary's record there has the same checksum (the two histories match up to it). Null skips the check.
+    /// </param>
+    /// <exception cref="SnapshotRequiredException">
+    /// The log no longer holds <paramref name="fromSequence"/> (or, with a checksum to compare, the record before it), or never had it.
+    /// </exception>
+    /// <exception cref="HistoryDivergedException">The primary's record <paramref name="fromSequence"/> - 1 differs from the subscriber's.</exception>
+    public DeltaSubscription Subscribe(ulong fromSequence, uint? previousChecksum = null)
     {
         ArgumentOutOfRangeException.ThrowIfZero(fromSequence);
+        if (previousChecksum is { } expected && fromSequence > 1)
+        {
+            CheckHistory(fromSequence - 1, expected);
+        }
+
         var subscription = new DeltaSubscription(fromSequence, _subscriberCapacity, Remove);
         ulong memoryStart;
         lock (_lock)
@@ -86,6 +101,37 @@ public sealed class DeltaFeed : IDisposable
         }
 
         return subscription;
+    }
+
+    /// <summary>Compares the primary's record <paramref name="sequence"/> with the subscriber's checksum of its own record there.</summary>
+    private void CheckHistory(ulong sequence, uint expected)
+    {
+        uint? actual = null;
+        lock (_lock)
+        {
+            if (sequence > _log.AcknowledgedSequence)
+            {
+                // Beyond the primary's log: Subscribe refuses that with its own message.
+                return;
+            }
+
+            foreach (var chunk in _recent)
+            {
+                if (chunk.FirstSeq <= sequence && sequence <= chunk.LastSeq)
+                {
+                    actual = WalFrames.ChecksumOf(chunk.Frames.Span, sequence);
+                    break;
+                }
+            }
+        }
+
+        // Records are never rewritten, so reading the files outside the lock sees what memory would have held.
+        actual ??= _log.ChecksumOf(sequence)
+            ?? throw new SnapshotRequiredException($"sequence {sequence} was compacted away (the log starts at {_log.FirstSequence}), so the standby's history cannot be checked; a full snapshot is needed");
+        if (actual != expected)
+        {
+            throw new HistoryDivergedException(sequence);
+        }
     }
 
     /// <summary>Offers everything in memory, then registers for live batches. Caller holds the lock.</summary>

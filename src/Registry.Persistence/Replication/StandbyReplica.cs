@@ -16,6 +16,14 @@ public sealed class StandbyReplica(Store store, IStateMachine machine)
     /// <summary>The sequence number the primary should stream from next: one past the last one this standby holds.</summary>
     public ulong NextSequence => store.Log.AppendedSequence + 1;
 
+    /// <summary>
+    /// The CRC-32C of this standby's last record (<see cref="NextSequence"/> - 1), sent when subscribing so the primary
+    /// can tell whether their histories match; null when the log does not hold it (right after a snapshot install, or
+    /// once compaction removed it), and then no check is possible.
+    /// </summary>
+    /// <remarks>Reads the segment holding the record back from disk: call once per subscription, not per chunk.</remarks>
+    public uint? PreviousChecksum => NextSequence > 1 ? store.Log.ChecksumOf(NextSequence - 1) : null;
+
     /// <summary>Replaces everything with the primary's snapshot (first contact, or when the primary no longer has the log this standby needs).</summary>
     public Task InstallSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken = default) =>
         store.InstallSnapshotAsync(snapshot, cancellationToken);

@@ -71,6 +71,16 @@ public static class WalFrames
         return frames.Length;
     }
 
+    /// <summary>The CRC-32C stored in the header of the record of <paramref name="frames"/> with sequence number <paramref name="sequence"/>, or null when none has it.</summary>
+    /// <remarks>The frames must already be validated (a feed's memory, a batch just written).</remarks>
+    public static uint? ChecksumOf(ReadOnlySpan<byte> frames, ulong sequence)
+    {
+        var offset = OffsetOf(frames, sequence);
+        return offset + RecordFrame.HeaderSize <= frames.Length && System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(frames[(offset + 8)..]) == sequence
+            ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(frames[offset..])
+            : null;
+    }
+
     /// <summary>Encodes one entry, keeping its sequence number, as a record (to send records read back from files).</summary>
     public static byte[] Encode(in DeltaEntry entry)
     {

@@ -279,6 +279,48 @@ public sealed partial class WriteAheadLog : IDisposable
         }
     }
 
+    /// <summary>The CRC-32C of the acknowledged record with sequence number <paramref name="sequence"/>, or null when the log does not hold it (compacted away, not yet acknowledged, or never appended).</summary>
+    /// <remarks>
+    /// Replication compares these to tell whether two logs share their history up to a sequence number. Only the one
+    /// segment holding the record is read. The checksum is that of the record as stored: re-encoding a valid record
+    /// reproduces its bytes exactly (reserved bits are zero, the flag follows the payload), so the CRC is recomputed.
+    /// </remarks>
+    public uint? ChecksumOf(ulong sequence)
+    {
+        (string Path, long Limit) segment;
+        lock (_segments.Gate)
+        {
+            if (sequence < _segments.FirstSequence || _segments.ReadPlan(sequence) is not [var first, ..])
+            {
+                return null;
+            }
+
+            segment = first;
+        }
+
+        uint? checksum = null;
+        IStorageFile opened;
+        try
+        {
+            opened = _options.Storage.Open(segment.Path, writable: false);
+        }
+        catch (FileNotFoundException)
+        {
+            // Compaction deleted the segment after the plan was made: the record is no longer held.
+            return null;
+        }
+
+        using var file = new BoundedFile(opened, segment.Limit);
+        SegmentScanner.Scan(file, _options.MaxPayloadBytes, (in WalRecord record) =>
+        {
+            if (record.Entry.SeqNo == sequence)
+            {
+                checksum = WalFrames.ChecksumOf(WalFrames.Encode(record.Entry), sequence);
+            }
+        });
+        return checksum;
+    }
+
     /// <summary>Test hook (the seed's SetSize): sets the size counter without writing, to exercise the cap.</summary>
     public void SetSizeForTesting(long size)
     {

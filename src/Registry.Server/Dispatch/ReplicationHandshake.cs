@@ -32,11 +32,19 @@ public static class ReplicationHandshake
 
     /// <summary>The <c>from_seq</c> a standby of ours sent (0 = it holds nothing yet), or null when absent (a Go standby) or not a non-negative integer.</summary>
     public static ulong? FromSequence(JsonElement request) =>
-        request.ValueKind == JsonValueKind.Object
-        && request.TryGetProperty("from_seq", out var value)
-        && value.ValueKind == JsonValueKind.Number
-        && value.TryGetUInt64(out var sequence)
-            ? sequence
+        Member(request, "from_seq") is { } value && value.TryGetUInt64(out var sequence) ? sequence : null;
+
+    /// <summary>
+    /// The <c>prev_crc</c> a standby of ours sent: the CRC-32C of its record <c>from_seq</c> - 1, for the primary to compare
+    /// with its own. Null when absent (a Go standby, an older build, or a standby whose log no longer holds that record)
+    /// or not a uint32, and then no history check is made.
+    /// </summary>
+    public static uint? PreviousChecksum(JsonElement request) =>
+        Member(request, "prev_crc") is { } value && value.TryGetUInt32(out var checksum) ? checksum : null;
+
+    private static JsonElement? Member(JsonElement request, string name) =>
+        request.ValueKind == JsonValueKind.Object && request.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number
+            ? value
             : null;
 
     /// <summary>Compares two strings in time that depends only on their lengths, never on where they differ.</summary>

@@ -12,9 +12,10 @@ public sealed class ReplicationSubscriber
     private readonly TimeProvider _time;
     private readonly Action _abortConnection;
 
-    internal ReplicationSubscriber(FrameWriter writer, PipeReader input, IPEndPoint remoteEndPoint, TimeSpan writeTimeout, TimeProvider time, Action abortConnection, ulong? fromSequence = null)
+    internal ReplicationSubscriber(FrameWriter writer, PipeReader input, IPEndPoint remoteEndPoint, TimeSpan writeTimeout, TimeProvider time, Action abortConnection, ulong? fromSequence = null, uint? previousChecksum = null)
     {
         FromSequence = fromSequence;
+        PreviousChecksum = previousChecksum;
         _writer = writer;
         Input = input;
         RemoteEndPoint = remoteEndPoint;
@@ -31,6 +32,9 @@ public sealed class ReplicationSubscriber
     /// holds nothing yet), or null for a Go-style standby that wants snapshots only.
     /// </summary>
     public ulong? FromSequence { get; }
+
+    /// <summary>The CRC-32C of the standby's record <see cref="FromSequence"/> - 1 (<c>prev_crc</c>), or null when it sent none and its history cannot be checked.</summary>
+    public uint? PreviousChecksum { get; }
 
     /// <summary>Bytes the subscriber sends; a Go standby sends none, others may.</summary>
     public PipeReader Input { get; }

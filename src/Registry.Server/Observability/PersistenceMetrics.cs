@@ -40,6 +40,7 @@ public sealed class PersistenceMetrics
         Gauge(meter, "registry.replication.subscribers", "Connected replication subscribers.", s => s.ReplicationSubscribers);
         Gauge(meter, "registry.replication.lag", "Standby lag behind the primary.", s => s.ReplicationLag?.TotalSeconds ?? 0, "s");
         Gauge(meter, "registry.replication.lag_sequences", "Records a standby is behind its primary.", s => s.ReplicationLagSequences ?? 0);
+        Gauge(meter, "registry.replication.diverged", "1 when the primary refused this standby because their histories diverged.", s => s.ReplicationDiverged ? 1 : 0);
     }
 
     /// <summary>Sets the function that reads the current numbers (called once per instrument per scrape; keep it cheap).</summary>

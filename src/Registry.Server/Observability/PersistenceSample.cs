@@ -44,4 +44,7 @@ public sealed record PersistenceSample
 
     /// <summary>On a standby, how many records it is behind its primary (null on a primary).</summary>
     public ulong? ReplicationLagSequences { get; init; }
+
+    /// <summary>On a standby, true once its primary refused it because their histories diverged (until restart).</summary>
+    public bool ReplicationDiverged { get; init; }
 }

@@ -72,6 +72,9 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
     /// <remarks>Serves snapshots and log records to standbys (docs/replication.md); a standby can feed further standbys.</remarks>
     public IReplicationSource? Replication => _source;
 
+    /// <summary>The connection to the primary while this server is a standby, else null.</summary>
+    internal StandbyFollower? Follower => _follower;
+
     /// <summary>The registry once started, else null (the reaper skips ticks until then).</summary>
     internal DurableRegistry? Registry => _registry;
 
@@ -200,6 +203,11 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
     public ReadinessReport CheckReadiness()
     {
         var registry = _registry;
+        if (_follower?.DivergedAt is { } diverged)
+        {
+            return ReadinessReport.NotReady($"standby history diverged from the primary at sequence {diverged}");
+        }
+
         return registry is null
             ? ReadinessReport.NotReady("recovering")
             : ReadinessReport.Evaluate(recovered: true, registry.Store.Log.Failure, registry.Store.IsStandby, StandbyLag(), _options.MaxStandbyLag);
@@ -272,6 +280,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
             ReplicationSubscribers = _feed?.Subscribers ?? 0,
             ReplicationLag = StandbyLag() is { } lag && lag != TimeSpan.MaxValue ? lag : null,
             ReplicationLagSequences = _follower?.LagSequences,
+            ReplicationDiverged = _follower?.DivergedAt is not null,
         };
     }
 

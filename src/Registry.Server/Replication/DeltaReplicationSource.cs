@@ -8,8 +8,10 @@ namespace Registry.Server.Replication;
 /// <summary>The primary side of replication: a snapshot when the standby needs one, then the log's acknowledged records as they come.</summary>
 /// <remarks>
 /// <para>A standby that sends <c>from_seq</c> gets <c>replication_deltas</c> from there (or a snapshot first, when the log
-/// no longer holds that sequence). A Go standby, which sends none, gets Go's behaviour: a snapshot, then a fresh
-/// snapshot at most every <see cref="PushInterval"/> while things change. Everyone gets a heartbeat every 15 s.</para>
+/// no longer holds that sequence); when it also sends <c>prev_crc</c> and the record before <c>from_seq</c> differs from
+/// ours, it gets the error <c>replication history diverged at sequence N</c> and nothing else. A Go standby, which
+/// sends none, gets Go's behaviour: a snapshot, then a fresh snapshot at most every <see cref="PushInterval"/> while
+/// things change. Everyone gets a heartbeat every 15 s.</para>
 /// <para>Only acknowledged (durable) records and snapshots of acknowledged state are sent.</para>
 /// </remarks>
 public sealed partial class DeltaReplicationSource(
@@ -38,12 +40,19 @@ public sealed partial class DeltaReplicationSource(
         {
             try
             {
-                subscription = feed.Subscribe(from);
-                LogResume(logger, subscriber.RemoteEndPoint, from);
+                subscription = feed.Subscribe(from, subscriber.PreviousChecksum);
+                LogResume(logger, subscriber.RemoteEndPoint, from, subscriber.PreviousChecksum is null ? "unchecked: no prev_crc" : "matches");
             }
             catch (SnapshotRequiredException ex)
             {
                 LogSnapshotNeeded(logger, subscriber.RemoteEndPoint, from, ex.Message);
+            }
+            catch (HistoryDivergedException ex)
+            {
+                // No snapshot either: the standby's own records were acknowledged to someone, and an operator decides.
+                LogDiverged(logger, subscriber.RemoteEndPoint, ex.Sequence, from);
+                await subscriber.SendErrorAsync(ex.Message, cancellationToken);
+                return;
             }
         }
 
@@ -115,8 +124,11 @@ public sealed partial class DeltaReplicationSource(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "replication: {Remote} resumes from sequence {From}")]
-    private static partial void LogResume(ILogger logger, System.Net.IPEndPoint remote, ulong from);
+    [LoggerMessage(Level = LogLevel.Information, Message = "replication: {Remote} resumes from sequence {From} (history {History})")]
+    private static partial void LogResume(ILogger logger, System.Net.IPEndPoint remote, ulong from, string history);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "replication: {Remote} asked to resume from sequence {From} but its record {Sequence} differs from ours: its history diverged (two primaries took writes); refused, not streaming. Move that standby's data directory aside and start it fresh, or recover its records by hand")]
+    private static partial void LogDiverged(ILogger logger, System.Net.IPEndPoint remote, ulong sequence, ulong from);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "replication: {Remote} asked for sequence {From}; sending a snapshot first ({Reason})")]
     private static partial void LogSnapshotNeeded(ILogger logger, System.Net.IPEndPoint remote, ulong from, string reason);

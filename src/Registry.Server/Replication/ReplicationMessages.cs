@@ -54,8 +54,15 @@ public static class ReplicationMessages
         return body.WrittenSpan.ToArray();
     }
 
-    /// <summary>The subscribe message a standby sends: <paramref name="fromSequence"/> 0 asks for a snapshot then deltas, null for snapshots only (Go's behaviour).</summary>
-    public static byte[] Subscribe(string token, ulong? fromSequence)
+    /// <summary>The start of the error a primary sends instead of streaming when the standby's history differs from its own (<see cref="Persistence.Replication.HistoryDivergedException"/>).</summary>
+    public const string DivergedPrefix = "replication history diverged at sequence ";
+
+    /// <summary>
+    /// The subscribe message a standby sends: <paramref name="fromSequence"/> 0 asks for a snapshot then deltas, null for
+    /// snapshots only (Go's behaviour); <paramref name="previousChecksum"/> (<c>prev_crc</c>) is the CRC-32C of the
+    /// standby's record <paramref name="fromSequence"/> - 1, which the primary compares with its own before streaming.
+    /// </summary>
+    public static byte[] Subscribe(string token, ulong? fromSequence, uint? previousChecksum = null)
     {
         var body = new ArrayBufferWriter<byte>(128);
         using (var writer = new Utf8JsonWriter(body))
@@ -66,6 +73,11 @@ public static class ReplicationMessages
             if (fromSequence is { } from)
             {
                 writer.WriteNumber("from_seq", from);
+            }
+
+            if (previousChecksum is { } checksum)
+            {
+                writer.WriteNumber("prev_crc", checksum);
             }
 
             writer.WriteEndObject();
@@ -85,6 +97,13 @@ public static class ReplicationMessages
     /// <summary>The primary's sequence number a message carries (<c>primary_seq</c>), or null.</summary>
     public static ulong? PrimarySequence(JsonElement message) =>
         message.TryGetProperty("primary_seq", out var value) && value.TryGetUInt64(out var sequence) ? sequence : null;
+
+    /// <summary>The sequence number a primary's divergence error names (see <see cref="DivergedPrefix"/>), or null for any other error text.</summary>
+    public static ulong? DivergedAt(string? error) =>
+        error is not null && error.StartsWith(DivergedPrefix, StringComparison.Ordinal)
+        && ulong.TryParse(error.AsSpan(DivergedPrefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var sequence)
+            ? sequence
+            : null;
 
     /// <summary>Reads the records of a <see cref="DeltasType"/> message.</summary>
     public static ReplicationChunk ReadDeltas(JsonElement message) =>

@@ -16,6 +16,8 @@ namespace Registry.Server.Replication;
 /// It resumes from <see cref="StandbyReplica.NextSequence"/>, so after a restart or a dropped connection only the
 /// missing records travel; a fresh standby asks for a snapshot first. Any failure (connection, damage, a gap the
 /// primary cannot serve) closes the connection and retries after <see cref="RetryDelay"/>, as Go's standby does.
+/// A primary that finds this standby's history different from its own (<see cref="DivergedAt"/>) is retried too,
+/// but from then on nothing is applied until restart.
 /// With a <see cref="TlsClientTrust"/> the connection is TLS and the primary's certificate must satisfy it (a pin, a CA file
 /// or the system store); a rejection is retried like any failure, so each attempt logs what failed.
 /// </remarks>
@@ -38,6 +40,7 @@ public sealed partial class StandbyFollower(
     private long _chunks;
     private long _lastContact;
     private ulong _primarySequence;
+    private ulong _divergedAt;
 
     /// <summary>Snapshots installed since start.</summary>
     public long SnapshotsInstalled => Interlocked.Read(ref _snapshots);
@@ -56,6 +59,13 @@ public sealed partial class StandbyFollower(
         }
     }
 
+    /// <summary>
+    /// The sequence number at which the primary found this standby's history different from its own, or null while none
+    /// was found. Once set it stays set until restart: nothing from any primary is applied any more (not even a snapshot,
+    /// which would discard the standby's own acknowledged records); an operator decides (docs/operations.md).
+    /// </summary>
+    public ulong? DivergedAt => Volatile.Read(ref _divergedAt) is var at and > 0 ? at : null;
+
     /// <summary>When the primary was last heard from, as a <see cref="TimeProvider"/> timestamp (0 before the first contact).</summary>
     public long LastContact => Interlocked.Read(ref _lastContact);
 
@@ -71,6 +81,10 @@ public sealed partial class StandbyFollower(
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
+            }
+            catch (HistoryDivergedException ex)
+            {
+                LogDiverged(logger, primary, ex.Sequence);
             }
             catch (Exception ex) when (ex is IOException or SocketException or AuthenticationException or JsonException or PersistenceException or TimeoutException or InvalidOperationException or KeyNotFoundException or FormatException)
             {
@@ -108,8 +122,11 @@ public sealed partial class StandbyFollower(
         var writer = new FrameWriter(PipeWriter.Create(stream));
         // 0 asks for a snapshot first (this standby holds nothing yet), then deltas; a Go standby omits the member.
         var from = replica.NextSequence > 1 ? replica.NextSequence : 0;
-        await writer.WriteAsync(Response.FromJson(ReplicationMessages.Subscribe(token, from)), cancellationToken);
-        LogSubscribed(logger, primary, tls is null ? "plain TCP" : $"TLS trusting {tls}", from);
+
+        // The checksum of the last record lets the primary refuse a standby whose history is not a prefix of its own.
+        var previousChecksum = from > 1 ? replica.PreviousChecksum : null;
+        await writer.WriteAsync(Response.FromJson(ReplicationMessages.Subscribe(token, from, previousChecksum)), cancellationToken);
+        LogSubscribed(logger, primary, tls is null ? "plain TCP" : $"TLS trusting {tls}", from, previousChecksum is null ? "no" : "yes");
 
         var reader = new FrameReader(input, MaxMessageBytes);
         while (true)
@@ -133,7 +150,6 @@ public sealed partial class StandbyFollower(
 
             using (var document = frame.Document!)
             {
-                Interlocked.Exchange(ref _lastContact, time.GetTimestamp());
                 await HandleAsync(document.RootElement, cancellationToken);
             }
 
@@ -143,12 +159,31 @@ public sealed partial class StandbyFollower(
 
     private async Task HandleAsync(JsonElement message, CancellationToken cancellationToken)
     {
+        var type = message.TryGetProperty("type", out var t) ? t.GetString() : null;
+        if (string.Equals(type, "error", StringComparison.Ordinal))
+        {
+            // A refusal is not contact: a standby that is only ever refused must not look caught up.
+            var error = message.TryGetProperty("error", out var e) ? e.GetString() : null;
+            if (ReplicationMessages.DivergedAt(error) is { } sequence)
+            {
+                Volatile.Write(ref _divergedAt, sequence);
+                throw new HistoryDivergedException(sequence);
+            }
+
+            throw new IOException($"primary refused: {error}");
+        }
+
+        if (DivergedAt is { } diverged)
+        {
+            throw new HistoryDivergedException(diverged);
+        }
+
+        Interlocked.Exchange(ref _lastContact, time.GetTimestamp());
         if (ReplicationMessages.PrimarySequence(message) is { } primarySequence)
         {
             Volatile.Write(ref _primarySequence, primarySequence);
         }
 
-        var type = message.TryGetProperty("type", out var t) ? t.GetString() : null;
         switch (type)
         {
             case ReplicationMessages.SnapshotType:
@@ -163,15 +198,16 @@ public sealed partial class StandbyFollower(
                 break;
             case ReplicationMessages.HeartbeatType:
                 break;
-            case "error":
-                throw new IOException($"primary refused: {message.GetProperty("error").GetString()}");
             default:
                 throw new IOException($"unexpected replication message type '{type}'");
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "standby: subscribed to {Primary} over {Transport} from sequence {From} (0 = snapshot first)")]
-    private static partial void LogSubscribed(ILogger logger, EndPoint primary, string transport, ulong from);
+    [LoggerMessage(Level = LogLevel.Information, Message = "standby: subscribed to {Primary} over {Transport} from sequence {From} (0 = snapshot first), history check: {Checked}")]
+    private static partial void LogSubscribed(ILogger logger, EndPoint primary, string transport, ulong from, string @checked);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "standby: {Primary} refuses to stream: this standby's record {Sequence} differs from the primary's, so their histories diverged (two primaries took writes). Nothing is applied; retrying. To rejoin, stop this server, move its data directory aside and start it fresh")]
+    private static partial void LogDiverged(ILogger logger, EndPoint primary, ulong sequence);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "standby: installed the primary's snapshot covering sequence {Sequence}")]
     private static partial void LogSnapshot(ILogger logger, ulong sequence);

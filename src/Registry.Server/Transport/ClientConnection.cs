@@ -229,9 +229,10 @@ internal sealed class ClientConnection
                 var request = document!.RootElement;
                 var error = ReplicationHandshake.Check(request, _options.ReplicationToken());
                 var fromSequence = ReplicationHandshake.FromSequence(request);
+                var previousChecksum = ReplicationHandshake.PreviousChecksum(request);
                 document.Dispose();
                 reader.Release();
-                await SubscribeAsync(error, fromSequence, input, writer, stopReading, abort);
+                await SubscribeAsync(error, (fromSequence, previousChecksum), input, writer, stopReading, abort);
                 return CloseReason.Replication;
             }
 
@@ -279,7 +280,7 @@ internal sealed class ClientConnection
         }
     }
 
-    private async Task SubscribeAsync(string? error, ulong? fromSequence, PipeReader input, FrameWriter writer, CancellationToken stopReading, CancellationToken abort)
+    private async Task SubscribeAsync(string? error, (ulong? From, uint? PreviousChecksum) resume, PipeReader input, FrameWriter writer, CancellationToken stopReading, CancellationToken abort)
     {
         if (error is null && _replication is null)
         {
@@ -298,7 +299,7 @@ internal sealed class ClientConnection
         }
 
         TransportLog.ReplicationSubscribed(_logger, _remote);
-        var subscriber = new ReplicationSubscriber(writer, input, _remote, _options.ReplicationWriteTimeout, _options.TimeProvider, Abort, fromSequence);
+        var subscriber = new ReplicationSubscriber(writer, input, _remote, _options.ReplicationWriteTimeout, _options.TimeProvider, Abort, resume.From, resume.PreviousChecksum);
 
         // A subscription has no request in flight to drain, so it ends as soon as the server stops reading.
         await _replication!.ServeAsync(subscriber, stopReading);

@@ -86,6 +86,48 @@ public class StandbyReplicaTests
         }
     }
 
+    /// <summary>Streams the primary's records into <paramref name="standby"/> by deltas alone (no snapshot), with the history check, until it holds <paramref name="through"/>.</summary>
+    private static async Task CopyAsync(DeltaFeed feed, Node standby, ulong through)
+    {
+        var replica = new StandbyReplica(standby.Store, new RegistryStateMachine(standby.Registry));
+        using var subscription = feed.Subscribe(replica.NextSequence, replica.PreviousChecksum);
+        while (standby.Store.Log.AppendedSequence < through)
+        {
+            await replica.ApplyChunkAsync(await subscription.ReadAsync(Ct), Ct);
+        }
+    }
+
+    /// <summary>A primary with records 1..10 and a standby that copied them as records (no snapshot), sharing that history.</summary>
+    private sealed class SharedHistory(TempDirectory dir, Node primary, DeltaFeed feed, Node standby) : IAsyncDisposable
+    {
+        public Node Primary => primary;
+
+        public DeltaFeed Feed => feed;
+
+        public Node Standby => standby;
+
+        public static async Task<SharedHistory> ThroughTenAsync(long feedMemory)
+        {
+            var dir = new TempDirectory();
+            var primary = Node.Open(dir.Combine("primary"));
+            var feed = new DeltaFeed(primary.Store.Log, feedMemory);
+            await primary.MutateAsync(1, 5);
+            var standby = Node.Open(dir.Combine("standby"));
+            await CopyAsync(feed, standby, 10);
+            return new SharedHistory(dir, primary, feed, standby);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            feed.Dispose();
+            await standby.DisposeAsync();
+            await primary.DisposeAsync();
+            dir.Dispose();
+        }
+    }
+
+    private static uint? LastChecksum(Node node) => new StandbyReplica(node.Store, new RegistryStateMachine(node.Registry)).PreviousChecksum;
+
     private static void WaitConverged(Node primary, Node standby)
     {
         var target = primary.Store.Log.AcknowledgedSequence;
@@ -194,5 +236,61 @@ public class StandbyReplicaTests
         // And the resynced standby's own files recover to the same state.
         await using var reopened = Node.Open(dir.Combine("standby"));
         Assert.Equal(primary.Registry.ToCanonicalJson(), reopened.Registry.ToCanonicalJson());
+    }
+
+    [Theory]
+    [InlineData(32L * 1024 * 1024)]
+    [InlineData(0L)]
+    public async Task Resume_HistoriesMatch_StreamsTheRest(long feedMemory)
+    {
+        await using var pair = await SharedHistory.ThroughTenAsync(feedMemory);
+        var (primary, feed, standby) = (pair.Primary, pair.Feed, pair.Standby);
+
+        // The primary's record 10 is in memory with the default feed, read back from its segment with an empty one.
+        await primary.MutateAsync(6, 3);
+        Assert.NotNull(LastChecksum(standby));
+        await CopyAsync(feed, standby, primary.Store.Log.AcknowledgedSequence);
+
+        Assert.Equal(primary.Registry.ToCanonicalJson(), standby.Registry.ToCanonicalJson());
+    }
+
+    [Theory]
+    [InlineData(32L * 1024 * 1024)]
+    [InlineData(0L)]
+    public async Task Resume_HistoriesDiverged_RefusesAndNamesTheSequence(long feedMemory)
+    {
+        await using var pair = await SharedHistory.ThroughTenAsync(feedMemory);
+        var (primary, feed, standby) = (pair.Primary, pair.Feed, pair.Standby);
+
+        // Split brain: both take their own writes after sequence 10; the standby ends at 14, the primary at 16.
+        await standby.MutateAsync(100, 2);
+        await primary.MutateAsync(200, 3);
+        var standbyLog = standby.Store.Log.AppendedSequence;
+
+        var refused = await Assert.ThrowsAsync<HistoryDivergedException>(() => CopyAsync(feed, standby, primary.Store.Log.AcknowledgedSequence));
+
+        Assert.Equal(14UL, refused.Sequence);
+        Assert.Equal("replication history diverged at sequence 14", refused.Message);
+        Assert.Equal(standbyLog, standby.Store.Log.AppendedSequence);
+        Assert.Equal(0, feed.Subscribers);
+    }
+
+    [Fact]
+    public async Task Resume_PreviousRecordCompactedAway_NeedsASnapshotInsteadOfAnUncheckedStream()
+    {
+        await using var pair = await SharedHistory.ThroughTenAsync(feedMemory: 0);
+        var (primary, feed, standby) = (pair.Primary, pair.Feed, pair.Standby);
+
+        // What compaction does, pinned to sequence 10: the log then starts exactly at the standby's next record.
+        primary.Store.Log.Rotate();
+        await primary.MutateAsync(6, 3);
+        primary.Store.Log.DeleteSegmentsThrough(10);
+        Assert.Equal(11UL, primary.Store.Log.FirstSequence);
+        var checksum = LastChecksum(standby);
+        Assert.NotNull(checksum);
+
+        Assert.Throws<SnapshotRequiredException>(() => feed.Subscribe(11, checksum));
+        using var withoutCheck = feed.Subscribe(11);
+        Assert.Equal(11UL, (await withoutCheck.ReadAsync(Ct)).FirstSeq);
     }
 }

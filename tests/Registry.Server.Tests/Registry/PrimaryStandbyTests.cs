@@ -8,13 +8,13 @@ namespace Registry.Server.Tests.Registry;
 /// <summary>A primary and a standby as two real hosts on 127.0.0.1: replication, refused writes, readiness, promotion.</summary>
 public sealed class PrimaryStandbyTests
 {
-    private const string Token = "pair-token";
+    internal const string Token = "pair-token";
 
-    private static StoreBackend Backend(RegistryTestHost host) => (StoreBackend)host.Services.GetRequiredService<IRegistryBackend>();
+    internal static StoreBackend Backend(RegistryTestHost host) => (StoreBackend)host.Services.GetRequiredService<IRegistryBackend>();
 
-    private static ulong Applied(RegistryTestHost host) => Backend(host).Registry!.Store.Log.AppendedSequence;
+    internal static ulong Applied(RegistryTestHost host) => Backend(host).Registry!.Store.Log.AppendedSequence;
 
-    private static object Register(int i) => new
+    internal static object Register(int i) => new
     {
         type = "register",
         public_key = Convert.ToBase64String(Enumerable.Repeat((byte)i, 32).ToArray()),
