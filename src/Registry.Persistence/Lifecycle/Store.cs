@@ -159,18 +159,20 @@ public sealed class Store : IAsyncDisposable
     /// that reads served meanwhile see the old state, whose sequence the log still covers, and never a state ahead of
     /// the log (a read waits for the log to acknowledge what it saw).
     /// </remarks>
-    public async Task InstallSnapshotAsync(Snapshots.Model.Snapshot snapshot, CancellationToken cancellationToken = default)
+    /// <returns>Side files holding this store's records beyond the snapshot (set aside, not deleted); usually none.</returns>
+    public async Task<IReadOnlyList<string>> InstallSnapshotAsync(Snapshots.Model.Snapshot snapshot, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         await _saveGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             _snapshots.Save(snapshot, cancellationToken);
-            Log.ResetAfter(snapshot.WalSeq);
+            var setAside = Log.ResetAfter(snapshot.WalSeq);
             _machine.Restore(snapshot, DataLayoutKind.Pilot);
             Interlocked.Exchange(ref _lastSnapshotSeq, snapshot.WalSeq);
             Volatile.Write(ref _dirty, 0);
             Volatile.Write(ref _pushDirty, 1);
+            return setAside;
         }
         finally
         {

@@ -25,7 +25,8 @@ public sealed class StandbyReplica(Store store, IStateMachine machine)
     public uint? PreviousChecksum => NextSequence > 1 ? store.Log.ChecksumOf(NextSequence - 1) : null;
 
     /// <summary>Replaces everything with the primary's snapshot (first contact, or when the primary no longer has the log this standby needs).</summary>
-    public Task InstallSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken = default) =>
+    /// <returns>Side files holding records this standby had beyond the snapshot (it was ahead of the primary); usually none.</returns>
+    public Task<IReadOnlyList<string>> InstallSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken = default) =>
         store.InstallSnapshotAsync(snapshot, cancellationToken);
 
     /// <summary>Appends the chunk's records to the log, applies them, and completes when they are durable.</summary>

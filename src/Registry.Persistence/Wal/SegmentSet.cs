@@ -125,15 +125,27 @@ internal sealed class SegmentSet(WalOptions options, List<WalSegment> segments, 
     /// The old segments go first (the new one may have the same name): a crash in between leaves an empty log, which
     /// recovery recreates after the snapshot that made the old records redundant.
     /// </remarks>
-    public void RestartAfter(ulong sequence)
+    public IReadOnlyList<string> RestartAfter(ulong sequence)
     {
         SyncActive();
         long removed = 0;
+        var setAside = new List<string>();
         foreach (var old in segments)
         {
             old.Writer?.Dispose();
             old.Writer = null;
-            _storage.Delete(old.Path);
+            if (old.HasRecords && old.LastSeq > sequence)
+            {
+                // Records the new starting point does not cover (a standby that was ahead of the primary whose
+                // snapshot it installs: an old primary's own writes). They were acknowledged to someone, so they are
+                // moved beside the log, out of recovery's way, never deleted.
+                setAside.Add(SideFile.CutTail(_storage, old.Path, 0, "discarded", deleteFile: true, out _) ?? old.Path);
+            }
+            else
+            {
+                _storage.Delete(old.Path);
+            }
+
             removed += old.Length;
         }
 
@@ -144,6 +156,7 @@ internal sealed class SegmentSet(WalOptions options, List<WalSegment> segments, 
         sizeChanged(next.Length - removed);
         Volatile.Write(ref _writtenSeq, sequence);
         Volatile.Write(ref _durableSeq, sequence);
+        return setAside;
     }
 
     /// <summary>Which files to read, and up to where, for records at or above <paramref name="fromSequence"/>.</summary>

@@ -218,22 +218,23 @@ public sealed partial class WriteAheadLog : IDisposable
     /// segment there and deleting the older ones, which a snapshot covering <paramref name="sequence"/> makes redundant.
     /// </summary>
     /// <remarks>Used when a snapshot is newer than the log (a log lost or restored from an older backup), so sequence numbers are never reused.</remarks>
-    public void StartAfter(ulong sequence) => Restart(sequence, onlyIfBehind: true);
+    public void StartAfter(ulong sequence) => _ = Restart(sequence, onlyIfBehind: true);
 
     /// <summary>
     /// Discards every segment and continues numbering at <paramref name="sequence"/> + 1, whether the log was behind
-    /// or ahead: a standby installing a primary's snapshot that covers <paramref name="sequence"/>.
+    /// or ahead: a standby installing a primary's snapshot that covers <paramref name="sequence"/>. Returns the side
+    /// files holding segments with records beyond <paramref name="sequence"/>, which are set aside, not deleted.
     /// </summary>
     /// <remarks>Only valid with no append in flight. The caller must have made that snapshot durable first.</remarks>
-    public void ResetAfter(ulong sequence) => Restart(sequence, onlyIfBehind: false);
+    public IReadOnlyList<string> ResetAfter(ulong sequence) => Restart(sequence, onlyIfBehind: false);
 
-    private void Restart(ulong sequence, bool onlyIfBehind)
+    private IReadOnlyList<string> Restart(ulong sequence, bool onlyIfBehind)
     {
         lock (_gate)
         {
             if (onlyIfBehind && _nextSeq > sequence)
             {
-                return;
+                return [];
             }
 
             if (_open.Count > 0 || _inFlight is not null)
@@ -241,14 +242,16 @@ public sealed partial class WriteAheadLog : IDisposable
                 throw new InvalidOperationException("the log can only be restarted with no append in flight");
             }
 
+            IReadOnlyList<string> setAside;
             lock (_segments.Gate)
             {
                 ThrowIfPoisoned();
-                _segments.RestartAfter(sequence);
+                setAside = _segments.RestartAfter(sequence);
             }
 
             _acknowledgedSeq = sequence;
             _nextSeq = sequence + 1;
+            return setAside;
         }
     }
 

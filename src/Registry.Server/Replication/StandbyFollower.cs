@@ -188,9 +188,14 @@ public sealed partial class StandbyFollower(
         {
             case ReplicationMessages.SnapshotType:
                 var snapshot = ReplicationMessages.ReadSnapshot(message);
-                await replica.InstallSnapshotAsync(snapshot, cancellationToken);
+                var setAside = await replica.InstallSnapshotAsync(snapshot, cancellationToken);
                 Interlocked.Increment(ref _snapshots);
                 LogSnapshot(logger, snapshot.WalSeq);
+                if (setAside.Count > 0)
+                {
+                    LogSetAside(logger, snapshot.WalSeq, string.Join(", ", setAside));
+                }
+
                 break;
             case ReplicationMessages.DeltasType:
                 await replica.ApplyChunkAsync(ReplicationMessages.ReadDeltas(message), cancellationToken);
@@ -208,6 +213,9 @@ public sealed partial class StandbyFollower(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "standby: {Primary} refuses to stream: this standby's record {Sequence} differs from the primary's, so their histories diverged (two primaries took writes). Nothing is applied; retrying. To rejoin, stop this server, move its data directory aside and start it fresh")]
     private static partial void LogDiverged(ILogger logger, EndPoint primary, ulong sequence);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "standby: it held records beyond the primary's snapshot (sequence {Sequence}): this server was ahead of its primary, e.g. an old primary that took writes after a promotion. They are not part of the primary's history and were moved aside, not deleted: {Files}")]
+    private static partial void LogSetAside(ILogger logger, ulong sequence, string files);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "standby: installed the primary's snapshot covering sequence {Sequence}")]
     private static partial void LogSnapshot(ILogger logger, ulong sequence);

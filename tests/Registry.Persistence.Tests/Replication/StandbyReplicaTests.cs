@@ -183,6 +183,62 @@ public class StandbyReplicaTests
     }
 
     [Fact]
+    public async Task InstallSnapshot_StandbyAheadOfThePrimary_SetsItsExtraRecordsAsideInsteadOfDeletingThem()
+    {
+        using var dir = new TempDirectory();
+        await using var primary = Node.Open(dir.Combine("primary"));
+        await primary.MutateAsync(0, 2);
+        var (snapshot, sequence) = primary.Registry.CaptureSnapshot();
+        snapshot.WalSeq = sequence;
+        var standbyDir = dir.Combine("standby");
+        ulong standbyLast;
+        await using (var standby = Node.Open(standbyDir))
+        {
+            // Its own writes, beyond what the primary's snapshot covers: an old primary after a promotion.
+            await standby.MutateAsync(100, 4);
+            standbyLast = standby.Store.Log.AppendedSequence;
+            Assert.True(standbyLast > sequence);
+
+            var setAside = await standby.Store.InstallSnapshotAsync(snapshot, Ct);
+
+            var side = Assert.Single(setAside);
+            Assert.Contains(".discarded-0", side, StringComparison.Ordinal);
+            Assert.True(new FileInfo(side).Length > 0);
+            Assert.Equal(sequence, standby.Store.Log.AppendedSequence);
+            Assert.Equal(primary.Registry.ToCanonicalJson(), standby.Registry.ToCanonicalJson());
+        }
+
+        // The side file is out of recovery's way, and still holds the standby's own records, readable with the log tools.
+        await using (var reopened = Node.Open(standbyDir))
+        {
+            Assert.Equal(primary.Registry.ToCanonicalJson(), reopened.Registry.ToCanonicalJson());
+        }
+
+        var sideFile = Assert.Single(Directory.GetFiles(Path.Combine(standbyDir, "wal"), "*.discarded-*"));
+        var records = new List<ulong>();
+        Persistence.Wal.WalReader.Read(sideFile, (in Persistence.Wal.WalRecord r) => records.Add(r.Entry.SeqNo), cancellationToken: Ct);
+
+        Assert.Equal(standbyLast, records[^1]);
+    }
+
+    [Fact]
+    public async Task InstallSnapshot_StandbyBehind_SetsNothingAside()
+    {
+        using var dir = new TempDirectory();
+        await using var primary = Node.Open(dir.Combine("primary"));
+        await primary.MutateAsync(0, 4);
+        var (snapshot, sequence) = primary.Registry.CaptureSnapshot();
+        snapshot.WalSeq = sequence;
+        await using var standby = Node.Open(dir.Combine("standby"));
+        await standby.MutateAsync(100, 1);
+
+        var setAside = await standby.Store.InstallSnapshotAsync(snapshot, Ct);
+
+        Assert.Empty(setAside);
+        Assert.Empty(Directory.GetFiles(Path.Combine(dir.Combine("standby"), "wal"), "*.discarded-*"));
+    }
+
+    [Fact]
     public async Task Standby_FollowsRestartsAndResyncs_StateEqualsPrimary()
     {
         using var dir = new TempDirectory();
