@@ -47,6 +47,12 @@ internal static class RecordFrame
     /// <summary>Reads the payload length a header declares, without validating anything else.</summary>
     public static uint PeekLength(ReadOnlySpan<byte> header) => BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
 
+    /// <summary>Reads the sequence number a header declares, without validating anything else.</summary>
+    public static ulong PeekSequence(ReadOnlySpan<byte> header) => BinaryPrimitives.ReadUInt64LittleEndian(header[8..]);
+
+    /// <summary>Reads the CRC-32C a header stores, without validating anything else.</summary>
+    public static uint PeekChecksum(ReadOnlySpan<byte> header) => BinaryPrimitives.ReadUInt32LittleEndian(header);
+
     /// <summary>Parses and validates a complete record; false when the bytes are not a valid record.</summary>
     /// <param name="source">Bytes starting at the record; may extend past it.</param>
     /// <param name="maxPayload">The largest payload length accepted.</param>

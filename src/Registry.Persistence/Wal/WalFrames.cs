@@ -59,7 +59,7 @@ public static class WalFrames
         var offset = 0;
         while (offset + RecordFrame.HeaderSize <= frames.Length)
         {
-            var seq = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(frames[(offset + 8)..]);
+            var seq = RecordFrame.PeekSequence(frames[offset..]);
             if (seq >= sequence)
             {
                 return offset;
@@ -76,8 +76,8 @@ public static class WalFrames
     public static uint? ChecksumOf(ReadOnlySpan<byte> frames, ulong sequence)
     {
         var offset = OffsetOf(frames, sequence);
-        return offset + RecordFrame.HeaderSize <= frames.Length && System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(frames[(offset + 8)..]) == sequence
-            ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(frames[offset..])
+        return offset + RecordFrame.HeaderSize <= frames.Length && RecordFrame.PeekSequence(frames[offset..]) == sequence
+            ? RecordFrame.PeekChecksum(frames[offset..])
             : null;
     }
 

@@ -285,8 +285,7 @@ public sealed partial class WriteAheadLog : IDisposable
     /// <summary>The CRC-32C of the acknowledged record with sequence number <paramref name="sequence"/>, or null when the log does not hold it (compacted away, not yet acknowledged, or never appended).</summary>
     /// <remarks>
     /// Replication compares these to tell whether two logs share their history up to a sequence number. Only the one
-    /// segment holding the record is read. The checksum is that of the record as stored: re-encoding a valid record
-    /// reproduces its bytes exactly (reserved bits are zero, the flag follows the payload), so the CRC is recomputed.
+    /// segment holding the record is read; the checksum is the one stored in the record's header.
     /// </remarks>
     public uint? ChecksumOf(ulong sequence)
     {
@@ -301,7 +300,7 @@ public sealed partial class WriteAheadLog : IDisposable
             segment = first;
         }
 
-        uint? checksum = null;
+        long? offset = null;
         IStorageFile opened;
         try
         {
@@ -318,10 +317,17 @@ public sealed partial class WriteAheadLog : IDisposable
         {
             if (record.Entry.SeqNo == sequence)
             {
-                checksum = WalFrames.ChecksumOf(WalFrames.Encode(record.Entry), sequence);
+                offset = record.Offset;
             }
         });
-        return checksum;
+        if (offset is not { } at)
+        {
+            return null;
+        }
+
+        // The scan validated the record, so its header is whole and its stored CRC is the record's.
+        Span<byte> header = stackalloc byte[RecordFrame.HeaderSize];
+        return file.Read(header, at) == header.Length ? RecordFrame.PeekChecksum(header) : null;
     }
 
     /// <summary>Test hook (the seed's SetSize): sets the size counter without writing, to exercise the cap.</summary>
