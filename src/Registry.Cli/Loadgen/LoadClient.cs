@@ -47,7 +47,7 @@ internal sealed class LoadClient : IAsyncDisposable
             var client = new LoadClient(socket, stream, binary);
             if (binary)
             {
-                await client.SendAllAsync(new byte[] { (byte)'P', (byte)'I', (byte)'L', (byte)'T', BinaryWire.Version }, cancellationToken);
+                await client.SendAllAsync((byte[])[.. BinaryWire.Magic, BinaryWire.Version], cancellationToken);
             }
 
             return client;
@@ -91,11 +91,7 @@ internal sealed class LoadClient : IAsyncDisposable
     public async Task<Reply> BinaryRequestAsync(byte type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         _request.ResetWrittenCount();
-        var span = _request.GetSpan(5 + payload.Length);
-        BinaryPrimitives.WriteUInt32BigEndian(span, (uint)(1 + payload.Length));
-        span[4] = type;
-        payload.Span.CopyTo(span[5..]);
-        _request.Advance(5 + payload.Length);
+        BinaryWire.WriteFrame(_request, type, payload.Span);
         await SendAllAsync(System.Runtime.InteropServices.MemoryMarshal.AsMemory(_request.WrittenMemory), cancellationToken);
         var length = await ReceiveFrameAsync(cancellationToken);
         return ScanBinary(_reply.AsSpan(4, length), (byte)(type | BinaryWire.ReplyBit));

@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
 namespace Registry.Server.Protocol;
 
 /// <summary>Constants of the binary protocol (wire protocol §1.3): the preamble and the message types.</summary>
@@ -34,6 +37,17 @@ public static class BinaryWire
 
     /// <summary>The preamble's magic bytes, "PILT".</summary>
     public static ReadOnlySpan<byte> Magic => "PILT"u8;
+
+    /// <summary>Appends one binary frame, <c>[u32 BE length = 1 + payload length][type][payload]</c>, to <paramref name="output"/>.</summary>
+    public static void WriteFrame(IBufferWriter<byte> output, byte type, ReadOnlySpan<byte> payload)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var span = output.GetSpan(5 + payload.Length);
+        BinaryPrimitives.WriteUInt32BigEndian(span, (uint)(1 + payload.Length));
+        span[4] = type;
+        payload.CopyTo(span[5..]);
+        output.Advance(5 + payload.Length);
+    }
 
     /// <summary>The request-type label of a binary message type in metrics and logs ("binary_lookup"); JSON frames use their <c>type</c>.</summary>
     public static string MetricName(byte type) => type switch

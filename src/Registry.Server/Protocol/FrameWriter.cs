@@ -57,7 +57,7 @@ public sealed class FrameWriter
         if (jsonPassthrough)
         {
             var body = response.IsError ? EncodeError(ErrorSanitizer.Sanitize(response.Error)) : response.Body.Span;
-            WriteFrame(_output, BinaryWire.Json, body);
+            BinaryWire.WriteFrame(_output, BinaryWire.Json, body);
         }
         else if (response.Error is { } error)
         {
@@ -91,15 +91,6 @@ public sealed class FrameWriter
         BinaryPrimitives.WriteUInt32BigEndian(span, (uint)body.Length);
         body.CopyTo(span[4..]);
         output.Advance(4 + body.Length);
-    }
-
-    private static void WriteFrame(PipeWriter output, byte type, ReadOnlySpan<byte> payload)
-    {
-        var span = output.GetSpan(5 + payload.Length);
-        BinaryPrimitives.WriteUInt32BigEndian(span, (uint)(1 + payload.Length));
-        span[4] = type;
-        payload.CopyTo(span[5..]);
-        output.Advance(5 + payload.Length);
     }
 
     private static void WriteBinaryError(PipeWriter output, string text)
