@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -22,8 +21,8 @@ internal static class Json
     /// <summary>Unix seconds of a timestamp, as the protocol's <c>created</c>/<c>timestamp</c> members.</summary>
     public static long Unix(DateTimeOffset time) => time.ToUnixTimeSeconds();
 
-    /// <summary>A timestamp as Go's <c>time.RFC3339</c> text in UTC, whole seconds (<c>2026-05-12T08:00:00Z</c>).</summary>
-    public static string Rfc3339(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    /// <summary>A timestamp as Go's <c>time.RFC3339</c> text in UTC, whole seconds (<c>2026-05-12T08:00:00Z</c>): the same text deltas carry.</summary>
+    public static string Rfc3339(DateTimeOffset time) => Persistence.Deltas.Payloads.DeltaPayload.FormatTimestamp(time);
 
     /// <summary>A JSON document member given either as a JSON string holding the document or as the object itself; null when absent or empty.</summary>
     /// <remarks>Used for <c>rules</c> and <c>expr_policy</c>, which Go accepts in both shapes.</remarks>
