@@ -74,10 +74,25 @@ public sealed partial class WriteAheadLog
     }
 
     /// <summary>A task that completes when every entry up to <paramref name="sequence"/> is acknowledged (durable in <see cref="WalDurability.Always"/> mode), or faults if the log fails first.</summary>
-    public Task WhenAcknowledged(ulong sequence)
+    /// <exception cref="ArgumentOutOfRangeException">No entry with <paramref name="sequence"/> has been appended.</exception>
+    public Task WhenAcknowledged(ulong sequence) => WhenAcknowledged(sequence, clampToAppended: false);
+
+    /// <summary>As <see cref="WhenAcknowledged(ulong)"/>, but a sequence beyond the log means its last appended entry.</summary>
+    /// <remarks>
+    /// For readers that learnt a sequence from state the log may not cover for an instant: a standby replacing its
+    /// state with a primary's snapshot restarts its log first, and its old state can be ahead of the new log.
+    /// </remarks>
+    public Task WhenCovered(ulong sequence) => WhenAcknowledged(sequence, clampToAppended: true);
+
+    private Task WhenAcknowledged(ulong sequence, bool clampToAppended)
     {
         lock (_gate)
         {
+            if (clampToAppended)
+            {
+                sequence = Math.Min(sequence, _nextSeq - 1);
+            }
+
             if (sequence <= _acknowledgedSeq)
             {
                 return Task.CompletedTask;

@@ -66,10 +66,7 @@ internal sealed class DurableRegistry
         var result = query(_registry);
 
         // Read after the query: the state it saw is at most this sequence, so waiting for it covers what it saw.
-        // Records are appended before they are applied, so the state is never ahead of the log; the one exception is a
-        // standby replacing a diverged state with its primary's snapshot, for the instant between the log restart and
-        // the state restore. Waiting for a sequence the log no longer has would fault the read instead of answering it.
-        var seen = Math.Min(_registry.LastAppliedSequence, _store.Log.AppendedSequence);
+        var seen = _registry.LastAppliedSequence;
         if (_store.Log.Failure is not null)
         {
             return result;
@@ -77,7 +74,9 @@ internal sealed class DurableRegistry
 
         try
         {
-            await _store.Log.WhenAcknowledged(seen).WaitAsync(cancellationToken).ConfigureAwait(false);
+            // Records are appended before they are applied, so the state is never ahead of the log, except on a standby
+            // replacing a state that was ahead of its primary, for the instant between its log restart and the restore.
+            await _store.Log.WhenCovered(seen).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (WalPoisonedException)
         {

@@ -12,6 +12,19 @@ public class WriteAheadLogTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
+    public async Task WhenCovered_SequenceBeyondTheLog_WaitsForItsLastEntry_WhereWhenAcknowledgedRefuses()
+    {
+        using var dir = new TempDirectory();
+        using var wal = WriteAheadLog.Open(Options(dir.Path));
+        await AppendMany(wal, 3);
+
+        await wal.WhenCovered(9).WaitAsync(Ct);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => { _ = wal.WhenAcknowledged(9); });
+        Assert.True(wal.WhenCovered(3).IsCompleted);
+    }
+
+    [Fact]
     public async Task Append_ReopenAfterDispose_DeliversEveryEntryWithSequenceContinuing()
     {
         using var dir = new TempDirectory();
