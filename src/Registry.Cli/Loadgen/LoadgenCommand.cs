@@ -92,10 +92,7 @@ internal static class LoadgenCommand
 
         try
         {
-            trust = pin is not null ? TlsClientTrust.Pinned(pin)
-                : caFile is not null ? TlsClientTrust.FromCaFile(caFile)
-                : systemTrust ? TlsClientTrust.SystemStore
-                : null;
+            trust = TlsClientTrust.From(pin, caFile, systemTrust);
             return true;
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidDataException)

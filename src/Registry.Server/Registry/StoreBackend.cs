@@ -288,19 +288,10 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
     /// <exception cref="ServerStartupException">The CA file is unusable; the message names it.</exception>
     private static TlsClientTrust? StandbyTrust(RegistryServerOptions options)
     {
-        if (!string.IsNullOrEmpty(options.StandbyTlsPin))
-        {
-            return TlsClientTrust.Pinned(options.StandbyTlsPin);
-        }
-
-        if (options.StandbyTlsSystemTrust)
-        {
-            return TlsClientTrust.SystemStore;
-        }
-
         try
         {
-            return string.IsNullOrEmpty(options.StandbyTlsCa) ? null : TlsClientTrust.FromCaFile(options.StandbyTlsCa);
+            // The options validator has refused a malformed pin and more than one trust setting.
+            return TlsClientTrust.From(options.StandbyTlsPin, options.StandbyTlsCa, options.StandbyTlsSystemTrust);
         }
         catch (InvalidDataException ex)
         {

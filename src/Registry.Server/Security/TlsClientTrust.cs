@@ -33,6 +33,15 @@ public sealed class TlsClientTrust
         _description = description;
     }
 
+    /// <summary>The trust a client's settings name: a pin, a CA file or the system store (the caller has checked that at most one is set); null for plain TCP.</summary>
+    /// <exception cref="ArgumentException">The pin is not 64 hex digits.</exception>
+    /// <exception cref="InvalidDataException">The CA file cannot be read or holds no usable CA certificate.</exception>
+    public static TlsClientTrust? From(string? pin, string? caFile, bool systemTrust) =>
+        !string.IsNullOrEmpty(pin) ? Pinned(pin)
+        : !string.IsNullOrEmpty(caFile) ? FromCaFile(caFile)
+        : systemTrust ? SystemStore
+        : null;
+
     /// <summary>Validation against the OS trust store plus the host name.</summary>
     public static TlsClientTrust SystemStore { get; } = new(null, null, null, "the system trust store");
 
