@@ -8,25 +8,25 @@ namespace Registry.Core;
 /// <summary>The next-tier kinds of <see cref="DeltaApplier"/> (20–28): key expiry, external id, network settings, roles, tags, invites.</summary>
 internal static partial class DeltaApplier
 {
-    private static bool ApplyNextTierKind(RegistryState state, DeltaType type, ReadOnlySpan<byte> data)
+    private static bool ApplyNextTierKind(RegistryState state, DeltaType type, PayloadSource payload)
     {
         switch (type)
         {
             case DeltaType.KeyExpiry:
-                var expiry = DeltaPayload.Decode<KeyExpiryDelta>(data);
+                var expiry = payload.Get<KeyExpiryDelta>();
                 var expires = expiry.ExpiresAt.Length == 0 ? null : (DateTimeOffset?)RequireTime(expiry.ExpiresAt, "key expiry expires_at");
                 WithNode(state, expiry.NodeId, n => n.KeyExpires = expires);
                 return true;
             case DeltaType.ExternalId:
-                var external = DeltaPayload.Decode<ExternalIdDelta>(data);
+                var external = payload.Get<ExternalIdDelta>();
                 WithNode(state, external.NodeId, n => n.ExternalId = external.ExternalId);
                 return true;
             case DeltaType.NetworkRename:
-                var rename = DeltaPayload.Decode<NetworkRenameDelta>(data);
+                var rename = payload.Get<NetworkRenameDelta>();
                 WithNetwork(state, rename.NetworkId, n => n.Name = rename.Name);
                 return true;
             case DeltaType.NetworkEnterprise:
-                var enterprise = DeltaPayload.Decode<NetworkEnterpriseDelta>(data);
+                var enterprise = payload.Get<NetworkEnterpriseDelta>();
                 WithNetwork(state, enterprise.NetworkId, n =>
                 {
                     n.Enterprise = enterprise.Enterprise;
@@ -35,11 +35,11 @@ internal static partial class DeltaApplier
                 });
                 return true;
             case DeltaType.MemberRoles:
-                var roles = DeltaPayload.Decode<MemberRolesDelta>(data);
+                var roles = payload.Get<MemberRolesDelta>();
                 WithNetwork(state, roles.NetworkId, n => SetRoles(n, roles.Roles));
                 return true;
             case DeltaType.MemberTags:
-                var tags = DeltaPayload.Decode<MemberTagsDelta>(data);
+                var tags = payload.Get<MemberTagsDelta>();
                 WithNetwork(state, tags.NetworkId, n =>
                 {
                     if (tags.Tags.Count == 0)
@@ -53,15 +53,15 @@ internal static partial class DeltaApplier
                 });
                 return true;
             case DeltaType.NetworkPolicy:
-                var policy = DeltaPayload.Decode<NetworkPolicyDelta>(data);
+                var policy = payload.Get<NetworkPolicyDelta>();
                 WithNetwork(state, policy.NetworkId, n => n.Policy = new NetworkPolicy(policy.MaxMembers, [.. policy.AllowedPorts], policy.Description));
                 return true;
             case DeltaType.ExprPolicy:
-                var expr = DeltaPayload.Decode<ExprPolicyDelta>(data);
+                var expr = payload.Get<ExprPolicyDelta>();
                 WithNetwork(state, expr.NetworkId, n => n.ExprPolicy = RawOrNull(expr.ExprPolicy));
                 return true;
             case DeltaType.InviteInbox:
-                var inbox = DeltaPayload.Decode<InviteInboxDelta>(data);
+                var inbox = payload.Get<InviteInboxDelta>();
                 var invites = inbox.Invites.Select(i => new NetworkInvite(i.NetworkId, i.InviterId, RequireTime(i.Timestamp, "invite timestamp"))).ToList();
                 if (invites.Count == 0)
                 {

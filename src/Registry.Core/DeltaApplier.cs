@@ -14,22 +14,26 @@ namespace Registry.Core;
 internal static partial class DeltaApplier
 {
     /// <summary>Applies the entry; returns false when the kind is ignored (unknown, or not applied in <paramref name="goKindsOnly"/> mode).</summary>
-    public static bool Apply(RegistryState state, in DeltaEntry entry, bool goKindsOnly, DateTimeOffset fallbackNow)
+    public static bool Apply(RegistryState state, in DeltaEntry entry, bool goKindsOnly, DateTimeOffset fallbackNow) =>
+        Apply(state, entry, decoded: null, goKindsOnly, fallbackNow);
+
+    /// <summary>As <see cref="Apply(RegistryState, in DeltaEntry, bool, DateTimeOffset)"/>, taking the payload from <paramref name="decoded"/> when it is the entry's payload object.</summary>
+    public static bool Apply(RegistryState state, in DeltaEntry entry, object? decoded, bool goKindsOnly, DateTimeOffset fallbackNow)
     {
-        var data = entry.Data.Span;
+        var payload = new PayloadSource(entry.Data.Span, decoded);
         try
         {
             switch (entry.Type)
             {
-                case DeltaType.Register: ApplyRegister(state, DeltaPayload.Decode<RegisterDelta>(data), fallbackNow); return true;
-                case DeltaType.Deregister: ApplyDeregister(state, DeltaPayload.Decode<DeregisterDelta>(data).NodeId); return true;
-                case DeltaType.NetworkCreate: ApplyNetworkCreate(state, DeltaPayload.Decode<NetworkCreateDelta>(data), fallbackNow); return true;
-                case DeltaType.NetworkJoin: ApplyJoin(state, DeltaPayload.Decode<NetworkMembershipDelta>(data)); return true;
-                case DeltaType.NetworkLeave: ApplyLeave(state, DeltaPayload.Decode<NetworkMembershipDelta>(data)); return true;
-                case DeltaType.KeyRotation: ApplyKeyRotation(state, DeltaPayload.Decode<KeyRotationDelta>(data)); return true;
-                case DeltaType.NetworkDelete: ApplyNetworkDelete(state, DeltaPayload.Decode<NetworkDeleteDelta>(data).NetworkId); return true;
+                case DeltaType.Register: ApplyRegister(state, payload.Get<RegisterDelta>(), fallbackNow); return true;
+                case DeltaType.Deregister: ApplyDeregister(state, payload.Get<DeregisterDelta>().NodeId); return true;
+                case DeltaType.NetworkCreate: ApplyNetworkCreate(state, payload.Get<NetworkCreateDelta>(), fallbackNow); return true;
+                case DeltaType.NetworkJoin: ApplyJoin(state, payload.Get<NetworkMembershipDelta>()); return true;
+                case DeltaType.NetworkLeave: ApplyLeave(state, payload.Get<NetworkMembershipDelta>()); return true;
+                case DeltaType.KeyRotation: ApplyKeyRotation(state, payload.Get<KeyRotationDelta>()); return true;
+                case DeltaType.NetworkDelete: ApplyNetworkDelete(state, payload.Get<NetworkDeleteDelta>().NetworkId); return true;
                 default:
-                    return !goKindsOnly && ApplyOwnKind(state, entry.Type, data);
+                    return !goKindsOnly && ApplyOwnKind(state, entry.Type, payload);
             }
         }
         catch (DeltaPayloadException ex)
@@ -38,12 +42,12 @@ internal static partial class DeltaApplier
         }
     }
 
-    private static bool ApplyOwnKind(RegistryState state, DeltaType type, ReadOnlySpan<byte> data)
+    private static bool ApplyOwnKind(RegistryState state, DeltaType type, PayloadSource payload)
     {
         switch (type)
         {
             case DeltaType.Heartbeat:
-                var heartbeat = DeltaPayload.Decode<HeartbeatDelta>(data);
+                var heartbeat = payload.Get<HeartbeatDelta>();
                 if (state.TryGetMutableNode(heartbeat.NodeId, out var beating))
                 {
                     beating.LastSeen = RequireTime(heartbeat.LastSeen, "heartbeat last_seen");
@@ -51,11 +55,11 @@ internal static partial class DeltaApplier
 
                 return true;
             case DeltaType.Visibility:
-                var visibility = DeltaPayload.Decode<VisibilityDelta>(data);
+                var visibility = payload.Get<VisibilityDelta>();
                 WithNode(state, visibility.NodeId, n => n.Public = visibility.Public);
                 return true;
             case DeltaType.Hostname:
-                var hostname = DeltaPayload.Decode<HostnameDelta>(data);
+                var hostname = payload.Get<HostnameDelta>();
                 if (state.TryGetMutableNode(hostname.NodeId, out var named))
                 {
                     SetHostname(state, named, hostname.Hostname);
@@ -63,32 +67,32 @@ internal static partial class DeltaApplier
 
                 return true;
             case DeltaType.Tags:
-                var tags = DeltaPayload.Decode<TagsDelta>(data);
+                var tags = payload.Get<TagsDelta>();
                 WithNode(state, tags.NodeId, n => n.Tags = [.. tags.Tags]);
                 return true;
             case DeltaType.TaskExec:
-                var taskExec = DeltaPayload.Decode<TaskExecDelta>(data);
+                var taskExec = payload.Get<TaskExecDelta>();
                 WithNode(state, taskExec.NodeId, n => n.TaskExec = taskExec.TaskExec);
                 return true;
             case DeltaType.TrustAdd:
-                var added = DeltaPayload.Decode<TrustPairDelta>(data);
+                var added = payload.Get<TrustPairDelta>();
                 state.TrustPairs.Add(RegistryState.Pair(added.NodeA, added.NodeB));
                 return true;
             case DeltaType.TrustRevoke:
-                var revoked = DeltaPayload.Decode<TrustPairDelta>(data);
+                var revoked = payload.Get<TrustPairDelta>();
                 state.TrustPairs.Remove(RegistryState.Pair(revoked.NodeA, revoked.NodeB));
                 return true;
-            case DeltaType.NodeUpdate: ApplyNodeUpdate(state, DeltaPayload.Decode<NodeUpdateDelta>(data)); return true;
-            case DeltaType.Reap: ApplyReap(state, DeltaPayload.Decode<ReapDelta>(data).NodeId); return true;
-            case DeltaType.HandshakeRequest: ApplyHandshakeRequest(state, DeltaPayload.Decode<HandshakeRequestDelta>(data)); return true;
-            case DeltaType.HandshakeResponse: ApplyHandshakeResponse(state, DeltaPayload.Decode<HandshakeResponseDelta>(data)); return true;
+            case DeltaType.NodeUpdate: ApplyNodeUpdate(state, payload.Get<NodeUpdateDelta>()); return true;
+            case DeltaType.Reap: ApplyReap(state, payload.Get<ReapDelta>().NodeId); return true;
+            case DeltaType.HandshakeRequest: ApplyHandshakeRequest(state, payload.Get<HandshakeRequestDelta>()); return true;
+            case DeltaType.HandshakeResponse: ApplyHandshakeResponse(state, payload.Get<HandshakeResponseDelta>()); return true;
             case DeltaType.HandshakePoll:
-                var poll = DeltaPayload.Decode<HandshakePollDelta>(data);
+                var poll = payload.Get<HandshakePollDelta>();
                 state.HandshakeInbox.Remove(poll.NodeId);
                 state.HandshakeResponses.Remove(poll.NodeId);
                 return true;
             default:
-                return ApplyNextTierKind(state, type, data);
+                return ApplyNextTierKind(state, type, payload);
         }
     }
 

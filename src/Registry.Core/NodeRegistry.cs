@@ -203,9 +203,9 @@ public sealed partial class NodeRegistry
         }
     }
 
-    private void ApplyLocked(in DeltaEntry entry, bool goKindsOnly)
+    private void ApplyLocked(in DeltaEntry entry, bool goKindsOnly, object? decoded = null)
     {
-        var applied = DeltaApplier.Apply(_state, entry, goKindsOnly, Times.Truncate(_time.GetUtcNow()));
+        var applied = DeltaApplier.Apply(_state, entry, decoded, goKindsOnly, Times.Truncate(_time.GetUtcNow()));
         _stateVersion++;
         _appliedCount++;
         if (!applied)
@@ -227,7 +227,7 @@ public sealed partial class NodeRegistry
     {
         var data = DeltaPayload.Encode(payload);
         var sequence = _log.Enqueue(type, nodeId, data);
-        ApplyLocked(new DeltaEntry(sequence, type, nodeId, data), goKindsOnly: false);
+        ApplyLocked(new DeltaEntry(sequence, type, nodeId, data), goKindsOnly: false, DeltaPayload.RoundTripsExactly(type, data) ? payload : null);
         return sequence;
     }
 

@@ -242,6 +242,46 @@ public class DeltaPayloadTests
         Assert.Equal("2026-05-12T08:00:00Z", DeltaPayload.FormatTimestamp(time));
     }
 
+    [Theory]
+    [InlineData(1, 1, 1, 0, 0, 0, "0001-01-01T00:00:00Z")]
+    [InlineData(999, 12, 31, 23, 59, 59, "0999-12-31T23:59:59Z")]
+    [InlineData(9999, 12, 31, 23, 59, 59, "9999-12-31T23:59:59Z")]
+    public void FormatTimestamp_YearsOfFewerDigits_ArePaddedToFour(int year, int month, int day, int hour, int minute, int second, string expected)
+    {
+        Assert.Equal(expected, DeltaPayload.FormatTimestamp(new DateTimeOffset(year, month, day, hour, minute, second, TimeSpan.Zero)));
+    }
+
+    [Fact]
+    public void RoundTripsExactly_PlainTextPayload_IsTrueAndDecodesToEqualMembers()
+    {
+        var payload = new RegisterDelta { NodeId = 7, PublicKey = "AAAA", Owner = "ann <a&b> ünï 😀", LanAddrs = ["10.0.0.1:1"] };
+        var encoded = DeltaPayload.Encode(payload);
+
+        Assert.True(DeltaPayload.RoundTripsExactly(DeltaType.Register, encoded));
+        var back = DeltaPayload.Decode<RegisterDelta>(encoded);
+        Assert.Equal(payload.Owner, back.Owner);
+        Assert.Equal(payload.LanAddrs, back.LanAddrs);
+    }
+
+    [Fact]
+    public void RoundTripsExactly_LoneSurrogate_IsFalseBecauseEncodingReplacedIt()
+    {
+        var payload = new HostnameDelta { NodeId = 7, Hostname = "a\ud800b" };
+        var encoded = DeltaPayload.Encode(payload);
+
+        Assert.False(DeltaPayload.RoundTripsExactly(DeltaType.Hostname, encoded));
+        Assert.NotEqual(payload.Hostname, DeltaPayload.Decode<HostnameDelta>(encoded).Hostname);
+    }
+
+    [Theory]
+    [InlineData(DeltaType.NetworkCreate)]
+    [InlineData(DeltaType.ExprPolicy)]
+    [InlineData(DeltaType.None)]
+    public void RoundTripsExactly_KindsCarryingJsonDocuments_AreFalse(DeltaType type)
+    {
+        Assert.False(DeltaPayload.RoundTripsExactly(type, "{\"network_id\":1}"u8));
+    }
+
     private static string Text(byte[] bytes) => Encoding.UTF8.GetString(bytes);
 
     private static byte[] Reencode(object payload) => payload switch

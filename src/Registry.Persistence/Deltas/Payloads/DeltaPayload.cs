@@ -97,9 +97,26 @@ public static class DeltaPayload
         _ => null,
     };
 
+    /// <summary>Whether decoding <paramref name="encoded"/>, just produced by <see cref="Encode{T}"/> for a <paramref name="type"/> payload, gives back an object equal to the one encoded.</summary>
+    /// <remarks>
+    /// True for the payloads made of strings, numbers, booleans and lists of them, unless a string held a lone
+    /// surrogate: encoding writes U+FFFD for it, so any U+FFFD in the output counts as a change. False for the kinds
+    /// that carry raw JSON documents (network rules, expression policies), which encoding re-serializes.
+    /// </remarks>
+    public static bool RoundTripsExactly(DeltaType type, ReadOnlySpan<byte> encoded) =>
+        type is not (DeltaType.None or DeltaType.NetworkCreate or DeltaType.ExprPolicy)
+        && encoded.IndexOf("\uFFFD"u8) < 0
+        && encoded.IndexOf("\\uFFFD"u8) < 0
+        && encoded.IndexOf("\\ufffd"u8) < 0;
+
     /// <summary>Formats a time the way the registry writes payload times: RFC 3339 in UTC with whole seconds, e.g. <c>2026-05-12T08:00:00Z</c>.</summary>
     public static string FormatTimestamp(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'Z'", CultureInfo.InvariantCulture);
+        string.Create(20, time.UtcDateTime, static (chars, utc) =>
+        {
+            // "s" is the sortable yyyy-MM-ddTHH:mm:ss pattern, which .NET formats without parsing a custom pattern.
+            utc.TryFormat(chars, out _, "s", CultureInfo.InvariantCulture);
+            chars[19] = 'Z';
+        });
 
     private static JsonTypeInfo<T> TypeInfo<T>() => TypeInfoCache<T>.Info ?? throw new NotSupportedException($"{typeof(T).Name} is not a delta payload type");
 
