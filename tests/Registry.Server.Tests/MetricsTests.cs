@@ -93,6 +93,9 @@ public sealed class MetricsTests
             var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative), ct);
             Assert.Contains("registry_server_requests_total{outcome=\"ok\",type=\"ping\"} 1", metrics, StringComparison.Ordinal);
             Assert.Contains("registry_server_requests_total{outcome=\"unknown\",type=\"(unknown)\"} 1", metrics, StringComparison.Ordinal);
+            Assert.Contains("# TYPE dotnet_gc_collections_total counter", metrics, StringComparison.Ordinal);
+            Assert.Contains("# TYPE dotnet_gc_pause_time_seconds_total counter", metrics, StringComparison.Ordinal);
+            Assert.Contains("dotnet_gc_collections_total{gc_heap_generation=\"gen2\"}", metrics, StringComparison.Ordinal);
 
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/healthz", UriKind.Relative), ct)).StatusCode);
             var notReady = await http.GetAsync(new Uri("/readyz", UriKind.Relative), ct);

@@ -14,6 +14,9 @@ namespace Registry.Server.Hosting;
 /// <summary>Entry points for <c>registry serve</c>: build the Generic Host with the server in it, and run it with fail-loud startup.</summary>
 public static partial class RegistryServerHost
 {
+    /// <summary>The .NET runtime's built-in meter (GC, heap, thread pool, exceptions), exported with the server's own.</summary>
+    public const string RuntimeMeterName = "System.Runtime";
+
     /// <summary>A host builder with configuration (appsettings.json, environment, <paramref name="args"/>), console logging, SIGTERM/SIGINT handling and the server registered.</summary>
     /// <remarks>Register an <see cref="IRegistryBackend"/> on <c>builder.Services</c> before building to replace the <see cref="NullRegistryBackend"/>.</remarks>
     public static HostApplicationBuilder CreateBuilder(string[] args)
@@ -61,10 +64,12 @@ public static partial class RegistryServerHost
             var factory = sp.GetRequiredService<IMeterFactory>();
 
             // Meters this container created, so two servers in one process (tests) never mix their numbers; plus the
-            // persistence library's static meter (fsync, append, batch, snapshot, recovery), which is per process by nature.
+            // per-process meters: the persistence library's (fsync, append, batch, snapshot, recovery) and the runtime's
+            // (GC collections and pause time, heap, thread pool), which explain a latency tail the server's own cannot.
             return new PrometheusExporter(meter =>
                 (ReferenceEquals(meter.Scope, factory) && meter.Name.StartsWith("Registry.", StringComparison.Ordinal))
-                || (meter.Scope is null && string.Equals(meter.Name, Persistence.Diagnostics.PersistenceMetrics.MeterName, StringComparison.Ordinal)));
+                || (meter.Scope is null && (string.Equals(meter.Name, Persistence.Diagnostics.PersistenceMetrics.MeterName, StringComparison.Ordinal)
+                    || string.Equals(meter.Name, RuntimeMeterName, StringComparison.Ordinal))));
         });
         services.TryAddSingleton<RegistryServerService>();
         services.AddHostedService(sp => sp.GetRequiredService<RegistryServerService>());
