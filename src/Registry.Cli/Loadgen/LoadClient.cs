@@ -27,6 +27,7 @@ internal sealed class LoadClient : IAsyncDisposable
     private readonly ArrayBufferWriter<byte> _request = new(512);
     private readonly Utf8JsonWriter _json;
     private byte[] _reply = new byte[64 * 1024];
+    private int _replyLength;
 
     private LoadClient(Socket socket, SslStream? tls, bool binary)
     {
@@ -78,6 +79,7 @@ internal sealed class LoadClient : IAsyncDisposable
 
         await SendAllAsync(frame, cancellationToken);
         var length = await ReceiveFrameAsync(cancellationToken);
+        _replyLength = length;
         var body = _reply.AsSpan(4, length);
         if (_binary)
         {
@@ -86,6 +88,9 @@ internal sealed class LoadClient : IAsyncDisposable
 
         return Scan(body, expectedType);
     }
+
+    /// <summary>Whether the body of the last JSON reply contains <paramref name="utf8"/> (for example a quoted tag).</summary>
+    public bool LastReplyContains(ReadOnlySpan<byte> utf8) => _reply.AsSpan(4, _replyLength).IndexOf(utf8) >= 0;
 
     /// <summary>Sends a binary request of message type <paramref name="type"/> (binary connections only) and reads the reply, expecting its reply type.</summary>
     public async Task<Reply> BinaryRequestAsync(byte type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)

@@ -36,7 +36,7 @@ internal static class LoadgenCommand
         var binary = new Option<bool>("--binary") { Description = "Speak the binary protocol (§1.3): heartbeat and lookup as binary frames, other requests as JSON inside 0x00 frames." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var warmup = new Option<double>("--warmup") { Description = "Seconds of load before measuring (lets the server's JIT and caches settle); not counted.", DefaultValueFactory = _ => 0 };
-        var standby = new Option<string?>("--standby") { Description = "A standby's HOST:PORT: also measure how long after the primary's acknowledgement registrations are visible there (register and mixed)." };
+        var standby = new Option<string?>("--standby") { Description = "A standby's HOST:PORT: also measure how long after the primary's acknowledgement registrations are visible there (registrations; with set_tags, tag changes)." };
         var tlsPin = new Option<string?>("--tls-pin") { Description = "Dial --server over TLS and accept only the certificate whose SHA-256 (hex) is this pin." };
         var tlsCa = new Option<string?>("--tls-ca") { Description = "Dial --server over TLS and validate its certificate against the CA certificates of this PEM file and the --server host name." };
         var tlsSystemTrust = new Option<bool>("--tls-system-trust") { Description = "Dial --server over TLS and validate its certificate against the system trust store and the --server host name." };
@@ -164,6 +164,7 @@ internal static class LoadgenCommand
                         1 => await SignedAsync(client, own, "heartbeat", heartbeat, null, cancellationToken),
                         3 when binary => await client.BinaryRequestAsync(BinaryWire.Lookup, ownId, cancellationToken),
                         3 => await LookupAsync(client, own.NodeId, cancellationToken),
+                        _ when probe is not null => await SetTagsAndOfferAsync(client, own, setTags, i, started >= measureFrom ? probe : null, cancellationToken),
                         _ => await SignedAsync(client, own, "set_tags", setTags, TagPairs[i % TagPairs.Length], cancellationToken),
                     };
                     if (ok)
@@ -265,6 +266,19 @@ internal static class LoadgenCommand
         if (reply.Ok)
         {
             probe?.Offer(reply.NodeId, Stopwatch.GetTimestamp());
+        }
+
+        return reply;
+    }
+
+    /// <summary>A <c>set_tags</c> whose second tag is used once (<c>v</c> + the request number), so the standby probe can tell this change from earlier ones.</summary>
+    private static async Task<Reply> SetTagsAndOfferAsync(LoadClient client, Node own, string challenge, int i, StandbyProbe? probe, CancellationToken cancellationToken)
+    {
+        var marker = string.Create(CultureInfo.InvariantCulture, $"v{i}");
+        var reply = await SignedAsync(client, own, "set_tags", challenge, [TagPairs[i % TagPairs.Length][0], marker], cancellationToken);
+        if (reply.Ok)
+        {
+            probe?.OfferTag(own.NodeId, marker, Stopwatch.GetTimestamp());
         }
 
         return reply;

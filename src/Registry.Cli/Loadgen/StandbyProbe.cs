@@ -1,14 +1,16 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text;
 using System.Threading.Channels;
 using Registry.Server.Security;
 
 namespace Registry.Cli.Loadgen;
 
-/// <summary>Measures how long after the primary acknowledged a registration the node is visible on a standby.</summary>
+/// <summary>Measures how long after the primary acknowledged a mutation its effect is visible on a standby.</summary>
 /// <remarks>
-/// Workers offer every acknowledged registration; a few probe connections each take the most recent one and ask the
-/// standby to <c>lookup</c> it back to back until it answers. The lag recorded is from the moment the load generator
+/// Workers offer every acknowledged registration (or tag change, marked by a tag used once); a few probe connections
+/// each take the most recent one and ask the standby to <c>lookup</c> the node back to back until it answers (with
+/// that tag). The lag recorded is from the moment the load generator
 /// received the primary's acknowledgement to the standby's first successful answer, so it is an upper bound on the
 /// standby's apply lag (it includes one round trip and this process's scheduling), sampled while the load runs.
 /// </remarks>
@@ -18,7 +20,7 @@ internal sealed class StandbyProbe
     public static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(5);
 
     // One slot that always holds the newest acknowledgement: a free probe starts from a fresh mutation, never from a backlog.
-    private readonly Channel<(uint NodeId, long AckedAt)> _acks = Channel.CreateBounded<(uint, long)>(
+    private readonly Channel<(uint NodeId, string? Tag, long AckedAt)> _acks = Channel.CreateBounded<(uint, string?, long)>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
 
     private readonly List<long> _lags = [];
@@ -26,7 +28,10 @@ internal sealed class StandbyProbe
     private long _missed;
 
     /// <summary>Offers a registration the primary acknowledged at <paramref name="ackedAt"/> (a <see cref="Stopwatch"/> timestamp).</summary>
-    public void Offer(uint nodeId, long ackedAt) => _acks.Writer.TryWrite((nodeId, ackedAt));
+    public void Offer(uint nodeId, long ackedAt) => _acks.Writer.TryWrite((nodeId, null, ackedAt));
+
+    /// <summary>Offers a <c>set_tags</c> whose tags included <paramref name="tag"/>, a tag this node never had before, acknowledged at <paramref name="ackedAt"/>.</summary>
+    public void OfferTag(uint nodeId, string tag, long ackedAt) => _acks.Writer.TryWrite((nodeId, tag, ackedAt));
 
     /// <summary>Runs <paramref name="connections"/> probes against <paramref name="standby"/> (over TLS with <paramref name="tls"/> when set) until <paramref name="stop"/> fires.</summary>
     public Task RunAsync(EndPoint standby, TlsClientTrust? tls, int connections, CancellationToken stop) =>
@@ -48,8 +53,8 @@ internal sealed class StandbyProbe
             await using var client = await LoadClient.ConnectAsync(standby, tls, stop);
             while (!stop.IsCancellationRequested)
             {
-                var (nodeId, ackedAt) = await _acks.Reader.ReadAsync(stop);
-                var seenAt = await WaitVisibleAsync(client, nodeId, ackedAt, stop);
+                var (nodeId, tag, ackedAt) = await _acks.Reader.ReadAsync(stop);
+                var seenAt = await WaitVisibleAsync(client, nodeId, tag is null ? null : Encoding.UTF8.GetBytes($"\"{tag}\""), ackedAt, stop);
                 lock (_lock)
                 {
                     if (seenAt is { } seen)
@@ -68,7 +73,7 @@ internal sealed class StandbyProbe
         }
     }
 
-    private static async Task<long?> WaitVisibleAsync(LoadClient client, uint nodeId, long ackedAt, CancellationToken stop)
+    private static async Task<long?> WaitVisibleAsync(LoadClient client, uint nodeId, byte[]? quotedTag, long ackedAt, CancellationToken stop)
     {
         while (Stopwatch.GetElapsedTime(ackedAt) < GiveUpAfter)
         {
@@ -77,7 +82,7 @@ internal sealed class StandbyProbe
                 w.WriteString("type", "lookup");
                 w.WriteNumber("node_id", id);
             }, "lookup_ok", stop);
-            if (reply.Ok)
+            if (reply.Ok && (quotedTag is null || client.LastReplyContains(quotedTag)))
             {
                 return Stopwatch.GetTimestamp();
             }
