@@ -89,8 +89,27 @@ internal sealed class LoadClient : IAsyncDisposable
         return Scan(body, expectedType);
     }
 
-    /// <summary>Whether the body of the last JSON reply contains <paramref name="utf8"/> (for example a quoted tag).</summary>
-    public bool LastReplyContains(ReadOnlySpan<byte> utf8) => _reply.AsSpan(4, _replyLength).IndexOf(utf8) >= 0;
+    /// <summary>The largest <c>N</c> among the tags of the form <c>vN</c> in the last JSON reply's <c>tags</c> member, or -1 when there is none.</summary>
+    public long LastReplyTagNumber()
+    {
+        var reader = new Utf8JsonReader(_reply.AsSpan(4, _replyLength));
+        var largest = -1L;
+        var inTags = false;
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1)
+            {
+                inTags = reader.ValueTextEquals("tags"u8);
+            }
+            else if (inTags && reader.TokenType == JsonTokenType.String && reader.ValueSpan is [(byte)'v', .. var digits]
+                && System.Buffers.Text.Utf8Parser.TryParse(digits, out long number, out var used) && used == digits.Length)
+            {
+                largest = Math.Max(largest, number);
+            }
+        }
+
+        return largest;
+    }
 
     /// <summary>Sends a binary request of message type <paramref name="type"/> (binary connections only) and reads the reply, expecting its reply type.</summary>
     public async Task<Reply> BinaryRequestAsync(byte type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)

@@ -271,14 +271,14 @@ internal static class LoadgenCommand
         return reply;
     }
 
-    /// <summary>A <c>set_tags</c> whose second tag is used once (<c>v</c> + the request number), so the standby probe can tell this change from earlier ones.</summary>
+    /// <summary>A <c>set_tags</c> whose second tag is <c>v</c> + the request number, which grows with every change of this node, so the standby probe can tell this change from earlier ones.</summary>
     private static async Task<Reply> SetTagsAndOfferAsync(LoadClient client, Node own, string challenge, int i, StandbyProbe? probe, CancellationToken cancellationToken)
     {
         var marker = string.Create(CultureInfo.InvariantCulture, $"v{i}");
         var reply = await SignedAsync(client, own, "set_tags", challenge, [TagPairs[i % TagPairs.Length][0], marker], cancellationToken);
         if (reply.Ok)
         {
-            probe?.OfferTag(own.NodeId, marker, Stopwatch.GetTimestamp());
+            probe?.OfferTagChange(own.NodeId, i, Stopwatch.GetTimestamp());
         }
 
         return reply;

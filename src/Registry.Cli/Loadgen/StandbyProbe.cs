@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text;
 using System.Threading.Channels;
 using Registry.Server.Security;
 
@@ -8,9 +7,9 @@ namespace Registry.Cli.Loadgen;
 
 /// <summary>Measures how long after the primary acknowledged a mutation its effect is visible on a standby.</summary>
 /// <remarks>
-/// Workers offer every acknowledged registration (or tag change, marked by a tag used once); a few probe connections
-/// each take the most recent one and ask the standby to <c>lookup</c> the node back to back until it answers (with
-/// that tag). The lag recorded is from the moment the load generator
+/// Workers offer every acknowledged registration (or tag change, numbered by a <c>vN</c> tag that grows with each
+/// change of that node); a few probe connections each take the most recent one and ask the standby to <c>lookup</c>
+/// the node back to back until it answers (with that number or a later one: the node may have changed again since). The lag recorded is from the moment the load generator
 /// received the primary's acknowledgement to the standby's first successful answer, so it is an upper bound on the
 /// standby's apply lag (it includes one round trip and this process's scheduling), sampled while the load runs.
 /// </remarks>
@@ -20,7 +19,7 @@ internal sealed class StandbyProbe
     public static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(5);
 
     // One slot that always holds the newest acknowledgement: a free probe starts from a fresh mutation, never from a backlog.
-    private readonly Channel<(uint NodeId, string? Tag, long AckedAt)> _acks = Channel.CreateBounded<(uint, string?, long)>(
+    private readonly Channel<(uint NodeId, long Change, long AckedAt)> _acks = Channel.CreateBounded<(uint, long, long)>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
 
     private readonly List<long> _lags = [];
@@ -28,10 +27,10 @@ internal sealed class StandbyProbe
     private long _missed;
 
     /// <summary>Offers a registration the primary acknowledged at <paramref name="ackedAt"/> (a <see cref="Stopwatch"/> timestamp).</summary>
-    public void Offer(uint nodeId, long ackedAt) => _acks.Writer.TryWrite((nodeId, null, ackedAt));
+    public void Offer(uint nodeId, long ackedAt) => _acks.Writer.TryWrite((nodeId, -1, ackedAt));
 
-    /// <summary>Offers a <c>set_tags</c> whose tags included <paramref name="tag"/>, a tag this node never had before, acknowledged at <paramref name="ackedAt"/>.</summary>
-    public void OfferTag(uint nodeId, string tag, long ackedAt) => _acks.Writer.TryWrite((nodeId, tag, ackedAt));
+    /// <summary>Offers a <c>set_tags</c> whose tags included <c>v</c><paramref name="change"/>, a number larger than any this node had, acknowledged at <paramref name="ackedAt"/>.</summary>
+    public void OfferTagChange(uint nodeId, long change, long ackedAt) => _acks.Writer.TryWrite((nodeId, change, ackedAt));
 
     /// <summary>Runs <paramref name="connections"/> probes against <paramref name="standby"/> (over TLS with <paramref name="tls"/> when set) until <paramref name="stop"/> fires.</summary>
     public Task RunAsync(EndPoint standby, TlsClientTrust? tls, int connections, CancellationToken stop) =>
@@ -53,8 +52,8 @@ internal sealed class StandbyProbe
             await using var client = await LoadClient.ConnectAsync(standby, tls, stop);
             while (!stop.IsCancellationRequested)
             {
-                var (nodeId, tag, ackedAt) = await _acks.Reader.ReadAsync(stop);
-                var seenAt = await WaitVisibleAsync(client, nodeId, tag is null ? null : Encoding.UTF8.GetBytes($"\"{tag}\""), ackedAt, stop);
+                var (nodeId, change, ackedAt) = await _acks.Reader.ReadAsync(stop);
+                var seenAt = await WaitVisibleAsync(client, nodeId, change, ackedAt, stop);
                 lock (_lock)
                 {
                     if (seenAt is { } seen)
@@ -73,7 +72,7 @@ internal sealed class StandbyProbe
         }
     }
 
-    private static async Task<long?> WaitVisibleAsync(LoadClient client, uint nodeId, byte[]? quotedTag, long ackedAt, CancellationToken stop)
+    private static async Task<long?> WaitVisibleAsync(LoadClient client, uint nodeId, long change, long ackedAt, CancellationToken stop)
     {
         while (Stopwatch.GetElapsedTime(ackedAt) < GiveUpAfter)
         {
@@ -82,7 +81,7 @@ internal sealed class StandbyProbe
                 w.WriteString("type", "lookup");
                 w.WriteNumber("node_id", id);
             }, "lookup_ok", stop);
-            if (reply.Ok && (quotedTag is null || client.LastReplyContains(quotedTag)))
+            if (reply.Ok && (change < 0 || client.LastReplyTagNumber() >= change))
             {
                 return Stopwatch.GetTimestamp();
             }

@@ -31,11 +31,23 @@ public sealed class StandbyReplica(Store store, IStateMachine machine)
 
     /// <summary>Appends the chunk's records to the log, applies them, and completes when they are durable.</summary>
     /// <exception cref="WalCorruptionException">A record is damaged or does not continue this standby's sequence; nothing was appended or applied.</exception>
-    public async Task ApplyChunkAsync(ReplicationChunk chunk, CancellationToken cancellationToken = default)
+    public async Task ApplyChunkAsync(ReplicationChunk chunk, CancellationToken cancellationToken = default) =>
+        await ApplyChunk(chunk).WaitAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Appends the chunk's records to the log and applies them before returning; the task completes when they are durable.</summary>
+    /// <remarks>
+    /// Lets the caller take the next chunk while this one's write is in flight, so consecutive chunks share one sync
+    /// instead of each waiting for its own. Reads on a standby wait for durability (they cover what they saw), so no
+    /// client sees a record this standby could still lose; a crash loses at most the records not yet synced, which the
+    /// primary streams again from <see cref="NextSequence"/>. Acknowledgements complete in sequence order.
+    /// </remarks>
+    /// <exception cref="WalCorruptionException">A record is damaged or does not continue this standby's sequence; nothing was appended or applied.</exception>
+    /// <exception cref="WalPoisonedException">The log failed earlier; nothing was appended or applied.</exception>
+    public Task ApplyChunk(ReplicationChunk chunk)
     {
         var ticket = store.Log.EnqueueReplicated(chunk.Frames.Span);
         WalFrames.ForEach(chunk.Frames, (in WalRecord record) => machine.Apply(record.Entry));
         store.TriggerSave();
-        await ticket.Acknowledged.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return ticket.Acknowledged;
     }
 }

@@ -35,6 +35,9 @@ public sealed partial class StandbyFollower(
     /// <summary>Go's read deadline: a primary heartbeats every 15 s, so silence this long means it is gone.</summary>
     public static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(45);
 
+    /// <summary>Delta messages applied but not yet known to be durable before the next one waits; a primary batch is one message.</summary>
+    public const int MaxChunksInFlight = 256;
+
     private const int MaxMessageBytes = 256 * 1024 * 1024;
     private long _snapshots;
     private long _chunks;
@@ -45,7 +48,7 @@ public sealed partial class StandbyFollower(
     /// <summary>Snapshots installed since start.</summary>
     public long SnapshotsInstalled => Interlocked.Read(ref _snapshots);
 
-    /// <summary>Delta messages applied since start.</summary>
+    /// <summary>Delta messages applied since start (in memory; durable shortly after, see <see cref="StandbyReplica.ApplyChunk"/>).</summary>
     public long ChunksApplied => Interlocked.Read(ref _chunks);
 
     /// <summary>How many records this standby is behind the primary, as of the primary's last message.</summary>
@@ -129,6 +132,7 @@ public sealed partial class StandbyFollower(
         LogSubscribed(logger, primary, tls is null ? "plain TCP" : $"TLS trusting {tls}", from, previousChecksum is null ? "no" : "yes");
 
         var reader = new FrameReader(input, MaxMessageBytes);
+        var inFlight = new Queue<Task>();
         while (true)
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -150,14 +154,17 @@ public sealed partial class StandbyFollower(
 
             using (var document = frame.Document!)
             {
-                await HandleAsync(document.RootElement, cancellationToken);
+                await HandleAsync(document.RootElement, inFlight, cancellationToken);
             }
 
             reader.Release();
         }
     }
 
-    private async Task HandleAsync(JsonElement message, CancellationToken cancellationToken)
+    /// <param name="message">The primary's message.</param>
+    /// <param name="inFlight">Durability of the chunks applied on this connection and not yet known to be synced, oldest first.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    private async Task HandleAsync(JsonElement message, Queue<Task> inFlight, CancellationToken cancellationToken)
     {
         var type = message.TryGetProperty("type", out var t) ? t.GetString() : null;
         if (string.Equals(type, "error", StringComparison.Ordinal))
@@ -187,6 +194,7 @@ public sealed partial class StandbyFollower(
         switch (type)
         {
             case ReplicationMessages.SnapshotType:
+                await SettleAsync(inFlight, 0, cancellationToken);
                 var snapshot = ReplicationMessages.ReadSnapshot(message);
                 var setAside = await replica.InstallSnapshotAsync(snapshot, cancellationToken);
                 Interlocked.Increment(ref _snapshots);
@@ -198,13 +206,25 @@ public sealed partial class StandbyFollower(
 
                 break;
             case ReplicationMessages.DeltasType:
-                await replica.ApplyChunkAsync(ReplicationMessages.ReadDeltas(message), cancellationToken);
+                // The next chunk is taken while this one syncs, so chunks arriving together share a sync; the window
+                // bounds what a stalled disk lets pile up in memory, and a failed sync surfaces on the next chunk.
+                await SettleAsync(inFlight, MaxChunksInFlight - 1, cancellationToken);
+                inFlight.Enqueue(replica.ApplyChunk(ReplicationMessages.ReadDeltas(message)));
                 Interlocked.Increment(ref _chunks);
                 break;
             case ReplicationMessages.HeartbeatType:
                 break;
             default:
                 throw new IOException($"unexpected replication message type '{type}'");
+        }
+    }
+
+    /// <summary>Takes finished acknowledgements off the window (rethrowing a failure), then waits for the oldest until at most <paramref name="keep"/> remain.</summary>
+    private static async Task SettleAsync(Queue<Task> inFlight, int keep, CancellationToken cancellationToken)
+    {
+        while (inFlight.Count > 0 && (inFlight.Peek().IsCompleted || inFlight.Count > keep))
+        {
+            await inFlight.Dequeue().WaitAsync(cancellationToken);
         }
     }
 
