@@ -17,6 +17,12 @@ internal sealed class FaultyStorage : IStorage
     /// <summary>1-based index of the sync call that fails; 0 = never.</summary>
     public int FailSyncAt { get; set; }
 
+    /// <summary>When set, every sync waits for this gate (after counting itself and completing <see cref="SyncEntered"/>), to hold the log's flusher mid-sync.</summary>
+    public SemaphoreSlim? SyncGate { get; set; }
+
+    /// <summary>Completes when a sync starts waiting at <see cref="SyncGate"/>.</summary>
+    public TaskCompletionSource SyncEntered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public int Writes => _writes;
 
     public int Syncs => _syncs;
@@ -55,6 +61,12 @@ internal sealed class FaultyStorage : IStorage
             if (Interlocked.Increment(ref owner._syncs) == owner.FailSyncAt)
             {
                 throw new IOException("injected fdatasync failure (EIO)");
+            }
+
+            if (owner.SyncGate is { } gate)
+            {
+                owner.SyncEntered.TrySetResult();
+                gate.Wait();
             }
 
             inner.Sync();

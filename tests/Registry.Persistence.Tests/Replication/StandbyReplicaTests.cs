@@ -2,6 +2,7 @@ using Registry.Core;
 using Registry.Core.Lifecycle;
 using Registry.Persistence.Lifecycle;
 using Registry.Persistence.Replication;
+using Registry.Persistence.Tests.IO;
 
 namespace Registry.Persistence.Tests.Replication;
 
@@ -153,6 +154,45 @@ public class StandbyReplicaTests
         public void RecoveryCompleted(bool snapshotLoaded, DataLayoutKind layout) => inner.RecoveryCompleted(snapshotLoaded, layout);
 
         public (Persistence.Snapshots.Model.Snapshot Snapshot, ulong Sequence) Capture() => inner.Capture();
+    }
+
+    [Fact]
+    public async Task ApplyChunk_WhileAnEarlierChunkSyncs_AppliesAtOnceAndTheRestShareOneSync()
+    {
+        using var dir = new TempDirectory();
+        await using var primary = Node.Open(dir.Combine("primary"));
+        using var feed = new DeltaFeed(primary.Store.Log);
+        using var subscription = feed.Subscribe(1);
+        await primary.MutateAsync(0, 3); // every mutation waits for its own sync: six batches, six chunks
+        var storage = new FaultyStorage();
+        var log = new WalDeltaLog();
+        var registry = new NodeRegistry(log);
+        var machine = new RegistryStateMachine(registry);
+        await using var standby = Store.Open(new StoreOptions { DataDirectory = dir.Combine("standby"), LogStorage = storage, SaveInterval = TimeSpan.FromHours(1) }, machine);
+        log.Attach(standby.Log);
+        var replica = new StandbyReplica(standby, machine);
+        using var gate = new SemaphoreSlim(0);
+        storage.SyncGate = gate;
+        var syncsBefore = storage.Syncs;
+
+        var acknowledgements = new List<Task> { replica.ApplyChunk(await subscription.ReadAsync(Ct)) };
+        await storage.SyncEntered.Task.WaitAsync(Ct);
+        while (standby.Log.AppendedSequence < primary.Store.Log.AppendedSequence)
+        {
+            acknowledgements.Add(replica.ApplyChunk(await subscription.ReadAsync(Ct)));
+        }
+
+        // Everything is applied while the first chunk's sync is still held, and none of it counts as durable yet.
+        Assert.Equal(6, acknowledgements.Count);
+        Assert.DoesNotContain(acknowledgements, a => a.IsCompleted);
+        Assert.Equal(primary.Registry.ToCanonicalJson(), registry.ToCanonicalJson());
+        Assert.Equal(0UL, standby.Log.AcknowledgedSequence);
+
+        storage.SyncGate = null;
+        gate.Release();
+        await Task.WhenAll(acknowledgements).WaitAsync(Ct);
+        Assert.Equal(standby.Log.AppendedSequence, standby.Log.AcknowledgedSequence);
+        Assert.Equal(2, storage.Syncs - syncsBefore);
     }
 
     [Fact]
