@@ -31,7 +31,7 @@ public static class SnapshotReader
 
         using (file)
         {
-            return Read(file, file.Length, path);
+            return NoCollectionRegion.Run(file.Length * 3, () => Read(file, file.Length, path));
         }
     }
 
