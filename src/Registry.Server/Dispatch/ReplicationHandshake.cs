@@ -42,6 +42,14 @@ public static class ReplicationHandshake
     public static uint? PreviousChecksum(JsonElement request) =>
         Member(request, "prev_crc") is { } value && value.TryGetUInt32(out var checksum) ? checksum : null;
 
+    /// <summary>
+    /// The <c>epoch</c> a standby of ours sent: the number of the latest epoch of its timeline (docs/replication.md,
+    /// "Epochs"), which lets the primary detect a split even where both compacted their logs. Null when absent (a Go
+    /// standby or an older build), and then that check is not made.
+    /// </summary>
+    public static ulong? Epoch(JsonElement request) =>
+        Member(request, "epoch") is { } value && value.TryGetUInt64(out var epoch) && epoch > 0 ? epoch : null;
+
     private static JsonElement? Member(JsonElement request, string name) =>
         request.ValueKind == JsonValueKind.Object && request.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number
             ? value

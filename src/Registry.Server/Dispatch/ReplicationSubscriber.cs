@@ -12,10 +12,11 @@ public sealed class ReplicationSubscriber
     private readonly TimeProvider _time;
     private readonly Action _abortConnection;
 
-    internal ReplicationSubscriber(FrameWriter writer, PipeReader input, IPEndPoint remoteEndPoint, TimeSpan writeTimeout, TimeProvider time, Action abortConnection, ulong? fromSequence = null, uint? previousChecksum = null)
+    internal ReplicationSubscriber(FrameWriter writer, PipeReader input, IPEndPoint remoteEndPoint, TimeSpan writeTimeout, TimeProvider time, Action abortConnection, ulong? fromSequence = null, uint? previousChecksum = null, ulong? epoch = null)
     {
         FromSequence = fromSequence;
         PreviousChecksum = previousChecksum;
+        Epoch = epoch;
         _writer = writer;
         Input = input;
         RemoteEndPoint = remoteEndPoint;
@@ -35,6 +36,9 @@ public sealed class ReplicationSubscriber
 
     /// <summary>The CRC-32C of the standby's record <see cref="FromSequence"/> - 1 (<c>prev_crc</c>), or null when it sent none and its history cannot be checked.</summary>
     public uint? PreviousChecksum { get; }
+
+    /// <summary>The latest epoch of the standby's timeline (<c>epoch</c>), or null when it sent none (a Go standby, an older build).</summary>
+    public ulong? Epoch { get; }
 
     /// <summary>Bytes the subscriber sends; a Go standby sends none, others may.</summary>
     public PipeReader Input { get; }

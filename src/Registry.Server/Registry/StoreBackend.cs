@@ -37,6 +37,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
     private StandbyFollower? _follower;
     private CancellationTokenSource? _following;
     private Task _followLoop = Task.CompletedTask;
+    private TimelineKeeper? _timeline;
 
     /// <summary>Creates the backend from DI; nothing is opened until <see cref="StartAsync"/>.</summary>
     public StoreBackend(
@@ -79,7 +80,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
     internal DurableRegistry? Registry => _registry;
 
     /// <inheritdoc />
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         // Before recovery, so an unusable CA file fails the start before the data directory is locked or created.
         var primaryTrust = StandbyTrust(_options);
@@ -111,9 +112,19 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
 
         // A standby refuses client writes and follows its primary; it can itself feed further standbys.
         store.IsStandby = !string.IsNullOrEmpty(_options.StandbyOf);
+        try
+        {
+            _timeline = OpenTimeline(store);
+        }
+        catch (Exception ex) when (ex is Persistence.PersistenceException or IOException or UnauthorizedAccessException)
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw new ServerStartupException($"cannot open data directory {Path.GetFullPath(_options.DataDirectory)}: {ex.Message}", ex);
+        }
+
         store.Start();
         _feed = new DeltaFeed(store.Log);
-        _source = new DeltaReplicationSource(_feed, ct => CaptureAcknowledgedAsync(machine.Registry, store, ct), _time, _loggers.CreateLogger<DeltaReplicationSource>());
+        _source = new DeltaReplicationSource(_feed, ct => CaptureAcknowledgedAsync(machine.Registry, store, ct), _time, _loggers.CreateLogger<DeltaReplicationSource>(), _timeline);
         if (store.IsStandby)
         {
             if (!HostPort.TryParse(_options.StandbyOf, out var primary))
@@ -121,7 +132,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
                 throw new ServerStartupException($"--standby-of must be HOST:PORT, got '{_options.StandbyOf}'");
             }
 
-            _follower = new StandbyFollower(primary, _options.ReplicationToken ?? string.Empty, new StandbyReplica(store, machine), _time, _loggers.CreateLogger<StandbyFollower>(), primaryTrust);
+            _follower = new StandbyFollower(primary, _options.ReplicationToken ?? string.Empty, new StandbyReplica(store, machine), _time, _loggers.CreateLogger<StandbyFollower>(), primaryTrust, _timeline);
             _following = new CancellationTokenSource();
             _followLoop = _follower.RunAsync(_following.Token);
         }
@@ -142,7 +153,24 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
 
         _metrics.SetSampler(() => Sample(store, report));
         _registry = new DurableRegistry(machine.Registry, store);
-        return Task.CompletedTask;
+    }
+
+    /// <summary>Loads the data directory's timeline and records the role: a server that last ran as a standby and now starts as a primary is promoted (a new epoch), as by the promote request.</summary>
+    private TimelineKeeper OpenTimeline(Store store)
+    {
+        var keeper = new TimelineKeeper(_options.DataDirectory, Timeline.Load(_options.DataDirectory));
+        if (store.IsStandby)
+        {
+            keeper.Replace(keeper.Current.WithFollowing(true));
+        }
+        else if (keeper.Current.Following)
+        {
+            var next = store.Log.AppendedSequence + 1;
+            keeper.Replace(keeper.Current.Promote(next));
+            PromotedByRestart(_logger, keeper.Current.Current, next);
+        }
+
+        return keeper;
     }
 
     /// <inheritdoc />
@@ -167,7 +195,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
 
     /// <summary>
     /// <c>{"type":"promote","admin_token":…}</c>: a standby stops following its primary and accepts writes from now on.
-    /// Replies <c>promote_ok</c> with the sequence it continues from; on a primary it changes nothing.
+    /// Replies <c>promote_ok</c> with the sequence it continues from and its epoch; on a primary it changes nothing.
     /// </summary>
     /// <remarks>
     /// Its log already holds the primary's records with the primary's numbering, so it continues exactly where
@@ -189,13 +217,21 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
         }
 
         _follower = null;
-        registry.Store.IsStandby = false;
         var sequence = registry.Store.Log.AppendedSequence;
+        if (wasStandby && _timeline is { } timeline)
+        {
+            // Durable before the first write of the new epoch can be accepted, so a split always shows in the timelines.
+            timeline.Replace(timeline.Current.Promote(sequence + 1));
+        }
+
+        registry.Store.IsStandby = false;
         Promoted(_logger, wasStandby, sequence);
-        return Response.Build("promote_ok", (wasStandby, sequence), static (w, s) =>
+        var epoch = _timeline?.Current.Current ?? 1;
+        return Response.Build("promote_ok", (wasStandby, sequence, epoch), static (w, s) =>
         {
             w.WriteBoolean("was_standby", s.wasStandby);
             w.WriteNumber("sequence", s.sequence);
+            w.WriteNumber("epoch", s.epoch);
         });
     }
 
@@ -304,6 +340,9 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
 
     [LoggerMessage(2, LogLevel.Error, "Snapshot save failed (retried on the next tick; the log still holds everything): {Reason}")]
     private static partial void SaveFailed(ILogger logger, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Started as a primary after running as a standby: promoted, epoch {Epoch} begins at sequence {Sequence}")]
+    private static partial void PromotedByRestart(ILogger logger, ulong epoch, ulong sequence);
 
     [LoggerMessage(4, LogLevel.Warning, "Promoted to primary (was standby: {WasStandby}); continuing after sequence {Sequence}")]
     private static partial void Promoted(ILogger logger, bool wasStandby, ulong sequence);

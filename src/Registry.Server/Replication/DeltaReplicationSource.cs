@@ -12,13 +12,16 @@ namespace Registry.Server.Replication;
 /// ours, it gets the error <c>replication history diverged at sequence N</c> and nothing else. A Go standby, which
 /// sends none, gets Go's behaviour: a snapshot, then a fresh snapshot at most every <see cref="PushInterval"/> while
 /// things change. Everyone gets a heartbeat every 15 s.</para>
+/// <para>With a <see cref="TimelineKeeper"/>, a standby that sends its <c>epoch</c> is checked against this server's
+/// timeline first (a split shows even where compaction removed the records), then sent this timeline to adopt.</para>
 /// <para>Only acknowledged (durable) records and snapshots of acknowledged state are sent.</para>
 /// </remarks>
 public sealed partial class DeltaReplicationSource(
     DeltaFeed feed,
     Func<CancellationToken, Task<Snapshot>> captureAcknowledged,
     TimeProvider time,
-    ILogger<DeltaReplicationSource> logger) : IReplicationSource
+    ILogger<DeltaReplicationSource> logger,
+    TimelineKeeper? timeline = null) : IReplicationSource
 {
     /// <summary>Go's heartbeat interval.</summary>
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(15);
@@ -36,6 +39,18 @@ public sealed partial class DeltaReplicationSource(
         using var heartbeat = new PeriodicTimer(HeartbeatInterval, time);
         using var push = new PeriodicTimer(PushInterval, time);
         DeltaSubscription? subscription = null;
+        if (timeline is not null && subscriber.Epoch is { } epoch)
+        {
+            if (EpochRefusal(subscriber, epoch, timeline.Current) is { } refusal)
+            {
+                await subscriber.SendErrorAsync(refusal, cancellationToken);
+                return;
+            }
+
+            // Before any record: the standby adopts it durably, so what it holds is always described by its timeline.
+            await subscriber.SendAsync(ReplicationMessages.TimelineOf(timeline.Current), cancellationToken);
+        }
+
         if (subscriber.FromSequence is { } from and > 0)
         {
             try
@@ -67,6 +82,27 @@ public sealed partial class DeltaReplicationSource(
         {
             await StreamAsync(subscriber, subscription, snapshotsOnly, heartbeat, push, cancellationToken);
         }
+    }
+
+    /// <summary>Why a standby on <paramref name="epoch"/> asking for <see cref="ReplicationSubscriber.FromSequence"/> cannot follow this history, or null when it can.</summary>
+    private string? EpochRefusal(ReplicationSubscriber subscriber, ulong epoch, Timeline own)
+    {
+        if (epoch > own.Current)
+        {
+            LogSuperseded(logger, subscriber.RemoteEndPoint, epoch, own.Current);
+            return ReplicationMessages.Superseded(epoch, own.Current);
+        }
+
+        // This history left the standby's epoch at `left`; holding that record or later ones means holding records a
+        // primary of that epoch wrote after the promotion this history followed: the two diverged there.
+        var last = subscriber.FromSequence is { } from and > 1 ? from - 1 : 0;
+        if (own.LeftAt(epoch) is { } left && last >= left)
+        {
+            LogDivergedEpoch(logger, subscriber.RemoteEndPoint, epoch, last, left);
+            return new HistoryDivergedException(left).Message;
+        }
+
+        return null;
     }
 
     private async Task StreamAsync(ReplicationSubscriber subscriber, DeltaSubscription subscription, bool snapshotsOnly, PeriodicTimer heartbeat, PeriodicTimer push, CancellationToken cancellationToken)
@@ -129,6 +165,12 @@ public sealed partial class DeltaReplicationSource(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "replication: {Remote} asked to resume from sequence {From} but its record {Sequence} differs from ours: its history diverged (two primaries took writes); refused, not streaming. Move that standby's data directory aside and start it fresh, or recover its records by hand")]
     private static partial void LogDiverged(ILogger logger, System.Net.IPEndPoint remote, ulong sequence, ulong from);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "replication: {Remote} is on epoch {Epoch} and holds records up to {Last}, but this history left that epoch at sequence {Left} (a promotion): its history diverged; refused, not streaming. Move that standby's data directory aside and start it fresh, or recover its records by hand")]
+    private static partial void LogDivergedEpoch(ILogger logger, System.Net.IPEndPoint remote, ulong epoch, ulong last, ulong left);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "replication: {Remote} is on epoch {Epoch}, newer than this server's epoch {Own}: another server was promoted after this one stopped following it, so this server is a superseded primary and should stop taking writes; refused")]
+    private static partial void LogSuperseded(ILogger logger, System.Net.IPEndPoint remote, ulong epoch, ulong own);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "replication: {Remote} asked for sequence {From}; sending a snapshot first ({Reason})")]
     private static partial void LogSnapshotNeeded(ILogger logger, System.Net.IPEndPoint remote, ulong from, string reason);

@@ -16,6 +16,9 @@ public static class ReplicationMessages
     /// <summary>The type of a run of log records (ours).</summary>
     public const string DeltasType = "replication_deltas";
 
+    /// <summary>The type of the primary's timeline, sent to a standby of ours right after its subscription is accepted (ours).</summary>
+    public const string TimelineType = "replication_timeline";
+
     /// <summary>The type of a keep-alive (Go's).</summary>
     public const string HeartbeatType = "heartbeat";
 
@@ -54,6 +57,31 @@ public static class ReplicationMessages
         return body.WrittenSpan.ToArray();
     }
 
+    /// <summary><c>{"type":"replication_timeline","epochs":[{"epoch":N,"start":S},…]}</c>: the epochs of the primary's history, which the standby adopts.</summary>
+    public static byte[] TimelineOf(Timeline timeline)
+    {
+        ArgumentNullException.ThrowIfNull(timeline);
+        var body = new ArrayBufferWriter<byte>(128);
+        using (var writer = new Utf8JsonWriter(body))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", TimelineType);
+            timeline.WriteEpochs(writer, "epochs");
+            writer.WriteEndObject();
+        }
+
+        return body.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Reads the epochs of a <see cref="TimelineType"/> message as the timeline a standby adopts.</summary>
+    /// <exception cref="FormatException">The epochs are malformed.</exception>
+    public static Timeline ReadTimeline(JsonElement message) =>
+        Timeline.Adopt(message.TryGetProperty("epochs", out var epochs) ? Timeline.ReadEpochs(epochs) : throw new FormatException("replication_timeline without epochs"));
+
+    /// <summary>The error a primary sends a standby whose epoch is newer than its own: the primary was superseded by a promotion it did not see.</summary>
+    public static string Superseded(ulong standbyEpoch, ulong ownEpoch) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"replication refused: the standby is on epoch {standbyEpoch}, newer than this server's epoch {ownEpoch}; this server was superseded by a promotion");
+
     /// <summary>The start of the error a primary sends instead of streaming when the standby's history differs from its own (<see cref="Persistence.Replication.HistoryDivergedException"/>).</summary>
     public const string DivergedPrefix = "replication history diverged at sequence ";
 
@@ -62,7 +90,7 @@ public static class ReplicationMessages
     /// snapshots only (Go's behaviour); <paramref name="previousChecksum"/> (<c>prev_crc</c>) is the CRC-32C of the
     /// standby's record <paramref name="fromSequence"/> - 1, which the primary compares with its own before streaming.
     /// </summary>
-    public static byte[] Subscribe(string token, ulong? fromSequence, uint? previousChecksum = null)
+    public static byte[] Subscribe(string token, ulong? fromSequence, uint? previousChecksum = null, ulong? epoch = null)
     {
         var body = new ArrayBufferWriter<byte>(128);
         using (var writer = new Utf8JsonWriter(body))
@@ -78,6 +106,11 @@ public static class ReplicationMessages
             if (previousChecksum is { } checksum)
             {
                 writer.WriteNumber("prev_crc", checksum);
+            }
+
+            if (epoch is { } number)
+            {
+                writer.WriteNumber("epoch", number);
             }
 
             writer.WriteEndObject();

@@ -27,7 +27,8 @@ public sealed partial class StandbyFollower(
     StandbyReplica replica,
     TimeProvider time,
     ILogger<StandbyFollower> logger,
-    TlsClientTrust? tls = null)
+    TlsClientTrust? tls = null,
+    TimelineKeeper? timeline = null)
 {
     /// <summary>Go's reconnect delay.</summary>
     public static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(3);
@@ -128,7 +129,7 @@ public sealed partial class StandbyFollower(
 
         // The checksum of the last record lets the primary refuse a standby whose history is not a prefix of its own.
         var previousChecksum = from > 1 ? replica.PreviousChecksum : null;
-        await writer.WriteAsync(Response.FromJson(ReplicationMessages.Subscribe(token, from, previousChecksum)), cancellationToken);
+        await writer.WriteAsync(Response.FromJson(ReplicationMessages.Subscribe(token, from, previousChecksum, timeline?.Current.Current)), cancellationToken);
         LogSubscribed(logger, primary, tls is null ? "plain TCP" : $"TLS trusting {tls}", from, previousChecksum is null ? "no" : "yes");
 
         var reader = new FrameReader(input, MaxMessageBytes);
@@ -214,6 +215,15 @@ public sealed partial class StandbyFollower(
                 break;
             case ReplicationMessages.HeartbeatType:
                 break;
+            case ReplicationMessages.TimelineType:
+                // Durable before the records it describes are taken; an older build's standby has no keeper and ignores it.
+                var adopted = ReplicationMessages.ReadTimeline(message);
+                if (timeline is not null && timeline.Replace(adopted))
+                {
+                    LogTimeline(logger, adopted);
+                }
+
+                break;
             default:
                 throw new IOException($"unexpected replication message type '{type}'");
         }
@@ -236,6 +246,9 @@ public sealed partial class StandbyFollower(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "standby: it held records beyond the primary's snapshot (sequence {Sequence}): this server was ahead of its primary, e.g. an old primary that took writes after a promotion. They are not part of the primary's history and were moved aside, not deleted: {Files}")]
     private static partial void LogSetAside(ILogger logger, ulong sequence, string files);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "standby: adopted the primary's timeline: {Timeline}")]
+    private static partial void LogTimeline(ILogger logger, Timeline timeline);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "standby: installed the primary's snapshot covering sequence {Sequence}")]
     private static partial void LogSnapshot(ILogger logger, ulong sequence);

@@ -230,9 +230,10 @@ internal sealed class ClientConnection
                 var error = ReplicationHandshake.Check(request, _options.ReplicationToken());
                 var fromSequence = ReplicationHandshake.FromSequence(request);
                 var previousChecksum = ReplicationHandshake.PreviousChecksum(request);
+                var epoch = ReplicationHandshake.Epoch(request);
                 document.Dispose();
                 reader.Release();
-                await SubscribeAsync(error, (fromSequence, previousChecksum), input, writer, stopReading, abort);
+                await SubscribeAsync(error, (fromSequence, previousChecksum, epoch), input, writer, stopReading, abort);
                 return CloseReason.Replication;
             }
 
@@ -280,7 +281,7 @@ internal sealed class ClientConnection
         }
     }
 
-    private async Task SubscribeAsync(string? error, (ulong? From, uint? PreviousChecksum) resume, PipeReader input, FrameWriter writer, CancellationToken stopReading, CancellationToken abort)
+    private async Task SubscribeAsync(string? error, (ulong? From, uint? PreviousChecksum, ulong? Epoch) resume, PipeReader input, FrameWriter writer, CancellationToken stopReading, CancellationToken abort)
     {
         if (error is null && _replication is null)
         {
@@ -299,7 +300,7 @@ internal sealed class ClientConnection
         }
 
         TransportLog.ReplicationSubscribed(_logger, _remote);
-        var subscriber = new ReplicationSubscriber(writer, input, _remote, _options.ReplicationWriteTimeout, _options.TimeProvider, Abort, resume.From, resume.PreviousChecksum);
+        var subscriber = new ReplicationSubscriber(writer, input, _remote, _options.ReplicationWriteTimeout, _options.TimeProvider, Abort, resume.From, resume.PreviousChecksum, resume.Epoch);
 
         // A subscription has no request in flight to drain, so it ends as soon as the server stops reading.
         await _replication!.ServeAsync(subscriber, stopReading);

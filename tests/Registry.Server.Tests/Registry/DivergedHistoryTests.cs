@@ -1,3 +1,4 @@
+using Registry.Persistence.Replication;
 using Registry.Persistence.Tests;
 using Registry.Server.Replication;
 using static Registry.Server.Tests.Registry.PrimaryStandbyTests;
@@ -25,8 +26,15 @@ public sealed class DivergedHistoryTests
         await WriteAsync(a, Enumerable.Range(1, 5), ct);
         var target = Applied(a);
         Assert.True(SpinWait.SpinUntil(() => HostTlsTests.Visible(b) >= target, TimeSpan.FromSeconds(20)), $"standby at {HostTlsTests.Visible(b)} of {target}");
+        Assert.True(Timeline.Load(Path.Combine(dir, "b")).Following);
         using var promote = await b.ConnectAsync(ct);
-        await promote.OkAsync(new { type = "promote", admin_token = RegistryTestHost.AdminToken }, ct);
+        var promoted = await promote.OkAsync(new { type = "promote", admin_token = RegistryTestHost.AdminToken }, ct);
+
+        // The promotion begins epoch 2 at the standby's next record, durably, before it accepts a write.
+        Assert.Equal(2UL, promoted.GetProperty("epoch").GetUInt64());
+        var timeline = Timeline.Load(Path.Combine(dir, "b"));
+        Assert.Equal([new TimelineEpoch(1, 1), new TimelineEpoch(2, target + 1)], timeline.Epochs);
+        Assert.False(timeline.Following);
         return (a, b);
     }
 
@@ -86,6 +94,101 @@ public sealed class DivergedHistoryTests
     }
 
     [Fact]
+    public async Task OldPrimaryWithOwnWrites_AfterThePromotedOneCompactedTheSplit_IsStillRefusedByEpoch()
+    {
+        var ct = Timeouts.Bounded(60);
+        using var dir = new TempDirectory();
+        var (a, b) = await PromotedPairAsync(dir.Path, ct);
+        var shared = Applied(b);
+        await using (a)
+        {
+            await WriteAsync(a, [30], ct);
+        }
+
+        // B writes on, compacts and restarts: the record where the histories split is gone from its log and from its
+        // memory, so checksums cannot be compared and, without epochs, A would get a snapshot that silently replaces
+        // its own write. Two snapshots: compaction deletes the log before the older of the two kept generations.
+        await using (b)
+        {
+            await WriteAsync(b, [20, 21, 22], ct);
+            await Backend(b).Registry!.Store.TriggerSnapshotAsync(ct);
+            await WriteAsync(b, [23], ct);
+            await Backend(b).Registry!.Store.TriggerSnapshotAsync(ct);
+        }
+
+        await using var promoted = await RegistryTestHost.StartAsync(Path.Combine(dir.Path, "b"), ct, settings: PrimarySettings());
+        Assert.Null(Backend(promoted).Registry!.Store.Log.ChecksumOf(shared + 1));
+
+        await using var rejoined = await RegistryTestHost.StartAsync(Path.Combine(dir.Path, "a"), ct, settings: StandbyOf(promoted));
+        var backend = Backend(rejoined);
+        Assert.True(SpinWait.SpinUntil(() => backend.Follower?.DivergedAt is not null, TimeSpan.FromSeconds(20)), "the old primary never learned that its history diverged");
+        Assert.Equal(shared + 1, backend.Follower!.DivergedAt);
+        Assert.Equal(0, backend.Follower.SnapshotsInstalled + backend.Follower.ChunksApplied);
+        Assert.Equal(shared + 1, Applied(rejoined));
+        using var client = await rejoined.ConnectAsync(ct);
+        Assert.Equal("pair-30", (await client.OkAsync(new { type = "lookup", node_id = (uint)(shared + 1) }, ct)).GetProperty("hostname").GetString());
+    }
+
+    [Fact]
+    public async Task StandbyOnANewerEpoch_SubscribingToTheOldPrimary_IsRefusedAsSuperseded()
+    {
+        var ct = Timeouts.Bounded(60);
+        using var dir = new TempDirectory();
+        var (a, b) = await PromotedPairAsync(dir.Path, ct);
+        await using var promoted = b;
+        await using var old = a;
+
+        using var raw = await a.ConnectAsync(ct);
+        var refused = await raw.SendAsync(new { type = "subscribe_replication", token = Token, from_seq = Applied(b) + 1, epoch = 2 }, ct);
+
+        Assert.Equal("error", refused.GetProperty("type").GetString());
+        Assert.Equal(Server.Replication.ReplicationMessages.Superseded(2, 1), refused.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task StandbyRestartedWithoutStandbyOf_IsPromotedToANewEpoch()
+    {
+        var ct = Timeouts.Bounded(60);
+        using var dir = new TempDirectory();
+        await using var a = await RegistryTestHost.StartAsync(Path.Combine(dir.Path, "a"), ct, settings: PrimarySettings());
+        ulong held;
+        await using (var b = await RegistryTestHost.StartAsync(Path.Combine(dir.Path, "b"), ct, settings: StandbyOf(a)))
+        {
+            Assert.True(SpinWait.SpinUntil(() => Backend(b).Follower!.SnapshotsInstalled > 0, TimeSpan.FromSeconds(20)), "the standby never installed the empty snapshot");
+            await WriteAsync(a, [1, 2], ct);
+            var target = Applied(a);
+            Assert.True(SpinWait.SpinUntil(() => HostTlsTests.Visible(b) >= target, TimeSpan.FromSeconds(20)), $"standby at {HostTlsTests.Visible(b)} of {target}");
+            held = Applied(b);
+        }
+
+        await using var restarted = await RegistryTestHost.StartAsync(Path.Combine(dir.Path, "b"), ct, settings: PrimarySettings());
+
+        var timeline = Timeline.Load(Path.Combine(dir.Path, "b"));
+        Assert.Equal([new TimelineEpoch(1, 1), new TimelineEpoch(2, held + 1)], timeline.Epochs);
+        Assert.False(timeline.Following);
+        Assert.Equal(Timeline.Initial.Epochs, Timeline.Load(Path.Combine(dir.Path, "a")).Epochs);
+    }
+
+    [Fact]
+    public async Task DamagedTimeline_FailsTheStartWithOneLineNamingIt_AndReleasesTheDirectory()
+    {
+        var ct = Timeouts.Bounded(60);
+        using var dir = new TempDirectory();
+        var data = Path.Combine(dir.Path, "a");
+        await (await RegistryTestHost.StartAsync(data, ct, settings: PrimarySettings())).DisposeAsync();
+        File.WriteAllText(Path.Combine(data, Timeline.FileName), "{\"epochs\":[{\"epoch\":1,\"start\":1}],\"following\":");
+
+        var ex = await Assert.ThrowsAsync<Server.Hosting.ServerStartupException>(() => RegistryTestHost.StartAsync(data, ct, settings: PrimarySettings()));
+
+        Assert.Contains(Timeline.FileName, ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', ex.Message);
+
+        // Nothing guessed: once the operator restores the file, the same directory starts.
+        Timeline.Initial.Save(data);
+        await (await RegistryTestHost.StartAsync(data, ct, settings: PrimarySettings())).DisposeAsync();
+    }
+
+    [Fact]
     public async Task OldPrimaryWithoutOwnWrites_RejoiningAsStandby_FollowsThePromotedOne()
     {
         var ct = Timeouts.Bounded(60);
@@ -101,6 +204,7 @@ public sealed class DivergedHistoryTests
         Assert.True(SpinWait.SpinUntil(() => HostTlsTests.Visible(rejoined) >= target, TimeSpan.FromSeconds(20)), $"rejoined at {HostTlsTests.Visible(rejoined)} of {target}");
         var follower = Backend(rejoined).Follower!;
         Assert.Null(follower.DivergedAt);
+        Assert.Equal(2UL, Timeline.Load(Path.Combine(dir.Path, "a")).Current);
         Assert.Equal(0, follower.SnapshotsInstalled);
         using var client = await rejoined.ConnectAsync(ct);
         Assert.Equal("pair-22", (await client.OkAsync(new { type = "lookup", node_id = 8 }, ct)).GetProperty("hostname").GetString());
