@@ -5,6 +5,7 @@ using Registry.Core;
 using Registry.Core.Lifecycle;
 using Registry.Persistence;
 using Registry.Persistence.Lifecycle;
+using Registry.Persistence.Replication;
 using Registry.Persistence.Snapshots;
 
 namespace Registry.Cli;
@@ -44,6 +45,17 @@ internal static class InspectCommand
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDeltaException)
         {
             context.Err.WriteLine($"registry inspect: {ex.Message}");
+            return ExitCodes.Damaged;
+        }
+
+        Timeline timeline;
+        try
+        {
+            timeline = Timeline.Load(dataDirectory);
+        }
+        catch (PersistenceException ex)
+        {
+            context.Err.WriteLine($"registry inspect: recovery would refuse to start: {ex.Message}");
             return ExitCodes.Damaged;
         }
 
@@ -89,6 +101,11 @@ internal static class InspectCommand
                 w.WriteNumber("trust_pairs", state.TrustPairs?.Count ?? 0);
                 w.WriteNumber("next_node", state.NextNode);
                 w.WriteNumber("next_net", state.NextNet);
+                w.WriteStartObject("timeline");
+                w.WriteNumber("epoch", timeline.Current);
+                timeline.WriteEpochs(w, "epochs");
+                w.WriteBoolean("following", timeline.Following);
+                w.WriteEndObject();
                 w.WriteStartArray("warnings");
                 foreach (var warning in machine.Warnings)
                 {
@@ -114,6 +131,7 @@ internal static class InspectCommand
                 context.Out.WriteLine($"  Go replay stopped: {report.LegacyReplayError}");
             }
 
+            context.Out.WriteLine($"timeline: {timeline}");
             context.Out.WriteLine($"state: {state.Nodes?.Count ?? 0} nodes, {state.Networks?.Count ?? 0} networks, {state.TrustPairs?.Count ?? 0} trust pairs, next node {state.NextNode}, next network {state.NextNet}");
         }
 

@@ -87,7 +87,26 @@ public class RecoveryToolTests
             Assert.NotNull(report[member]);
         }
 
+        Assert.Equal(1, report["timeline"]!["epoch"]!.GetValue<int>());
         Assert.Equal(before, Files(data));
+    }
+
+    [Fact]
+    public void Inspect_DirectoryWithATimeline_ReportsItsEpochsAndRole()
+    {
+        using var dir = new TempDirectory();
+        var data = GoDirectory(dir, "snapshot-small.json", "wal-basic.wal");
+        Assert.Equal(0, CliRunner.Run("status", "--data", data).Exit);
+        Persistence.Replication.Timeline.Initial.Promote(5).WithFollowing(true).Save(data);
+
+        var (exit, output, err) = CliRunner.Run("inspect", "--data", data, "--json");
+
+        Assert.True(exit == 0, err);
+        var timeline = JsonNode.Parse(output)!["timeline"]!;
+        Assert.Equal(2, timeline["epoch"]!.GetValue<int>());
+        Assert.Equal(5, timeline["epochs"]![1]!["start"]!.GetValue<int>());
+        Assert.True(timeline["following"]!.GetValue<bool>());
+        Assert.Contains("timeline: epoch 1 from 1, epoch 2 from 5 (following)", CliRunner.Run("inspect", "--data", data).Out, StringComparison.Ordinal);
     }
 
     [Fact]
