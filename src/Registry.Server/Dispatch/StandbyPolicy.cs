@@ -19,6 +19,10 @@ public static class StandbyPolicy
     /// <summary>The request that turns a standby into a primary (ours; admin token required): it must reach a standby.</summary>
     public const string PromoteType = "promote";
 
-    /// <summary>True when a standby may serve <paramref name="type"/>.</summary>
-    public static bool IsAllowedOnStandby(string type) => ReadOnlyTypes.Contains(type) || string.Equals(type, PromoteType, StringComparison.Ordinal);
+    /// <summary>The request that makes a primary stop taking writes before a switchover (ours; admin token required); repeating it is harmless.</summary>
+    public const string StepDownType = "step_down";
+
+    /// <summary>True when a standby (or a primary that stepped down) may serve <paramref name="type"/>.</summary>
+    public static bool IsAllowedOnStandby(string type) =>
+        ReadOnlyTypes.Contains(type) || string.Equals(type, PromoteType, StringComparison.Ordinal) || string.Equals(type, StepDownType, StringComparison.Ordinal);
 }

@@ -22,6 +22,10 @@ public static class RequestFields
     public static long GetInt64(JsonElement request, string name, long max) =>
         TryGetNumber(request, name, max, out var value) ? (long)value : 0;
 
+    /// <summary>The member as an unsigned 64-bit integer (sequence numbers), or null when it is missing or not an integer in range.</summary>
+    public static ulong? GetOptionalUInt64(JsonElement request, string name) =>
+        TryGet(request, name, out var member) && member.ValueKind == JsonValueKind.Number && member.TryGetUInt64(out var value) ? value : null;
+
     /// <summary>The member as a string; missing or non-string → empty.</summary>
     public static string GetString(JsonElement request, string name) =>
         TryGet(request, name, out var member) && member.ValueKind == JsonValueKind.String ? member.GetString()! : string.Empty;

@@ -17,6 +17,8 @@ internal sealed class DurableRegistry
 {
     private readonly NodeRegistry _registry;
     private readonly Store _store;
+    private int _writesClosed;
+    private int _mutating;
 
     /// <summary>Wraps <paramref name="registry"/>, whose delta log is attached to <paramref name="store"/>'s log.</summary>
     public DurableRegistry(NodeRegistry registry, Store store)
@@ -31,6 +33,35 @@ internal sealed class DurableRegistry
     /// <summary>The store, for readiness and metrics.</summary>
     public Store Store => _store;
 
+    /// <summary>True once <see cref="CloseWritesAsync"/> ran: every mutation is refused from then on.</summary>
+    public bool WritesClosed => Volatile.Read(ref _writesClosed) != 0;
+
+    /// <summary>Refuses every later mutation and completes when every earlier one is durable; returns the last sequence, which no later write can follow.</summary>
+    /// <remarks>
+    /// For a switchover: once this returns, the standby that holds the returned sequence holds everything this server
+    /// acknowledged or ever will. A mutation racing with the call either sees the closure (and is refused before it
+    /// logs anything) or is counted in flight and waited for (Dekker-style: each side publishes, then reads the other).
+    /// </remarks>
+    /// <exception cref="WalPoisonedException">The log failed; what it acknowledged before is all there is.</exception>
+    public async Task<ulong> CloseWritesAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Exchange(ref _writesClosed, 1);
+        var spinner = default(SpinWait);
+        while (Volatile.Read(ref _mutating) != 0)
+        {
+            // A mutation in flight is a few microseconds of CPU under the registry lock; it never waits for I/O here.
+            spinner.SpinOnce();
+        }
+
+        var last = _store.Log.AppendedSequence;
+        if (last > _store.Log.AcknowledgedSequence)
+        {
+            await _store.Log.WhenAcknowledged(last).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return last;
+    }
+
     /// <summary>Runs a mutation and waits until its delta is acknowledged; a full log gets one snapshot (which compacts it) and one retry.</summary>
     /// <exception cref="RegistryException">The mutation's own validation failed; nothing changed.</exception>
     /// <exception cref="WalPoisonedException">The log failed; the mutation is not acknowledged.</exception>
@@ -40,14 +71,14 @@ internal sealed class DurableRegistry
         T result;
         try
         {
-            result = mutation(_registry);
+            result = Gated(mutation);
         }
         catch (WalFullException)
         {
             // The size cap is reached: a snapshot lets the store delete covered segments. The mutation was refused
             // before it changed anything (the enqueue precedes the apply), so running it again is safe.
             await _store.TriggerSnapshotAsync(cancellationToken).ConfigureAwait(false);
-            result = mutation(_registry);
+            result = Gated(mutation);
         }
 
         var sequence = sequenceOf(result);
@@ -58,6 +89,24 @@ internal sealed class DurableRegistry
         }
 
         return result;
+    }
+
+    private T Gated<T>(Func<NodeRegistry, T> mutation)
+    {
+        Interlocked.Increment(ref _mutating);
+        try
+        {
+            if (Volatile.Read(ref _writesClosed) != 0)
+            {
+                throw new WritesClosedException();
+            }
+
+            return mutation(_registry);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _mutating);
+        }
     }
 
     /// <summary>Runs a query and returns its result once everything it could have seen is acknowledged.</summary>

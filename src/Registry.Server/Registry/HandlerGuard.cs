@@ -33,6 +33,10 @@ internal sealed partial class HandlerGuard(ILogger logger)
         {
             return Response.Failure(ex.Message);
         }
+        catch (WritesClosedException ex)
+        {
+            return Response.Failure(ex.Message);
+        }
         catch (WalPoisonedException ex)
         {
             StorageFailed(logger, context.RequestType, ex.Message);

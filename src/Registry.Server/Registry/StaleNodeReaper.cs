@@ -36,7 +36,7 @@ public sealed partial class StaleNodeReaper : BackgroundService
     /// <summary>Runs one reap pass now; returns how many nodes were reaped (0 before the backend has started).</summary>
     public async Task<int> ReapOnceAsync(CancellationToken cancellationToken)
     {
-        if (_backend.Registry is not { } registry || registry.Store.IsStandby)
+        if (_backend.Registry is not { } registry || registry.Store.IsStandby || registry.WritesClosed)
         {
             return 0;
         }

@@ -64,7 +64,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public bool IsStandby => _registry?.Store.IsStandby ?? !string.IsNullOrEmpty(_options.StandbyOf);
+    public bool IsStandby => _registry is { } registry ? registry.Store.IsStandby || registry.WritesClosed : !string.IsNullOrEmpty(_options.StandbyOf);
 
     /// <inheritdoc />
     public string? ReplicationToken => _registry?.Store.ReplicationToken ?? _options.ReplicationToken;
@@ -191,49 +191,9 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
         new EnterpriseHandlers(registry, auth).Map(dispatcher, guard);
         new PolicyHandlers(registry, auth).Map(dispatcher, guard);
         dispatcher.Map(StandbyPolicy.PromoteType, guard.Wrap((_, request, ct) => PromoteAsync(auth, request, ct)));
+        dispatcher.Map(StandbyPolicy.StepDownType, guard.Wrap((_, request, ct) => StepDownAsync(auth, request, ct)));
     }
 
-    /// <summary>
-    /// <c>{"type":"promote","admin_token":…}</c>: a standby stops following its primary and accepts writes from now on.
-    /// Replies <c>promote_ok</c> with the sequence it continues from and its epoch; on a primary it changes nothing.
-    /// </summary>
-    /// <remarks>
-    /// Its log already holds the primary's records with the primary's numbering, so it continues exactly where
-    /// replication stopped. The old primary must be stopped or fenced first: two primaries would diverge.
-    /// </remarks>
-    private async ValueTask<Response> PromoteAsync(RequestAuth auth, System.Text.Json.JsonElement request, CancellationToken cancellationToken)
-    {
-        if (auth.RequireAdmin(request) is { } error)
-        {
-            return Response.Failure(error);
-        }
-
-        var registry = _registry ?? throw new InvalidOperationException("the backend is not started");
-        var wasStandby = registry.Store.IsStandby;
-        if (_following is { } following)
-        {
-            await following.CancelAsync().ConfigureAwait(false);
-            await _followLoop.ConfigureAwait(false);
-        }
-
-        _follower = null;
-        var sequence = registry.Store.Log.AppendedSequence;
-        if (wasStandby && _timeline is { } timeline)
-        {
-            // Durable before the first write of the new epoch can be accepted, so a split always shows in the timelines.
-            timeline.Replace(timeline.Current.Promote(sequence + 1));
-        }
-
-        registry.Store.IsStandby = false;
-        Promoted(_logger, wasStandby, sequence);
-        var epoch = _timeline?.Current.Current ?? 1;
-        return Response.Build("promote_ok", (wasStandby, sequence, epoch), static (w, s) =>
-        {
-            w.WriteBoolean("was_standby", s.wasStandby);
-            w.WriteNumber("sequence", s.sequence);
-            w.WriteNumber("epoch", s.epoch);
-        });
-    }
 
     /// <inheritdoc />
     public ReadinessReport CheckReadiness()
@@ -242,6 +202,11 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
         if (_follower?.DivergedAt is { } diverged)
         {
             return ReadinessReport.NotReady($"standby history diverged from the primary at sequence {diverged}");
+        }
+
+        if (registry?.WritesClosed == true)
+        {
+            return ReadinessReport.NotReady("stepped down for a switchover: read-only until restarted");
         }
 
         return registry is null
@@ -344,8 +309,6 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
     [LoggerMessage(LogLevel.Warning, "Started as a primary after running as a standby: promoted, epoch {Epoch} begins at sequence {Sequence}")]
     private static partial void PromotedByRestart(ILogger logger, ulong epoch, ulong sequence);
 
-    [LoggerMessage(4, LogLevel.Warning, "Promoted to primary (was standby: {WasStandby}); continuing after sequence {Sequence}")]
-    private static partial void Promoted(ILogger logger, bool wasStandby, ulong sequence);
 
     [LoggerMessage(3, LogLevel.Information, "Store closed; last snapshot covers sequence {Sequence}")]
     private static partial void Stopped(ILogger logger, ulong sequence);

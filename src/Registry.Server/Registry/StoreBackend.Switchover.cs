@@ -1,0 +1,127 @@
+using Microsoft.Extensions.Logging;
+using Registry.Persistence.Wal;
+using Registry.Server.Dispatch;
+using Registry.Server.Protocol;
+
+namespace Registry.Server.Registry;
+
+/// <summary>Promotion and step-down: the two halves of a switchover that loses no acknowledged write (docs/replication.md, "Switchover").</summary>
+public sealed partial class StoreBackend
+{
+    /// <summary>How long a promote with <c>after_sequence</c> waits for the standby to hold that sequence, unless it sets <c>timeout_ms</c>.</summary>
+    public static readonly TimeSpan CatchUpTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest <c>timeout_ms</c> a promote may ask for.</summary>
+    public static readonly TimeSpan MaxCatchUpTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often that wait looks at the standby's log.</summary>
+    private static readonly TimeSpan CatchUpPoll = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>
+    /// <c>{"type":"promote","admin_token":…[,"after_sequence":N]}</c>: a standby stops following its primary and accepts
+    /// writes from now on. Replies <c>promote_ok</c> with the sequence it continues from and its epoch; on a primary it
+    /// changes nothing. With <c>after_sequence</c> (what <c>step_down</c> answered on the old primary) it first waits,
+    /// up to <c>timeout_ms</c> (default <see cref="CatchUpTimeout"/>), until its log durably holds that sequence, and
+    /// refuses to promote otherwise.
+    /// </summary>
+    /// <remarks>
+    /// Its log already holds the primary's records with the primary's numbering, so it continues exactly where
+    /// replication stopped. The old primary must be stopped, or stepped down, first: two primaries would diverge.
+    /// </remarks>
+    private async ValueTask<Response> PromoteAsync(RequestAuth auth, System.Text.Json.JsonElement request, CancellationToken cancellationToken)
+    {
+        if (auth.RequireAdmin(request) is { } error)
+        {
+            return Response.Failure(error);
+        }
+
+        var registry = _registry ?? throw new InvalidOperationException("the backend is not started");
+        var wasStandby = registry.Store.IsStandby;
+        var timeout = RequestFields.GetOptionalUInt64(request, "timeout_ms") is { } ms
+            ? TimeSpan.FromMilliseconds(Math.Min(ms, (ulong)MaxCatchUpTimeout.TotalMilliseconds))
+            : CatchUpTimeout;
+        if (wasStandby && RequestFields.GetOptionalUInt64(request, "after_sequence") is { } required
+            && !await CaughtUpAsync(registry.Store.Log, required, timeout, cancellationToken).ConfigureAwait(false))
+        {
+            return Response.Failure(string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"promote: cannot promote yet: this standby durably holds sequence {registry.Store.Log.AcknowledgedSequence}, not {required}, after {timeout.TotalMilliseconds:0} ms; still following"));
+        }
+
+        if (_following is { } following)
+        {
+            await following.CancelAsync().ConfigureAwait(false);
+            await _followLoop.ConfigureAwait(false);
+        }
+
+        _follower = null;
+        var sequence = registry.Store.Log.AppendedSequence;
+        if (wasStandby && _timeline is { } timeline)
+        {
+            // Durable before the first write of the new epoch can be accepted, so a split always shows in the timelines.
+            timeline.Replace(timeline.Current.Promote(sequence + 1));
+        }
+
+        registry.Store.IsStandby = false;
+        Promoted(_logger, wasStandby, sequence);
+        var epoch = _timeline?.Current.Current ?? 1;
+        return Response.Build("promote_ok", (wasStandby, sequence, epoch), static (w, s) =>
+        {
+            w.WriteBoolean("was_standby", s.wasStandby);
+            w.WriteNumber("sequence", s.sequence);
+            w.WriteNumber("epoch", s.epoch);
+        });
+    }
+
+    /// <summary>
+    /// <c>{"type":"step_down","admin_token":…}</c>: this primary refuses every write from now on (as a standby would) and
+    /// replies <c>step_down_ok</c> with the last sequence it will ever acknowledge, once that is durable. It keeps
+    /// serving reads and replication, so its standby can catch up to that sequence before being promoted with
+    /// <c>after_sequence</c>. It stays read-only (and not ready) until restarted; repeating the request is harmless.
+    /// </summary>
+    private async ValueTask<Response> StepDownAsync(RequestAuth auth, System.Text.Json.JsonElement request, CancellationToken cancellationToken)
+    {
+        if (auth.RequireAdmin(request) is { } error)
+        {
+            return Response.Failure(error);
+        }
+
+        var registry = _registry ?? throw new InvalidOperationException("the backend is not started");
+        if (registry.Store.IsStandby)
+        {
+            return Response.Failure("step_down: cannot step down a standby; step down its primary");
+        }
+
+        var sequence = await registry.CloseWritesAsync(cancellationToken).ConfigureAwait(false);
+        var epoch = _timeline?.Current.Current ?? 1;
+        SteppedDown(_logger, sequence, epoch);
+        return Response.Build("step_down_ok", (sequence, epoch), static (w, s) =>
+        {
+            w.WriteNumber("sequence", s.sequence);
+            w.WriteNumber("epoch", s.epoch);
+        });
+    }
+
+    /// <summary>Waits until <paramref name="log"/> acknowledges <paramref name="sequence"/> (records arriving from the primary), or <paramref name="timeout"/> passes.</summary>
+    private async Task<bool> CaughtUpAsync(WriteAheadLog log, ulong sequence, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        while (log.AcknowledgedSequence < sequence)
+        {
+            if (_time.GetElapsedTime(started) >= timeout || log.Failure is not null)
+            {
+                return false;
+            }
+
+            await Task.Delay(CatchUpPoll, _time, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    [LoggerMessage(4, LogLevel.Warning, "Promoted to primary (was standby: {WasStandby}); continuing after sequence {Sequence}")]
+    private static partial void Promoted(ILogger logger, bool wasStandby, ulong sequence);
+
+    [LoggerMessage(LogLevel.Warning, "Stepped down for a switchover: writes refused from now on; last sequence {Sequence} (epoch {Epoch}) is durable")]
+    private static partial void SteppedDown(ILogger logger, ulong sequence, ulong epoch);
+}

@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using Registry.Persistence.Replication;
+using Registry.Persistence.Tests;
+using static Registry.Server.Tests.Registry.PrimaryStandbyTests;
+
+namespace Registry.Server.Tests.Registry;
+
+/// <summary>A planned switchover on two real hosts: the primary steps down, the standby is promoted once it holds everything the primary acknowledged.</summary>
+public sealed class SwitchoverTests
+{
+    private static Dictionary<string, string?> PrimarySettings() => new() { ["Registry:ReplicationToken"] = Token };
+
+    private static Dictionary<string, string?> StandbyOf(RegistryTestHost primary) => new()
+    {
+        ["Registry:ReplicationToken"] = Token,
+        ["Registry:StandbyOf"] = primary.EndPoint.ToString(),
+    };
+
+    private static async Task<(RegistryTestHost A, RegistryTestHost B)> PairAsync(string dir, CancellationToken ct)
+    {
+        var a = await RegistryTestHost.StartAsync(Path.Combine(dir, "a"), ct, settings: PrimarySettings());
+        var b = await RegistryTestHost.StartAsync(Path.Combine(dir, "b"), ct, settings: StandbyOf(a));
+        Assert.True(SpinWait.SpinUntil(() => Backend(b).Follower!.SnapshotsInstalled > 0, TimeSpan.FromSeconds(20)), "the standby never installed the empty snapshot");
+        return (a, b);
+    }
+
+    [Fact]
+    public async Task StepDownThenPromoteAfterItsSequence_WhileClientsWrite_LosesNoAcknowledgedWrite()
+    {
+        var ct = Timeouts.Bounded(60);
+        using var dir = new TempDirectory();
+        var (a, b) = await PairAsync(dir.Path, ct);
+        await using var standby = b;
+        var acknowledged = new ConcurrentBag<(uint NodeId, string Hostname)>();
+        var refusals = 0;
+        await using (a)
+        {
+            // Four clients write as fast as they can until the primary refuses them.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+            {
+                using var client = await a.ConnectAsync(ct);
+                for (var i = 0; !stop.IsCancellationRequested; i++)
+                {
+                    var key = 1000 + (w * 10_000) + i;
+                    var reply = await client.SendAsync(UniqueRegister(key), ct);
+                    if (reply.GetProperty("type").GetString() == "register_ok")
+                    {
+                        acknowledged.Add((reply.GetProperty("node_id").GetUInt32(), $"pair-{key}"));
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref refusals);
+                        return;
+                    }
+                }
+            }, ct)).ToList();
+            Assert.True(SpinWait.SpinUntil(() => acknowledged.Count >= 50, TimeSpan.FromSeconds(20)), "the writers never got going");
+
+            using var admin = await a.ConnectAsync(ct);
+            var stepped = await admin.OkAsync(new { type = "step_down", admin_token = RegistryTestHost.AdminToken }, ct);
+            var last = stepped.GetProperty("sequence").GetUInt64();
+            Assert.Equal(1UL, stepped.GetProperty("epoch").GetUInt64());
+            await Task.WhenAll(writers).WaitAsync(ct);
+            Assert.Equal(4, refusals);
+
+            // The stepped-down primary refuses writes, is not ready, and acknowledged nothing after `last`.
+            Assert.Equal("error", (await admin.SendAsync(Register(1), ct)).GetProperty("type").GetString());
+            Assert.Equal(last, Applied(a));
+            var readiness = Backend(a).CheckReadiness();
+            Assert.False(readiness.IsReady);
+            Assert.Contains("stepped down", readiness.Reason, StringComparison.Ordinal);
+            Assert.Equal(last, (await admin.OkAsync(new { type = "step_down", admin_token = RegistryTestHost.AdminToken }, ct)).GetProperty("sequence").GetUInt64());
+
+            using var promote = await b.ConnectAsync(ct);
+            var promoted = await promote.OkAsync(new { type = "promote", admin_token = RegistryTestHost.AdminToken, after_sequence = last }, ct);
+            Assert.Equal(last, promoted.GetProperty("sequence").GetUInt64());
+            Assert.Equal(2UL, promoted.GetProperty("epoch").GetUInt64());
+        }
+
+        // Every write the old primary acknowledged is on the new one, which now takes writes.
+        using var client = await standby.ConnectAsync(ct);
+        foreach (var (nodeId, hostname) in acknowledged)
+        {
+            Assert.Equal(hostname, (await client.OkAsync(new { type = "lookup", node_id = nodeId }, ct)).GetProperty("hostname").GetString());
+        }
+
+        await client.OkAsync(Register(7), ct);
+
+        // The old primary rejoins as a standby with nothing to reconcile.
+        await using var rejoined = await RegistryTestHost.StartAsync(Path.Combine(dir.Path, "a"), ct, settings: StandbyOf(standby));
+        var target = Applied(standby);
+        Assert.True(SpinWait.SpinUntil(() => HostTlsTests.Visible(rejoined) >= target, TimeSpan.FromSeconds(20)), $"rejoined at {HostTlsTests.Visible(rejoined)} of {target}");
+        Assert.Null(Backend(rejoined).Follower!.DivergedAt);
+        Assert.Equal(2UL, Timeline.Load(Path.Combine(dir.Path, "a")).Current);
+    }
+
+    /// <summary>A registration whose key is unique per <paramref name="key"/> (<see cref="Register"/> repeats one byte, so keys 256 apart collide).</summary>
+    private static object UniqueRegister(int key)
+    {
+        var publicKey = new byte[32];
+        BitConverter.TryWriteBytes(publicKey, key);
+        publicKey[31] = 0x5A;
+        return new { type = "register", public_key = Convert.ToBase64String(publicKey), hostname = $"pair-{key}" };
+    }
+
+    [Fact]
+    public async Task PromoteAfterASequenceThatNeverArrives_TimesOutAndKeepsFollowing()
+    {
+        var ct = Timeouts.Bounded(60);
+        using var dir = new TempDirectory();
+        var (a, b) = await PairAsync(dir.Path, ct);
+        await using var primary = a;
+        await using var standby = b;
+
+        using var promote = await b.ConnectAsync(ct);
+        var refused = await promote.SendAsync(new { type = "promote", admin_token = RegistryTestHost.AdminToken, after_sequence = Applied(a) + 100, timeout_ms = 200 }, ct);
+
+        Assert.Equal("error", refused.GetProperty("type").GetString());
+        Assert.Contains("cannot promote yet", refused.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.True(Backend(b).IsStandby);
+        Assert.NotNull(Backend(b).Follower);
+        using var writer = await a.ConnectAsync(ct);
+        await writer.OkAsync(Register(3), ct);
+        var target = Applied(a);
+        Assert.True(SpinWait.SpinUntil(() => HostTlsTests.Visible(b) >= target, TimeSpan.FromSeconds(20)), "the standby stopped following");
+    }
+
+    [Fact]
+    public async Task StepDown_OnAStandbyOrWithoutTheAdminToken_IsRefusedAndChangesNothing()
+    {
+        var ct = Timeouts.Bounded(60);
+        using var dir = new TempDirectory();
+        var (a, b) = await PairAsync(dir.Path, ct);
+        await using var primary = a;
+        await using var standby = b;
+
+        using var toStandby = await b.ConnectAsync(ct);
+        var onStandby = await toStandby.SendAsync(new { type = "step_down", admin_token = RegistryTestHost.AdminToken }, ct);
+        Assert.Equal("step_down: cannot step down a standby; step down its primary", onStandby.GetProperty("error").GetString());
+
+        using var toPrimary = await a.ConnectAsync(ct);
+        var unauthorised = await toPrimary.SendAsync(new { type = "step_down", admin_token = "wrong" }, ct);
+        Assert.Equal("error", unauthorised.GetProperty("type").GetString());
+        await toPrimary.OkAsync(Register(4), ct);
+        Assert.True(Backend(a).CheckReadiness().IsReady, Backend(a).CheckReadiness().Reason);
+    }
+}
