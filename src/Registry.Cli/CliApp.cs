@@ -42,6 +42,7 @@ internal static class CliApp
         root.Subcommands.Add(SnapshotCommands.Create(context));
         root.Subcommands.Add(BenchCommands.Create(context));
         root.Subcommands.Add(Loadgen.LoadgenCommand.Create(context));
+        root.Subcommands.Add(SwitchoverCommand.Create(context));
         return root;
     }
 }

@@ -209,7 +209,7 @@ public class LoadgenTests
     }
 
     /// <summary>Reads the server's log until it listens; returns the TLS pin it logged on the way, if any.</summary>
-    private static async Task<string?> WaitListeningAsync(System.Diagnostics.Process server, CancellationToken cancellationToken)
+    internal static async Task<string?> WaitListeningAsync(System.Diagnostics.Process server, CancellationToken cancellationToken)
     {
         string? pin = null;
         while (await server.StandardOutput.ReadLineAsync(cancellationToken) is { } line && !line.Contains("istening", StringComparison.Ordinal))

@@ -89,6 +89,13 @@ internal sealed class LoadClient : IAsyncDisposable
         return Scan(body, expectedType);
     }
 
+    /// <summary>The last JSON reply as a detached element (for tools that need more than its type; not for the load loop).</summary>
+    public JsonElement LastReply()
+    {
+        using var document = JsonDocument.Parse(_reply.AsMemory(4, _replyLength));
+        return document.RootElement.Clone();
+    }
+
     /// <summary>The largest <c>N</c> among the tags of the form <c>vN</c> in the last JSON reply's <c>tags</c> member, or -1 when there is none.</summary>
     public long LastReplyTagNumber()
     {

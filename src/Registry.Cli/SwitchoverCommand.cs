@@ -1,0 +1,140 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Registry.Cli.Loadgen;
+using Registry.Cli.Wal;
+using Registry.Server.Hosting;
+using Registry.Server.Security;
+
+namespace Registry.Cli;
+
+/// <summary><c>registry switchover --primary HOST:PORT --standby HOST:PORT --admin-token T</c>: a planned failover that loses no acknowledged write.</summary>
+/// <remarks>
+/// Sends <c>step_down</c> to the primary (it refuses writes from then on and answers the last sequence it
+/// acknowledged), then <c>promote</c> with that <c>after_sequence</c> to the standby (it waits until it durably holds
+/// it, then takes writes in a new epoch). Exit 0 when switched over; 1 when a server refused (the message says which
+/// and what state it left); 2 for usage or connection errors. docs/operations.md, "Planned switchover".
+/// </remarks>
+internal static class SwitchoverCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var primary = new Option<string>("--primary") { Description = "The current primary's HOST:PORT.", Required = true };
+        var standby = new Option<string>("--standby") { Description = "The standby to promote, HOST:PORT.", Required = true };
+        var adminToken = new Option<string>("--admin-token") { Description = "The admin token of both servers (or of the primary, with --standby-admin-token).", Required = true };
+        var standbyAdminToken = new Option<string?>("--standby-admin-token") { Description = "The standby's admin token, when it differs from the primary's." };
+        var timeout = new Option<double>("--timeout") { Description = "Seconds the standby may take to receive the primary's last records.", DefaultValueFactory = _ => 30 };
+        var primaryPin = new Option<string?>("--primary-tls-pin") { Description = "Dial the primary over TLS, accepting only this certificate pin." };
+        var standbyPin = new Option<string?>("--standby-tls-pin") { Description = "Dial the standby over TLS, accepting only this certificate pin." };
+        var tlsCa = new Option<string?>("--tls-ca") { Description = "Dial both over TLS, validating their certificates against the CA certificates of this PEM file." };
+        var tlsSystemTrust = new Option<bool>("--tls-system-trust") { Description = "Dial both over TLS, validating their certificates against the system trust store." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var command = new Command("switchover", "Planned failover: step the primary down, wait until the standby holds everything it acknowledged, promote the standby.")
+        {
+            primary, standby, adminToken, standbyAdminToken, timeout, primaryPin, standbyPin, tlsCa, tlsSystemTrust, json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (!HostPort.TryParse(parse.GetValue(primary), out var primaryEndPoint) || !HostPort.TryParse(parse.GetValue(standby), out var standbyEndPoint)
+                || parse.GetValue(timeout) is not (> 0 and <= 600))
+            {
+                context.Err.WriteLine("registry switchover: --primary and --standby must be HOST:PORT, --timeout in (0, 600] seconds");
+                return ExitCodes.UsageOrIo;
+            }
+
+            TlsClientTrust? primaryTrust, standbyTrust;
+            try
+            {
+                var ca = parse.GetValue(tlsCa);
+                var system = parse.GetValue(tlsSystemTrust);
+                primaryTrust = TlsClientTrust.From(parse.GetValue(primaryPin), ca, system);
+                standbyTrust = TlsClientTrust.From(parse.GetValue(standbyPin), ca, system);
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidDataException)
+            {
+                context.Err.WriteLine($"registry switchover: tls: {ex.Message}");
+                return ExitCodes.UsageOrIo;
+            }
+
+            var token = parse.GetValue(adminToken)!;
+            var targets = new Targets(primaryEndPoint!, primaryTrust, token, standbyEndPoint!, standbyTrust, parse.GetValue(standbyAdminToken) ?? token);
+            return await RunAsync(context, targets, TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(json), ct);
+        });
+        return command;
+    }
+
+    private sealed record Targets(EndPoint Primary, TlsClientTrust? PrimaryTrust, string PrimaryToken, EndPoint Standby, TlsClientTrust? StandbyTrust, string StandbyToken);
+
+    private static async Task<int> RunAsync(CliContext context, Targets targets, TimeSpan timeout, bool json, CancellationToken cancellationToken)
+    {
+        JsonElement stepped, promoted;
+        try
+        {
+            await using (var primary = await LoadClient.ConnectAsync(targets.Primary, targets.PrimaryTrust, cancellationToken))
+            {
+                var reply = await primary.RequestAsync(targets.PrimaryToken, static (w, t) =>
+                {
+                    w.WriteString("type", "step_down");
+                    w.WriteString("admin_token", t);
+                }, "step_down_ok", cancellationToken);
+                if (!reply.Ok)
+                {
+                    context.Err.WriteLine($"registry switchover: the primary refused to step down ({reply.Text}); nothing changed");
+                    return ExitCodes.Damaged;
+                }
+
+                stepped = primary.LastReply();
+            }
+
+            var last = stepped.GetProperty("sequence").GetUInt64();
+            await using (var standby = await LoadClient.ConnectAsync(targets.Standby, targets.StandbyTrust, cancellationToken))
+            {
+                var reply = await standby.RequestAsync((Token: targets.StandbyToken, After: last, TimeoutMs: (ulong)timeout.TotalMilliseconds), static (w, s) =>
+                {
+                    w.WriteString("type", "promote");
+                    w.WriteString("admin_token", s.Token);
+                    w.WriteNumber("after_sequence", s.After);
+                    w.WriteNumber("timeout_ms", s.TimeoutMs);
+                }, "promote_ok", cancellationToken);
+                if (!reply.Ok)
+                {
+                    context.Err.WriteLine($"registry switchover: the standby was not promoted ({reply.Text}). The primary is stepped down (read-only) at sequence {last}: retry the switchover, or restart the primary to take writes again");
+                    return ExitCodes.Damaged;
+                }
+
+                promoted = standby.LastReply();
+                if (!promoted.GetProperty("was_standby").GetBoolean())
+                {
+                    context.Err.WriteLine($"registry switchover: {targets.Standby} is already a primary, not a standby; nothing was promoted. The old primary is stepped down (read-only) at sequence {last}");
+                    return ExitCodes.Damaged;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException or System.Security.Authentication.AuthenticationException)
+        {
+            context.Err.WriteLine($"registry switchover: {ex.Message}");
+            return ExitCodes.UsageOrIo;
+        }
+
+        var (steppedAt, oldEpoch) = (stepped.GetProperty("sequence").GetUInt64(), stepped.GetProperty("epoch").GetUInt64());
+        var (sequence, epoch) = (promoted.GetProperty("sequence").GetUInt64(), promoted.GetProperty("epoch").GetUInt64());
+        if (json)
+        {
+            context.Out.WriteLine(JsonLine.Object(w =>
+            {
+                w.WriteNumber("stepped_down_at", steppedAt);
+                w.WriteNumber("old_epoch", oldEpoch);
+                w.WriteNumber("promoted_at", sequence);
+                w.WriteNumber("epoch", epoch);
+            }));
+        }
+        else
+        {
+            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"primary stepped down at sequence {steppedAt} (epoch {oldEpoch}); standby promoted, epoch {epoch} begins after sequence {sequence}"));
+            context.Out.WriteLine("restart the old primary with --standby-of pointing at the new one to make it its standby");
+        }
+
+        return ExitCodes.Ok;
+    }
+}

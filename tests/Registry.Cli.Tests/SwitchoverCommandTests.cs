@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Registry.Persistence.Tests;
+
+namespace Registry.Cli.Tests;
+
+/// <summary>registry switchover against a primary and a standby running as child processes on 127.0.0.1.</summary>
+public class SwitchoverCommandTests
+{
+    [Fact]
+    public async Task Switchover_RightAfterWrites_PromotesTheStandbyWithEverythingAndStepsThePrimaryDown()
+    {
+        using var dir = new TempDirectory();
+        var (primaryPort, standbyPort) = (LoopbackPort.Free(), LoopbackPort.Free());
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(TimeSpan.FromSeconds(60));
+        using var primary = ChildProcess.Start(null, [], "serve", "--data", dir.Combine("a"), "--listen", $"127.0.0.1:{primaryPort}", "--replication-token", "r", "--admin-token", "adm");
+        Process? standby = null;
+        try
+        {
+            await LoadgenTests.WaitListeningAsync(primary, cts.Token);
+            standby = ChildProcess.Start(null, [], "serve", "--data", dir.Combine("b"), "--listen", $"127.0.0.1:{standbyPort}", "--replication-token", "r", "--admin-token", "adm", "--standby-of", $"127.0.0.1:{primaryPort}");
+            await LoadgenTests.WaitListeningAsync(standby, cts.Token);
+            Assert.Equal(0, Load(primaryPort)["errors"]!.GetValue<long>());
+
+            // Wrong token: refused by the primary, nothing changes.
+            var (refusedExit, _, refusedErr) = CliRunner.Run("switchover", "--primary", $"127.0.0.1:{primaryPort}", "--standby", $"127.0.0.1:{standbyPort}", "--admin-token", "nope");
+            Assert.Equal(1, refusedExit);
+            Assert.Contains("refused to step down", refusedErr, StringComparison.Ordinal);
+            Assert.Equal(0, Load(primaryPort)["errors"]!.GetValue<long>());
+
+            // Straight after the writes: the switchover itself waits for the standby to hold them.
+            var (exit, output, err) = CliRunner.Run("switchover", "--primary", $"127.0.0.1:{primaryPort}", "--standby", $"127.0.0.1:{standbyPort}", "--admin-token", "adm", "--json");
+            Assert.True(exit == 0, err);
+            var report = JsonNode.Parse(output)!;
+            Assert.Equal(report["stepped_down_at"]!.GetValue<ulong>(), report["promoted_at"]!.GetValue<ulong>());
+            Assert.Equal(2UL, report["epoch"]!.GetValue<ulong>());
+
+            // The new primary takes writes; the old one refuses them.
+            Assert.Equal(0, Load(standbyPort)["errors"]!.GetValue<long>());
+            Assert.True(Load(primaryPort)["errors"]!.GetValue<long>() > 0);
+
+            // Running it again finds no standby to promote and says so.
+            var (againExit, _, againErr) = CliRunner.Run("switchover", "--primary", $"127.0.0.1:{primaryPort}", "--standby", $"127.0.0.1:{standbyPort}", "--admin-token", "adm");
+            Assert.Equal(1, againExit);
+            Assert.Contains("already a primary", againErr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var server in new[] { standby, primary })
+            {
+                if (server is not null)
+                {
+                    server.Kill();
+                    await server.WaitForExitAsync(CancellationToken.None);
+                }
+            }
+
+            standby?.Dispose();
+        }
+    }
+
+    private static JsonNode Load(int port)
+    {
+        var (exit, output, err) = CliRunner.Run("loadgen", "--server", $"127.0.0.1:{port}", "--clients", "4", "--duration", "0.3", "--op", "register", "--json");
+        Assert.True(exit == 0, err);
+        return JsonNode.Parse(output)!;
+    }
+}
