@@ -30,6 +30,12 @@ public sealed class RegistryServerOptions
     /// <summary>The primary to follow as <c>host:port</c>; set = run as a standby.</summary>
     public string? StandbyOf { get; set; }
 
+    /// <summary>
+    /// With <see cref="StandbyOf"/>: when this standby is promoted by request, tell the old primary (if it still runs) that a
+    /// newer epoch exists, which makes it refuse writes from then on; default true. Off only to study a split brain.
+    /// </summary>
+    public bool FenceOnPromote { get; set; } = true;
+
     /// <summary>With <see cref="StandbyOf"/>: dial the primary over TLS and accept only the certificate with this pin (lowercase hex SHA-256 of its DER); unset = plain TCP.</summary>
     public string? StandbyTlsPin { get; set; }
 

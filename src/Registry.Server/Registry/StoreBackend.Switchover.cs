@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Registry.Persistence.Wal;
 using Registry.Server.Dispatch;
+using Registry.Server.Hosting;
 using Registry.Server.Protocol;
+using Registry.Server.Replication;
 
 namespace Registry.Server.Registry;
 
@@ -16,6 +18,11 @@ public sealed partial class StoreBackend
 
     /// <summary>How often that wait looks at the standby's log.</summary>
     private static readonly TimeSpan CatchUpPoll = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>How long a promoted server tries to reach its old primary to fence it.</summary>
+    private static readonly TimeSpan FenceTimeout = TimeSpan.FromSeconds(10);
+
+    private volatile string? _writesClosedReason;
 
     /// <summary>
     /// <c>{"type":"promote","admin_token":…[,"after_sequence":N]}</c>: a standby stops following its primary and accepts
@@ -65,6 +72,12 @@ public sealed partial class StoreBackend
         registry.Store.IsStandby = false;
         Promoted(_logger, wasStandby, sequence);
         var epoch = _timeline?.Current.Current ?? 1;
+        if (wasStandby && _options.FenceOnPromote && HostPort.TryParse(_options.StandbyOf, out var oldPrimary))
+        {
+            // In the background: the promotion stands whether or not the old primary can be reached.
+            _ = FenceOldPrimaryAsync(oldPrimary, sequence + 1, epoch);
+        }
+
         return Response.Build("promote_ok", (wasStandby, sequence, epoch), static (w, s) =>
         {
             w.WriteBoolean("was_standby", s.wasStandby);
@@ -92,6 +105,7 @@ public sealed partial class StoreBackend
             return Response.Failure("step_down: cannot step down a standby; step down its primary");
         }
 
+        _writesClosedReason ??= "stepped down for a switchover: read-only until restarted";
         var sequence = await registry.CloseWritesAsync(cancellationToken).ConfigureAwait(false);
         var epoch = _timeline?.Current.Current ?? 1;
         SteppedDown(_logger, sequence, epoch);
@@ -100,6 +114,54 @@ public sealed partial class StoreBackend
             w.WriteNumber("sequence", s.sequence);
             w.WriteNumber("epoch", s.epoch);
         });
+    }
+
+    /// <summary>A server on a newer epoch subscribed: a promotion superseded this primary, which stops taking writes as after <c>step_down</c> (fencing).</summary>
+    private void OnSuperseded(ulong epoch)
+    {
+        if (_registry is not { } registry || registry.Store.IsStandby || registry.WritesClosed)
+        {
+            return;
+        }
+
+        _writesClosedReason ??= string.Create(System.Globalization.CultureInfo.InvariantCulture, $"superseded by epoch {epoch} (another server was promoted): read-only until restarted as its standby");
+        _ = CloseAsSupersededAsync(registry, epoch);
+    }
+
+    private async Task CloseAsSupersededAsync(DurableRegistry registry, ulong epoch)
+    {
+        try
+        {
+            var last = await registry.CloseWritesAsync(CancellationToken.None).ConfigureAwait(false);
+            Fenced(_logger, epoch, last);
+        }
+        catch (Exception ex) when (ex is Persistence.PersistenceException or ObjectDisposedException)
+        {
+            // Writes are closed either way; only the wait for the last ones failed.
+            Fenced(_logger, epoch, registry.Store.Log.AcknowledgedSequence);
+        }
+    }
+
+    /// <summary>Tells the primary this server followed that a newer epoch began, so that it stops taking writes if it still runs.</summary>
+    private async Task FenceOldPrimaryAsync(System.Net.EndPoint oldPrimary, ulong next, ulong epoch)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(FenceTimeout, _time);
+            var answer = await StandbyFollower.AnnounceEpochAsync(oldPrimary, StandbyTrust(_options), _options.ReplicationToken ?? string.Empty, next, epoch, timeout.Token).ConfigureAwait(false);
+            if (answer is not null && answer.Contains("superseded", StringComparison.Ordinal))
+            {
+                FencedOldPrimary(_logger, oldPrimary, epoch);
+            }
+            else
+            {
+                CouldNotFence(_logger, oldPrimary, answer ?? "it streamed instead of refusing (an older build?)");
+            }
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or OperationCanceledException or System.Security.Authentication.AuthenticationException or System.Text.Json.JsonException)
+        {
+            CouldNotFence(_logger, oldPrimary, ex.Message);
+        }
     }
 
     /// <summary>Waits until <paramref name="log"/> acknowledges <paramref name="sequence"/> (records arriving from the primary), or <paramref name="timeout"/> passes.</summary>
@@ -121,6 +183,15 @@ public sealed partial class StoreBackend
 
     [LoggerMessage(4, LogLevel.Warning, "Promoted to primary (was standby: {WasStandby}); continuing after sequence {Sequence}")]
     private static partial void Promoted(ILogger logger, bool wasStandby, ulong sequence);
+
+    [LoggerMessage(LogLevel.Error, "Superseded: a server on epoch {Epoch} exists, so another server was promoted; writes refused from now on (last sequence {Sequence}). Restart this server as a standby of the new primary")]
+    private static partial void Fenced(ILogger logger, ulong epoch, ulong sequence);
+
+    [LoggerMessage(LogLevel.Information, "Fenced the old primary {OldPrimary}: it knows epoch {Epoch} exists and refuses writes")]
+    private static partial void FencedOldPrimary(ILogger logger, System.Net.EndPoint oldPrimary, ulong epoch);
+
+    [LoggerMessage(LogLevel.Warning, "Could not fence the old primary {OldPrimary}: {Reason}. If it still runs, stop it: it would take writes this server never sees")]
+    private static partial void CouldNotFence(ILogger logger, System.Net.EndPoint oldPrimary, string reason);
 
     [LoggerMessage(LogLevel.Warning, "Stepped down for a switchover: writes refused from now on; last sequence {Sequence} (epoch {Epoch}) is durable")]
     private static partial void SteppedDown(ILogger logger, ulong sequence, ulong epoch);

@@ -124,7 +124,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
 
         store.Start();
         _feed = new DeltaFeed(store.Log);
-        _source = new DeltaReplicationSource(_feed, ct => CaptureAcknowledgedAsync(machine.Registry, store, ct), _time, _loggers.CreateLogger<DeltaReplicationSource>(), _timeline);
+        _source = new DeltaReplicationSource(_feed, ct => CaptureAcknowledgedAsync(machine.Registry, store, ct), _time, _loggers.CreateLogger<DeltaReplicationSource>(), _timeline, OnSuperseded);
         if (store.IsStandby)
         {
             if (!HostPort.TryParse(_options.StandbyOf, out var primary))
@@ -206,7 +206,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
 
         if (registry?.WritesClosed == true)
         {
-            return ReadinessReport.NotReady("stepped down for a switchover: read-only until restarted");
+            return ReadinessReport.NotReady(_writesClosedReason ?? "read-only until restarted");
         }
 
         return registry is null

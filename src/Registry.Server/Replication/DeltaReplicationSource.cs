@@ -21,7 +21,8 @@ public sealed partial class DeltaReplicationSource(
     Func<CancellationToken, Task<Snapshot>> captureAcknowledged,
     TimeProvider time,
     ILogger<DeltaReplicationSource> logger,
-    TimelineKeeper? timeline = null) : IReplicationSource
+    TimelineKeeper? timeline = null,
+    Action<ulong>? superseded = null) : IReplicationSource
 {
     /// <summary>Go's heartbeat interval.</summary>
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(15);
@@ -90,6 +91,7 @@ public sealed partial class DeltaReplicationSource(
         if (epoch > own.Current)
         {
             LogSuperseded(logger, subscriber.RemoteEndPoint, epoch, own.Current);
+            superseded?.Invoke(epoch);
             return ReplicationMessages.Superseded(epoch, own.Current);
         }
 
@@ -169,7 +171,7 @@ public sealed partial class DeltaReplicationSource(
     [LoggerMessage(Level = LogLevel.Error, Message = "replication: {Remote} is on epoch {Epoch} and holds records up to {Last}, but this history left that epoch at sequence {Left} (a promotion): its history diverged; refused, not streaming. Move that standby's data directory aside and start it fresh, or recover its records by hand")]
     private static partial void LogDivergedEpoch(ILogger logger, System.Net.IPEndPoint remote, ulong epoch, ulong last, ulong left);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "replication: {Remote} is on epoch {Epoch}, newer than this server's epoch {Own}: another server was promoted after this one stopped following it, so this server is a superseded primary and should stop taking writes; refused")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "replication: {Remote} is on epoch {Epoch}, newer than this server's epoch {Own}: another server was promoted after this one stopped following it, so this server is superseded; refused")]
     private static partial void LogSuperseded(ILogger logger, System.Net.IPEndPoint remote, ulong epoch, ulong own);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "replication: {Remote} asked for sequence {From}; sending a snapshot first ({Reason})")]

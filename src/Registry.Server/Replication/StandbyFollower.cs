@@ -106,22 +106,38 @@ public sealed partial class StandbyFollower(
         }
     }
 
+    /// <summary>
+    /// Tells a primary this server used to follow that <paramref name="epoch"/> began at <paramref name="next"/> (a
+    /// subscription it must refuse), which makes a primary of ours stop taking writes; returns its answer's error text,
+    /// or null when it answered anything else (an older build streams instead).
+    /// </summary>
+    public static async Task<string?> AnnounceEpochAsync(EndPoint primary, TlsClientTrust? tls, string token, ulong next, ulong epoch, CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await using var stream = await ConnectAsync(socket, primary, tls, cancellationToken);
+        var writer = new FrameWriter(PipeWriter.Create(stream));
+        await writer.WriteAsync(Response.FromJson(ReplicationMessages.Subscribe(token, next, previousChecksum: null, epoch)), cancellationToken);
+        var frame = await new FrameReader(PipeReader.Create(stream), MaxMessageBytes).ReadAsync(cancellationToken);
+        using var document = frame.Document;
+        return document?.RootElement is { } reply && reply.TryGetProperty("type", out var type) && type.ValueEquals("error"u8)
+            && reply.TryGetProperty("error", out var error)
+            ? error.GetString()
+            : null;
+    }
+
+    private static async Task<Stream> ConnectAsync(Socket socket, EndPoint primary, TlsClientTrust? tls, CancellationToken cancellationToken)
+    {
+        using var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        connect.CancelAfter(TimeSpan.FromSeconds(10));
+        await socket.ConnectAsync(primary, connect.Token);
+        Stream stream = new NetworkStream(socket, ownsSocket: false);
+        return tls is null ? stream : await tls.AuthenticateAsync(stream, primary, connect.Token);
+    }
+
     private async Task FollowOnceAsync(CancellationToken cancellationToken)
     {
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        Stream stream;
-        using (var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-        {
-            connect.CancelAfter(TimeSpan.FromSeconds(10));
-            await socket.ConnectAsync(primary, connect.Token);
-            stream = new NetworkStream(socket, ownsSocket: false);
-            if (tls is not null)
-            {
-                stream = await tls.AuthenticateAsync(stream, primary, connect.Token);
-            }
-        }
-
-        await using var ownedStream = stream;
+        await using var stream = await ConnectAsync(socket, primary, tls, cancellationToken);
         var input = PipeReader.Create(stream);
         var writer = new FrameWriter(PipeWriter.Create(stream));
         // 0 asks for a snapshot first (this standby holds nothing yet), then deltas; a Go standby omits the member.

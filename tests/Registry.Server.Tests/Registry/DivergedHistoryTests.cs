@@ -17,11 +17,16 @@ public sealed class DivergedHistoryTests
     };
 
     /// <summary>A primary A with writes 1..5 and a standby B that holds all of them as records, then B promoted (A still running).</summary>
-    /// <remarks>B subscribes while A is empty, so A's writes reach it as records, not inside a snapshot: B's log holds record 5.</remarks>
+    /// <remarks>
+    /// B subscribes while A is empty, so A's writes reach it as records, not inside a snapshot: B's log holds record 5.
+    /// B does not fence A when promoted (SwitchoverTests covers that), so that A can take the writes of a split brain.
+    /// </remarks>
     private static async Task<(RegistryTestHost A, RegistryTestHost B)> PromotedPairAsync(string dir, CancellationToken ct)
     {
         var a = await RegistryTestHost.StartAsync(Path.Combine(dir, "a"), ct, settings: PrimarySettings());
-        var b = await RegistryTestHost.StartAsync(Path.Combine(dir, "b"), ct, settings: StandbyOf(a));
+        var unfencing = StandbyOf(a);
+        unfencing["Registry:FenceOnPromote"] = "false";
+        var b = await RegistryTestHost.StartAsync(Path.Combine(dir, "b"), ct, settings: unfencing);
         Assert.True(SpinWait.SpinUntil(() => Backend(b).Follower!.SnapshotsInstalled > 0, TimeSpan.FromSeconds(20)), "the standby never installed the empty snapshot");
         await WriteAsync(a, Enumerable.Range(1, 5), ct);
         var target = Applied(a);
@@ -143,6 +148,12 @@ public sealed class DivergedHistoryTests
 
         Assert.Equal("error", refused.GetProperty("type").GetString());
         Assert.Equal(Server.Replication.ReplicationMessages.Superseded(2, 1), refused.GetProperty("error").GetString());
+
+        // Learning that a newer epoch exists fences the old primary: it refuses writes from then on.
+        Assert.True(SpinWait.SpinUntil(() => Backend(a).Registry!.WritesClosed, TimeSpan.FromSeconds(20)), "the superseded primary kept taking writes");
+        using var client = await a.ConnectAsync(ct);
+        Assert.Equal("error", (await client.SendAsync(Register(40), ct)).GetProperty("type").GetString());
+        Assert.Contains("superseded by epoch 2", Backend(a).CheckReadiness().Reason, StringComparison.Ordinal);
     }
 
     [Fact]

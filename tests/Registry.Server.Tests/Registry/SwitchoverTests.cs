@@ -105,6 +105,28 @@ public sealed class SwitchoverTests
     }
 
     [Fact]
+    public async Task PromoteWhileTheOldPrimaryRuns_FencesIt()
+    {
+        var ct = Timeouts.Bounded(60);
+        using var dir = new TempDirectory();
+        var (a, b) = await PairAsync(dir.Path, ct);
+        await using var old = a;
+        await using var promoted = b;
+        using var writer = await a.ConnectAsync(ct);
+        await writer.OkAsync(UniqueRegister(1), ct);
+
+        using var promote = await b.ConnectAsync(ct);
+        await promote.OkAsync(new { type = "promote", admin_token = RegistryTestHost.AdminToken }, ct);
+
+        // The promoted server tells A that epoch 2 exists; A stops taking writes instead of splitting the history.
+        Assert.True(SpinWait.SpinUntil(() => Backend(a).Registry!.WritesClosed, TimeSpan.FromSeconds(20)), "the old primary was not fenced");
+        Assert.Equal("error", (await writer.SendAsync(UniqueRegister(2), ct)).GetProperty("type").GetString());
+        Assert.Contains("superseded", Backend(a).CheckReadiness().Reason, StringComparison.Ordinal);
+        using var client = await b.ConnectAsync(ct);
+        await client.OkAsync(UniqueRegister(3), ct);
+    }
+
+    [Fact]
     public async Task PromoteAfterASequenceThatNeverArrives_TimesOutAndKeepsFollowing()
     {
         var ct = Timeouts.Bounded(60);
