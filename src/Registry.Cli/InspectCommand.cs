@@ -105,6 +105,11 @@ internal static class InspectCommand
                 w.WriteNumber("epoch", timeline.Current);
                 timeline.WriteEpochs(w, "epochs");
                 w.WriteBoolean("following", timeline.Following);
+                if (timeline.SupersededBy is { } superseding)
+                {
+                    w.WriteNumber("superseded_by", superseding);
+                }
+
                 w.WriteEndObject();
                 w.WriteStartArray("warnings");
                 foreach (var warning in machine.Warnings)

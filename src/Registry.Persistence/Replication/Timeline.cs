@@ -24,17 +24,20 @@ public readonly record struct TimelineEpoch(ulong Number, ulong Start);
 /// on were written by a primary the promoted one had stopped following: their histories diverged at S, whatever
 /// compaction kept. A standby whose epoch is newer than its primary's is following a primary that was superseded.</para>
 /// <para>Immutable. Stored as <c>timeline.json</c> in the data directory (<see cref="Load"/>, <see cref="Save"/>), with
-/// whether the server last ran as a standby, so that starting a former standby as a primary is a promotion too.</para>
+/// whether the server last ran as a standby, so that starting a former standby as a primary is a promotion too, and
+/// the newer epoch that superseded it when it was a primary (<see cref="SupersededBy"/>), so that the fence survives
+/// a restart.</para>
 /// </remarks>
 public sealed class Timeline
 {
     /// <summary>The file name in the data directory.</summary>
     public const string FileName = "timeline.json";
 
-    private Timeline(IReadOnlyList<TimelineEpoch> epochs, bool following)
+    private Timeline(IReadOnlyList<TimelineEpoch> epochs, bool following, ulong? supersededBy = null)
     {
         Epochs = epochs;
         Following = following;
+        SupersededBy = supersededBy;
     }
 
     /// <summary>The history of a server that was never promoted: epoch 1 from sequence 1, not following.</summary>
@@ -45,6 +48,9 @@ public sealed class Timeline
 
     /// <summary>Whether the server last ran as a standby.</summary>
     public bool Following { get; }
+
+    /// <summary>The newer epoch another server began while this one was a primary, once this one learnt of it; null otherwise. A primary with it set refuses writes.</summary>
+    public ulong? SupersededBy { get; }
 
     /// <summary>The current epoch's number.</summary>
     public ulong Current => Epochs[^1].Number;
@@ -64,23 +70,31 @@ public sealed class Timeline
     }
 
     /// <summary>The history after a promotion at which this server's next record is <paramref name="nextSequence"/>: a new epoch, numbered above every one seen, starting there.</summary>
-    /// <remarks>Epochs that began beyond <paramref name="nextSequence"/> (learnt from a primary whose records of them never arrived) are dropped: this server never held any of their records.</remarks>
+    /// <remarks>
+    /// Epochs that began beyond <paramref name="nextSequence"/> (learnt from a primary whose records of them never
+    /// arrived) are dropped: this server never held any of their records. The number is also above a
+    /// <see cref="SupersededBy"/> mark, which the promotion clears.
+    /// </remarks>
     public Timeline Promote(ulong nextSequence)
     {
         ArgumentOutOfRangeException.ThrowIfZero(nextSequence);
         var kept = Epochs.Where(e => e.Start <= nextSequence).ToList();
-        kept.Add(new TimelineEpoch(Current + 1, nextSequence));
+        kept.Add(new TimelineEpoch(Math.Max(Current, SupersededBy ?? 0) + 1, nextSequence));
         return new Timeline(kept, following: false);
     }
 
     /// <summary>This history with <see cref="Following"/> set to <paramref name="following"/>.</summary>
-    public Timeline WithFollowing(bool following) => following == Following ? this : new Timeline(Epochs, following);
+    public Timeline WithFollowing(bool following) => following == Following ? this : new Timeline(Epochs, following, SupersededBy);
+
+    /// <summary>This history marked as superseded by <paramref name="epoch"/> (a newer epoch begun elsewhere); a larger mark is kept.</summary>
+    public Timeline Superseded(ulong epoch) =>
+        epoch <= Current || epoch <= (SupersededBy ?? 0) ? this : new Timeline(Epochs, Following, epoch);
 
     /// <summary>A primary's history adopted by its standby (which keeps following).</summary>
     public static Timeline Adopt(IReadOnlyList<TimelineEpoch> epochs) => new(Validate(epochs, "primary's timeline"), following: true);
 
     /// <summary>Whether <paramref name="other"/> holds the same epochs and role.</summary>
-    public bool SameAs(Timeline other) => other is not null && other.Following == Following && other.Epochs.SequenceEqual(Epochs);
+    public bool SameAs(Timeline other) => other is not null && other.Following == Following && other.SupersededBy == SupersededBy && other.Epochs.SequenceEqual(Epochs);
 
     /// <summary>The epochs as a JSON array of <c>{"epoch":N,"start":S}</c> objects.</summary>
     public void WriteEpochs(Utf8JsonWriter writer, string propertyName)
@@ -153,7 +167,13 @@ public sealed class Timeline
                 throw new FormatException("expected {\"epochs\":[...],\"following\":true|false}");
             }
 
-            return new Timeline(ReadEpochs(epochs), following.GetBoolean());
+            ulong? supersededBy = null;
+            if (root.TryGetProperty("superseded_by", out var mark))
+            {
+                supersededBy = mark.TryGetUInt64(out var epoch) && epoch > 0 ? epoch : throw new FormatException("superseded_by must be an epoch number");
+            }
+
+            return new Timeline(ReadEpochs(epochs), following.GetBoolean(), supersededBy);
         }
         catch (Exception ex) when (ex is JsonException or FormatException)
         {
@@ -173,6 +193,10 @@ public sealed class Timeline
             writer.WriteStartObject();
             WriteEpochs(writer, "epochs");
             writer.WriteBoolean("following", Following);
+            if (SupersededBy is { } epoch)
+            {
+                writer.WriteNumber("superseded_by", epoch);
+            }
             writer.WriteEndObject();
         }
 
@@ -188,7 +212,9 @@ public sealed class Timeline
 
     /// <inheritdoc/>
     public override string ToString() =>
-        string.Join(", ", Epochs.Select(e => string.Create(CultureInfo.InvariantCulture, $"epoch {e.Number} from {e.Start}"))) + (Following ? " (following)" : string.Empty);
+        string.Join(", ", Epochs.Select(e => string.Create(CultureInfo.InvariantCulture, $"epoch {e.Number} from {e.Start}")))
+        + (Following ? " (following)" : string.Empty)
+        + (SupersededBy is { } epoch ? string.Create(CultureInfo.InvariantCulture, $" (superseded by epoch {epoch})") : string.Empty);
 
     private static List<TimelineEpoch> Validate(IReadOnlyList<TimelineEpoch> epochs, string what)
     {

@@ -19,8 +19,11 @@ public sealed partial class StoreBackend
     /// <summary>How often that wait looks at the standby's log.</summary>
     private static readonly TimeSpan CatchUpPoll = TimeSpan.FromMilliseconds(5);
 
-    /// <summary>How long a promoted server tries to reach its old primary to fence it.</summary>
+    /// <summary>How long one attempt to reach the old primary to fence it may take.</summary>
     private static readonly TimeSpan FenceTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often a promoted server retries fencing its old primary until it succeeds.</summary>
+    public static readonly TimeSpan FenceRetry = TimeSpan.FromSeconds(2);
 
     private volatile string? _writesClosedReason;
 
@@ -124,9 +127,12 @@ public sealed partial class StoreBackend
             return;
         }
 
-        _writesClosedReason ??= string.Create(System.Globalization.CultureInfo.InvariantCulture, $"superseded by epoch {epoch} (another server was promoted): read-only until restarted as its standby");
+        _writesClosedReason ??= SupersededReason(epoch);
         _ = CloseAsSupersededAsync(registry, epoch);
     }
+
+    private static string SupersededReason(ulong epoch) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"superseded by epoch {epoch} (another server was promoted): read-only until started as its standby");
 
     private async Task CloseAsSupersededAsync(DurableRegistry registry, ulong epoch)
     {
@@ -140,27 +146,63 @@ public sealed partial class StoreBackend
             // Writes are closed either way; only the wait for the last ones failed.
             Fenced(_logger, epoch, registry.Store.Log.AcknowledgedSequence);
         }
-    }
 
-    /// <summary>Tells the primary this server followed that a newer epoch began, so that it stops taking writes if it still runs.</summary>
-    private async Task FenceOldPrimaryAsync(System.Net.EndPoint oldPrimary, ulong next, ulong epoch)
-    {
         try
         {
-            using var timeout = new CancellationTokenSource(FenceTimeout, _time);
-            var answer = await StandbyFollower.AnnounceEpochAsync(oldPrimary, StandbyTrust(_options), _options.ReplicationToken ?? string.Empty, next, epoch, timeout.Token).ConfigureAwait(false);
-            if (answer is not null && answer.Contains("superseded", StringComparison.Ordinal))
+            // Recorded so that a restart as a primary stays fenced.
+            if (_timeline is { } timeline)
             {
-                FencedOldPrimary(_logger, oldPrimary, epoch);
-            }
-            else
-            {
-                CouldNotFence(_logger, oldPrimary, answer ?? "it streamed instead of refusing (an older build?)");
+                timeline.Replace(timeline.Current.Superseded(epoch));
             }
         }
-        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or OperationCanceledException or System.Security.Authentication.AuthenticationException or System.Text.Json.JsonException)
+        catch (IOException ex)
         {
-            CouldNotFence(_logger, oldPrimary, ex.Message);
+            FenceNotRecorded(_logger, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// Tells the primary this server followed that a newer epoch began, so that it stops taking writes; retried every
+    /// <see cref="FenceRetry"/> until it answers or this server stops, so an old primary that was down at the promotion
+    /// is fenced within that time of coming back.
+    /// </summary>
+    private async Task FenceOldPrimaryAsync(System.Net.EndPoint oldPrimary, ulong next, ulong epoch)
+    {
+        var stop = _background.Token;
+        for (var attempt = 1; !stop.IsCancellationRequested; attempt++)
+        {
+            string reason;
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                timeout.CancelAfter(FenceTimeout);
+                var answer = await StandbyFollower.AnnounceEpochAsync(oldPrimary, StandbyTrust(_options), _options.ReplicationToken ?? string.Empty, next, epoch, timeout.Token).ConfigureAwait(false);
+                if (answer is not null && answer.Contains("superseded", StringComparison.Ordinal))
+                {
+                    FencedOldPrimary(_logger, oldPrimary, epoch);
+                    return;
+                }
+
+                reason = answer ?? "it streamed instead of refusing (an older build?)";
+            }
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or OperationCanceledException or System.Security.Authentication.AuthenticationException or System.Text.Json.JsonException)
+            {
+                reason = ex.Message;
+            }
+
+            if (attempt == 1)
+            {
+                CouldNotFence(_logger, oldPrimary, reason, FenceRetry);
+            }
+
+            try
+            {
+                await Task.Delay(FenceRetry, _time, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 
@@ -190,8 +232,14 @@ public sealed partial class StoreBackend
     [LoggerMessage(LogLevel.Information, "Fenced the old primary {OldPrimary}: it knows epoch {Epoch} exists and refuses writes")]
     private static partial void FencedOldPrimary(ILogger logger, System.Net.EndPoint oldPrimary, ulong epoch);
 
-    [LoggerMessage(LogLevel.Warning, "Could not fence the old primary {OldPrimary}: {Reason}. If it still runs, stop it: it would take writes this server never sees")]
-    private static partial void CouldNotFence(ILogger logger, System.Net.EndPoint oldPrimary, string reason);
+    [LoggerMessage(LogLevel.Warning, "Could not fence the old primary {OldPrimary}: {Reason}. Retrying every {Retry} while this server runs; if it still takes writes, stop it")]
+    private static partial void CouldNotFence(ILogger logger, System.Net.EndPoint oldPrimary, string reason, TimeSpan retry);
+
+    [LoggerMessage(LogLevel.Error, "Superseded by epoch {Epoch} at an earlier run: writes refused. Start this server as a standby of the new primary")]
+    private static partial void StillSuperseded(ILogger logger, ulong epoch);
+
+    [LoggerMessage(LogLevel.Error, "Could not record in timeline.json that this server was superseded ({Reason}); the fence holds until restart only")]
+    private static partial void FenceNotRecorded(ILogger logger, string reason);
 
     [LoggerMessage(LogLevel.Warning, "Stepped down for a switchover: writes refused from now on; last sequence {Sequence} (epoch {Epoch}) is durable")]
     private static partial void SteppedDown(ILogger logger, ulong sequence, ulong epoch);

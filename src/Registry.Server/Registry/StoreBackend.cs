@@ -38,6 +38,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
     private CancellationTokenSource? _following;
     private Task _followLoop = Task.CompletedTask;
     private TimelineKeeper? _timeline;
+    private readonly CancellationTokenSource _background = new();
 
     /// <summary>Creates the backend from DI; nothing is opened until <see cref="StartAsync"/>.</summary>
     public StoreBackend(
@@ -153,6 +154,13 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
 
         _metrics.SetSampler(() => Sample(store, report));
         _registry = new DurableRegistry(machine.Registry, store);
+        if (!store.IsStandby && _timeline.Current.SupersededBy is { } superseding)
+        {
+            // Fenced at an earlier run: the fence outlives the restart (docs/replication.md, "Fencing on promotion").
+            _writesClosedReason = SupersededReason(superseding);
+            await _registry.CloseWritesAsync(cancellationToken).ConfigureAwait(false);
+            StillSuperseded(_logger, superseding);
+        }
     }
 
     /// <summary>Loads the data directory's timeline and records the role: a server that last ran as a standby and now starts as a primary is promoted (a new epoch), as by the promote request.</summary>
@@ -217,6 +225,11 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
     /// <inheritdoc />
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (!_background.IsCancellationRequested)
+        {
+            await _background.CancelAsync().ConfigureAwait(false);
+        }
+
         if (_following is not null)
         {
             await _following.CancelAsync().ConfigureAwait(false);

@@ -40,6 +40,24 @@ public sealed class TimelineTests
     }
 
     [Fact]
+    public void Superseded_MarksANewerEpochOnly_SurvivesSaving_AndAPromotionNumbersAboveIt()
+    {
+        using var dir = new TempDirectory();
+        var fenced = Timeline.Initial.Superseded(3);
+
+        Assert.Same(Timeline.Initial, Timeline.Initial.Superseded(1));
+        Assert.Equal(3UL, fenced.Superseded(2).SupersededBy);
+        fenced.Save(dir.Path);
+        Assert.Equal(3UL, Timeline.Load(dir.Path).SupersededBy);
+        Assert.Contains("superseded by epoch 3", Timeline.Load(dir.Path).ToString(), StringComparison.Ordinal);
+
+        var promoted = fenced.Promote(10);
+        Assert.Equal([new TimelineEpoch(1, 1), new TimelineEpoch(4, 10)], promoted.Epochs);
+        Assert.Null(promoted.SupersededBy);
+        Assert.Null(Timeline.Adopt(fenced.Epochs).SupersededBy);
+    }
+
+    [Fact]
     public void SaveThenLoad_GivesTheSameTimeline()
     {
         using var dir = new TempDirectory();

@@ -124,6 +124,44 @@ public sealed class SwitchoverTests
         Assert.Contains("superseded", Backend(a).CheckReadiness().Reason, StringComparison.Ordinal);
         using var client = await b.ConnectAsync(ct);
         await client.OkAsync(UniqueRegister(3), ct);
+
+        // The fence outlives a restart as a primary; starting as the new primary's standby lifts it.
+        Assert.True(SpinWait.SpinUntil(() => Timeline.Load(Path.Combine(dir.Path, "a")).SupersededBy == 2, TimeSpan.FromSeconds(20)), "the fence was not recorded");
+        await old.DisposeAsync();
+        await using (var restarted = await RegistryTestHost.StartAsync(Path.Combine(dir.Path, "a"), ct, settings: PrimarySettings()))
+        {
+            Assert.True(Backend(restarted).Registry!.WritesClosed);
+            using var again = await restarted.ConnectAsync(ct);
+            Assert.Equal("error", (await again.SendAsync(UniqueRegister(4), ct)).GetProperty("type").GetString());
+        }
+
+        await using var rejoined = await RegistryTestHost.StartAsync(Path.Combine(dir.Path, "a"), ct, settings: StandbyOf(b));
+        var target = Applied(b);
+        Assert.True(SpinWait.SpinUntil(() => HostTlsTests.Visible(rejoined) >= target, TimeSpan.FromSeconds(20)), $"rejoined at {HostTlsTests.Visible(rejoined)} of {target}");
+        Assert.Null(Timeline.Load(Path.Combine(dir.Path, "a")).SupersededBy);
+    }
+
+    [Fact]
+    public async Task PromoteWhileTheOldPrimaryIsDown_FencesItWhenItComesBack()
+    {
+        var ct = Timeouts.Bounded(60);
+        using var dir = new TempDirectory();
+        var (a, b) = await PairAsync(dir.Path, ct);
+        await using var promoted = b;
+        var oldEndPoint = a.EndPoint;
+        await a.DisposeAsync();
+
+        using var promote = await b.ConnectAsync(ct);
+        await promote.OkAsync(new { type = "promote", admin_token = RegistryTestHost.AdminToken }, ct);
+
+        // Back on its old address as a primary, as a supervisor would restart it: fenced at the promoted server's next attempt.
+        var settings = PrimarySettings();
+        settings["Registry:ListenEndpoint"] = oldEndPoint.ToString();
+        await using var back = await RegistryTestHost.StartAsync(Path.Combine(dir.Path, "a"), ct, settings: settings);
+        Assert.True(SpinWait.SpinUntil(() => Backend(back).Registry!.WritesClosed, TimeSpan.FromSeconds(20)), "the old primary was not fenced after coming back");
+
+        // Recorded right after the writes close, so that the next restart stays fenced.
+        Assert.True(SpinWait.SpinUntil(() => Timeline.Load(Path.Combine(dir.Path, "a")).SupersededBy == 2, TimeSpan.FromSeconds(20)), "the fence was not recorded");
     }
 
     [Fact]
