@@ -65,6 +65,10 @@ public sealed partial class StaleNodeReaper : BackgroundService
                 // A poisoned log: keep ticking quietly-ish; the log failure itself is reported loudly elsewhere.
                 ReapFailed(_logger, ex.Message);
             }
+            catch (WritesClosedException)
+            {
+                // Stepped down or superseded between the check and the mutation: nothing to reap on a read-only server.
+            }
             catch (ObjectDisposedException)
             {
                 return;
