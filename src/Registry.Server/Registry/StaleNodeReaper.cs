@@ -73,6 +73,16 @@ public sealed partial class StaleNodeReaper : BackgroundService
             {
                 return;
             }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // A reaper bug must cost one tick, not the server: a failed BackgroundService stops the host.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                ReapCrashed(_logger, ex);
+            }
         }
     }
 
@@ -81,6 +91,9 @@ public sealed partial class StaleNodeReaper : BackgroundService
 
     [LoggerMessage(41, LogLevel.Warning, "Reap tick failed: {Reason}")]
     private static partial void ReapFailed(ILogger logger, string reason);
+
+    [LoggerMessage(42, LogLevel.Error, "Reap tick failed unexpectedly; reaping continues at the next tick")]
+    private static partial void ReapCrashed(ILogger logger, Exception exception);
 }
 
 /// <summary>Registers the Store-backed registry in a server host.</summary>
