@@ -11,6 +11,12 @@ public class StandbyReplicaTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>
+    /// One fixed clock for every registry here: each registry creates its backbone network at "now", which no record
+    /// carries, so a primary and a standby built from records alone (no snapshot) only agree when their clocks do.
+    /// </summary>
+    private static readonly Microsoft.Extensions.Time.Testing.FakeTimeProvider Clock = new(new DateTimeOffset(2026, 11, 27, 3, 0, 0, TimeSpan.Zero));
+
     private sealed class Node : IAsyncDisposable
     {
         private Node(NodeRegistry registry, Store store)
@@ -26,7 +32,7 @@ public class StandbyReplicaTests
         public static Node Open(string dir)
         {
             var log = new WalDeltaLog();
-            var registry = new NodeRegistry(log);
+            var registry = new NodeRegistry(log, Clock);
             var store = Store.Open(new StoreOptions { DataDirectory = dir }, new RegistryStateMachine(registry));
             log.Attach(store.Log);
             return new Node(registry, store);
@@ -170,7 +176,7 @@ public class StandbyReplicaTests
         await primary.MutateAsync(0, 3); // every mutation waits for its own sync: six batches, six chunks
         var storage = new FaultyStorage();
         var log = new WalDeltaLog();
-        var registry = new NodeRegistry(log);
+        var registry = new NodeRegistry(log, Clock);
         var machine = new RegistryStateMachine(registry);
         await using var standby = Store.Open(new StoreOptions { DataDirectory = dir.Combine("standby"), LogStorage = storage, SaveInterval = TimeSpan.FromHours(1) }, machine);
         log.Attach(standby.Log);
@@ -215,7 +221,7 @@ public class StandbyReplicaTests
         var (snapshot, sequence) = primary.Registry.CaptureSnapshot();
         snapshot.WalSeq = sequence;
         var log = new WalDeltaLog();
-        var registry = new NodeRegistry(log);
+        var registry = new NodeRegistry(log, Clock);
         var machine = new WatchedMachine(new RegistryStateMachine(registry));
         await using var standby = Store.Open(new StoreOptions { DataDirectory = dir.Combine("standby") }, machine);
         log.Attach(standby.Log);
