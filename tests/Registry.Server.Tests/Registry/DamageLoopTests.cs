@@ -714,8 +714,18 @@ public sealed partial class DamageLoopTests
         private async Task<ServeProcess> StartAsync()
         {
             _frequentSnapshots = _random.Next(2) == 0;
-            _metricsPort = LoopbackPort.Free();
-            return await ServeProcess.StartAsync(_data, ct, null, Environment(), "--metrics-listen", $"127.0.0.1:{_metricsPort}");
+            for (var attempt = 1; ; attempt++)
+            {
+                _metricsPort = LoopbackPort.Free();
+                try
+                {
+                    return await ServeProcess.StartAsync(_data, ct, null, Environment(), "--metrics-listen", $"127.0.0.1:{_metricsPort}");
+                }
+                catch (InvalidOperationException ex) when (attempt < 3 && ServeProcess.IsPortTaken(ex))
+                {
+                    // The metrics port was taken between finding it free and the child binding it.
+                }
+            }
         }
 
         private Dictionary<string, string> Environment() =>

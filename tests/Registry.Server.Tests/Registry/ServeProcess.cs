@@ -40,7 +40,28 @@ internal sealed class ServeProcess : IDisposable
     }
 
     /// <summary>Starts <c>registry serve</c> on <paramref name="dataDirectory"/> and a free loopback port, and waits until it logs that it listens.</summary>
+    /// <remarks>
+    /// A port found free can be taken before the child binds it (parallel test processes open connections, whose local
+    /// ports come from the same range): such a start is retried on a new port, twice at most.
+    /// </remarks>
     public static async Task<ServeProcess> StartAsync(string dataDirectory, CancellationToken cancellationToken, IReadOnlyList<string>? wrapper = null, IReadOnlyDictionary<string, string>? environment = null, params string[] extraArgs)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(dataDirectory, wrapper, environment, extraArgs, cancellationToken);
+            }
+            catch (InvalidOperationException ex) when (attempt < 3 && IsPortTaken(ex))
+            {
+            }
+        }
+    }
+
+    /// <summary>Whether a start failed only because a port it was given was taken meanwhile.</summary>
+    public static bool IsPortTaken(Exception ex) => ex is InvalidOperationException && ex.Message.Contains("Address already in use", StringComparison.Ordinal);
+
+    private static async Task<ServeProcess> StartOnceAsync(string dataDirectory, IReadOnlyList<string>? wrapper, IReadOnlyDictionary<string, string>? environment, string[] extraArgs, CancellationToken cancellationToken)
     {
         var port = LoopbackPort.Free();
         var info = new ProcessStartInfo(wrapper is { Count: > 0 } ? wrapper[0] : "dotnet")
