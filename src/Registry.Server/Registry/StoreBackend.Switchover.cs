@@ -27,6 +27,9 @@ public sealed partial class StoreBackend
 
     private volatile string? _writesClosedReason;
 
+    /// <summary>This server's timeline as kept in memory, for tests.</summary>
+    internal Persistence.Replication.Timeline? TimelineForTests => _timeline?.Current;
+
     /// <summary>
     /// <c>{"type":"promote","admin_token":…[,"after_sequence":N]}</c>: a standby stops following its primary and accepts
     /// writes from now on. Replies <c>promote_ok</c> with the sequence it continues from and its epoch; on a primary it

@@ -138,7 +138,9 @@ public sealed class SwitchoverTests
         await using var rejoined = await RegistryTestHost.StartAsync(Path.Combine(dir.Path, "a"), ct, settings: StandbyOf(b));
         var target = Applied(b);
         Assert.True(SpinWait.SpinUntil(() => HostTlsTests.Visible(rejoined) >= target, TimeSpan.FromSeconds(20)), $"rejoined at {HostTlsTests.Visible(rejoined)} of {target}");
-        Assert.Null(Timeline.Load(Path.Combine(dir.Path, "a")).SupersededBy);
+        Assert.True(
+            SpinWait.SpinUntil(() => Timeline.Load(Path.Combine(dir.Path, "a")).SupersededBy is null, TimeSpan.FromSeconds(20)),
+            $"the adopted timeline still carries the fence: {Timeline.Load(Path.Combine(dir.Path, "a"))}, in memory {Backend(rejoined).TimelineForTests}");
     }
 
     [Fact]
