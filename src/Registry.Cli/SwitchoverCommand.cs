@@ -69,6 +69,7 @@ internal static class SwitchoverCommand
     private static async Task<int> RunAsync(CliContext context, Targets targets, TimeSpan timeout, bool json, CancellationToken cancellationToken)
     {
         JsonElement stepped, promoted;
+        ulong last;
         try
         {
             await using (var primary = await LoadClient.ConnectAsync(targets.Primary, targets.PrimaryTrust, cancellationToken))
@@ -87,7 +88,7 @@ internal static class SwitchoverCommand
                 stepped = primary.LastReply();
             }
 
-            var last = stepped.GetProperty("sequence").GetUInt64();
+            last = stepped.GetProperty("sequence").GetUInt64();
             await using (var standby = await LoadClient.ConnectAsync(targets.Standby, targets.StandbyTrust, cancellationToken))
             {
                 var reply = await standby.RequestAsync((Token: targets.StandbyToken, After: last, TimeoutMs: (ulong)timeout.TotalMilliseconds), static (w, s) =>
@@ -117,13 +118,13 @@ internal static class SwitchoverCommand
             return ExitCodes.UsageOrIo;
         }
 
-        var (steppedAt, oldEpoch) = (stepped.GetProperty("sequence").GetUInt64(), stepped.GetProperty("epoch").GetUInt64());
+        var oldEpoch = stepped.GetProperty("epoch").GetUInt64();
         var (sequence, epoch) = (promoted.GetProperty("sequence").GetUInt64(), promoted.GetProperty("epoch").GetUInt64());
         if (json)
         {
             context.Out.WriteLine(JsonLine.Object(w =>
             {
-                w.WriteNumber("stepped_down_at", steppedAt);
+                w.WriteNumber("stepped_down_at", last);
                 w.WriteNumber("old_epoch", oldEpoch);
                 w.WriteNumber("promoted_at", sequence);
                 w.WriteNumber("epoch", epoch);
@@ -131,7 +132,7 @@ internal static class SwitchoverCommand
         }
         else
         {
-            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"primary stepped down at sequence {steppedAt} (epoch {oldEpoch}); standby promoted, epoch {epoch} begins after sequence {sequence}"));
+            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"primary stepped down at sequence {last} (epoch {oldEpoch}); standby promoted, epoch {epoch} begins after sequence {sequence}"));
             context.Out.WriteLine("restart the old primary with --standby-of pointing at the new one to make it its standby");
         }
 

@@ -34,6 +34,19 @@ public static class ChildProcess
         return Process.Start(info) ?? throw new InvalidOperationException("could not start registry");
     }
 
+    /// <summary>Kills the started servers (null entries are skipped) and waits until each has exited.</summary>
+    public static async Task StopAsync(params Process?[] servers)
+    {
+        foreach (var server in servers)
+        {
+            if (server is not null)
+            {
+                server.Kill();
+                await server.WaitForExitAsync(CancellationToken.None);
+            }
+        }
+    }
+
     /// <summary>Runs to completion within <paramref name="timeout"/> and returns exit code and output.</summary>
     public static async Task<(int Exit, string Out, string Err)> RunAsync(TimeSpan timeout, string? wrapper, IEnumerable<string> wrapperArgs, params string[] registryArgs)
     {

@@ -33,8 +33,7 @@ public class LoadgenTests
         }
         finally
         {
-            server.Kill();
-            await server.WaitForExitAsync(CancellationToken.None);
+            await ChildProcess.StopAsync(server);
         }
     }
 
@@ -88,15 +87,8 @@ public class LoadgenTests
         }
         finally
         {
-            foreach (var server in new[] { standby, primary })
-            {
-                if (server is not null)
-                {
-                    server.Kill();
-                    await server.WaitForExitAsync(CancellationToken.None);
-                    server.Dispose();
-                }
-            }
+            await ChildProcess.StopAsync(standby, primary);
+            standby?.Dispose();
         }
     }
 
@@ -126,8 +118,7 @@ public class LoadgenTests
         }
         finally
         {
-            server.Kill();
-            await server.WaitForExitAsync(CancellationToken.None);
+            await ChildProcess.StopAsync(server);
         }
     }
 
@@ -167,15 +158,7 @@ public class LoadgenTests
         }
         finally
         {
-            foreach (var server in new[] { standby, primary })
-            {
-                if (server is not null)
-                {
-                    server.Kill();
-                    await server.WaitForExitAsync(CancellationToken.None);
-                }
-            }
-
+            await ChildProcess.StopAsync(standby, primary);
             standby?.Dispose();
         }
     }

@@ -47,15 +47,7 @@ public class SwitchoverCommandTests
         }
         finally
         {
-            foreach (var server in new[] { standby, primary })
-            {
-                if (server is not null)
-                {
-                    server.Kill();
-                    await server.WaitForExitAsync(CancellationToken.None);
-                }
-            }
-
+            await ChildProcess.StopAsync(standby, primary);
             standby?.Dispose();
         }
     }
