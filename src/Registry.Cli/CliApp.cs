@@ -43,6 +43,7 @@ internal static class CliApp
         root.Subcommands.Add(BenchCommands.Create(context));
         root.Subcommands.Add(Loadgen.LoadgenCommand.Create(context));
         root.Subcommands.Add(SwitchoverCommand.Create(context));
+        root.Subcommands.Add(PromoteCommand.Create(context));
         return root;
     }
 }
