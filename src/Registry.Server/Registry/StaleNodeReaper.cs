@@ -33,6 +33,9 @@ public sealed partial class StaleNodeReaper : BackgroundService
         _logger = logger;
     }
 
+    /// <summary>Runs at the start of every periodic tick, before its pass; tests inject failures through it.</summary>
+    internal Func<CancellationToken, ValueTask>? BeforeTickForTests { get; set; }
+
     /// <summary>Runs one reap pass now; returns how many nodes were reaped (0 before the backend has started).</summary>
     public async Task<int> ReapOnceAsync(CancellationToken cancellationToken)
     {
@@ -58,6 +61,11 @@ public sealed partial class StaleNodeReaper : BackgroundService
         {
             try
             {
+                if (BeforeTickForTests is { } hook)
+                {
+                    await hook(stoppingToken).ConfigureAwait(false);
+                }
+
                 await ReapOnceAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (PersistenceException ex)
