@@ -1,5 +1,4 @@
 using Registry.Cli;
-using Registry.Cli.Loadgen;
 
-LoadgenCommand.PrepareProcess(args);
+InlineCompletions.Prepare(args);
 return CliApp.Run(args, CliContext.FromConsole());

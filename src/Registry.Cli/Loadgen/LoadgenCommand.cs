@@ -58,28 +58,6 @@ internal static class LoadgenCommand
         return command;
     }
 
-    /// <summary>The runtime switch that runs socket continuations on the socket engine's thread; read when the process's first socket is created.</summary>
-    public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
-
-    /// <summary>
-    /// Called by <c>Program</c> before anything else when the process is <c>registry loadgen</c>: the load generator shares the
-    /// CPU with the server it measures, and running its continuations (a few µs each: scan a reply, send the next
-    /// request) on the socket engine's thread saves a thread-pool hop per request, 15-16 instead of 20 µs of
-    /// load-generator CPU per register (docs/benchmarks.md). Not with <c>--standby</c>: the probe's lookups would queue
-    /// behind the clients and report inflated lag. An explicit setting in the environment wins. Only for the process:
-    /// a host running the command in-process (tests) keeps its own socket behaviour.
-    /// </summary>
-    public static void PrepareProcess(string[] args)
-    {
-        ArgumentNullException.ThrowIfNull(args);
-        if (args.Length > 0 && string.Equals(args[0], "loadgen", StringComparison.Ordinal)
-            && !args.Any(a => a.StartsWith("--standby", StringComparison.Ordinal))
-            && Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
-        {
-            Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
-        }
-    }
-
     /// <summary>The TLS trust of one endpoint from its <c>{prefix}tls-pin</c>, <c>{prefix}tls-ca</c> and <c>{prefix}tls-system-trust</c> flags (null when none); false after printing why they are unusable.</summary>
     private static bool TryTrust(CliContext context, string prefix, string? pin, string? caFile, bool systemTrust, out TlsClientTrust? trust)
     {

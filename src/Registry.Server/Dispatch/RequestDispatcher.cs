@@ -10,12 +10,16 @@ namespace Registry.Server.Dispatch;
 /// Threading: handlers are registered while the server is being set up, then <see cref="Freeze"/> turns the table
 /// into a <see cref="FrozenDictionary{TKey, TValue}"/> that every connection reads without locks. Registering after
 /// freezing throws, so a half-built table can never serve traffic.
+/// Handlers not registered as bounded continue on the thread pool when called on a socket engine thread
+/// (<see cref="Transport.EngineThread"/>).
 /// Failure policy: an unknown type, a standby refusal and a throwing handler all answer with an error response the
 /// sanitizer turns into "request failed"; the connection stays open. Only cancellation propagates.
 /// </remarks>
 public sealed partial class RequestDispatcher
 {
     private readonly Dictionary<string, RequestHandler> _building = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _boundedBuilding = new(StringComparer.Ordinal);
+    private FrozenSet<string> _bounded = FrozenSet<string>.Empty;
     private readonly ILogger _logger;
     private FrozenDictionary<string, RequestHandler>? _handlers;
     private readonly BinaryHandler?[] _binary = new BinaryHandler?[BinaryWire.ReplyBit];
@@ -35,7 +39,13 @@ public sealed partial class RequestDispatcher
     public bool IsFrozen => _handlers is not null;
 
     /// <summary>Registers <paramref name="handler"/> for request type <paramref name="type"/>; a type can be registered once.</summary>
-    public RequestDispatcher Map(string type, RequestHandler handler)
+    /// <param name="type">The request type.</param>
+    /// <param name="handler">Its handler.</param>
+    /// <param name="bounded">
+    /// The handler's work is small and bounded (one node: a lookup, a mutation, at most one signature check), so it may
+    /// run on the socket engine's thread; other handlers continue on the thread pool first.
+    /// </param>
+    public RequestDispatcher Map(string type, RequestHandler handler, bool bounded = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(type);
         ArgumentNullException.ThrowIfNull(handler);
@@ -52,6 +62,11 @@ public sealed partial class RequestDispatcher
         if (!_building.TryAdd(type, handler))
         {
             throw new ArgumentException($"A handler for '{type}' is already registered.", nameof(type));
+        }
+
+        if (bounded)
+        {
+            _boundedBuilding.Add(type);
         }
 
         return this;
@@ -87,7 +102,17 @@ public sealed partial class RequestDispatcher
     }
 
     /// <summary>Freezes the handler table; called once by the server before it accepts connections. Idempotent.</summary>
-    public void Freeze() => _handlers ??= _building.ToFrozenDictionary(StringComparer.Ordinal);
+    public void Freeze()
+    {
+        if (_handlers is null)
+        {
+            _bounded = _boundedBuilding.ToFrozenSet(StringComparer.Ordinal);
+            _handlers = _building.ToFrozenDictionary(StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>Whether the handler of <paramref name="type"/> was registered as bounded (after <see cref="Freeze"/>).</summary>
+    public bool IsBounded(string type) => _bounded.Contains(type);
 
     /// <summary>Dispatches one request of type <paramref name="type"/>; never throws except on cancellation.</summary>
     public async ValueTask<(Response Response, DispatchOutcome Outcome)> DispatchAsync(
@@ -103,6 +128,11 @@ public sealed partial class RequestDispatcher
         if (!StandbyPolicy.IsAllowedOnStandby(type) && _isStandby())
         {
             return (Response.Failure(StandbyPolicy.RejectionMessage), DispatchOutcome.Standby);
+        }
+
+        if (!_bounded.Contains(type))
+        {
+            await Transport.EngineThread.LeaveAsync();
         }
 
         return await InvokeAsync((handler, request), static (s, c, ct) => s.handler(c, s.request, ct), context, type, cancellationToken);

@@ -19,6 +19,9 @@ public sealed class FrameReader
 {
     private const int PrefixLength = 4;
 
+    /// <summary>Frames with larger bodies are parsed on the thread pool, not on a socket engine thread (<see cref="Transport.EngineThread"/>).</summary>
+    private const int InlineParseLimit = 16 * 1024;
+
     // Go reads depth-unbounded maps; 64 levels is far beyond any registry request and bounds stack use.
     private static readonly JsonDocumentOptions s_documentOptions = new() { MaxDepth = 64 };
 
@@ -105,6 +108,12 @@ public sealed class FrameReader
             var outcome = TryReadBody(ref buffer, out var body);
             if (outcome is { } done)
             {
+                if (body.Length > InlineParseLimit)
+                {
+                    // A large document takes long to parse: not on a socket engine thread, which serves other connections.
+                    await Transport.EngineThread.LeaveAsync();
+                }
+
                 var result = done != FrameOutcome.Request ? new FrameReadResult(done, null, (int)body.Length)
                     : binary ? ParseBinary(body)
                     : Parse(body);

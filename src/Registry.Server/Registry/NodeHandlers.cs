@@ -17,13 +17,13 @@ internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth, T
     public void Map(RequestDispatcher dispatcher, HandlerGuard guard)
     {
         dispatcher
-            .Map("register", guard.Wrap(RegisterAsync))
-            .Map("heartbeat", guard.Wrap(HeartbeatAsync))
-            .Map("deregister", guard.Wrap(DeregisterAsync))
+            .Map("register", guard.Wrap(RegisterAsync), bounded: true)
+            .Map("heartbeat", guard.Wrap(HeartbeatAsync), bounded: true)
+            .Map("deregister", guard.Wrap(DeregisterAsync), bounded: true)
             .Map("rotate_key", guard.Wrap(RotateKeyAsync))
-            .Map("set_visibility", guard.Wrap(SetVisibilityAsync))
-            .Map("set_hostname", guard.Wrap(SetHostnameAsync))
-            .Map("set_tags", guard.Wrap(SetTagsAsync))
+            .Map("set_visibility", guard.Wrap(SetVisibilityAsync), bounded: true)
+            .Map("set_hostname", guard.Wrap(SetHostnameAsync), bounded: true)
+            .Map("set_tags", guard.Wrap(SetTagsAsync), bounded: true)
             .Map("set_task_exec", guard.Wrap(SetTaskExecAsync));
     }
 

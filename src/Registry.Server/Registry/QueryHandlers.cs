@@ -14,9 +14,9 @@ internal sealed class QueryHandlers(DurableRegistry registry, RequestAuth auth, 
     public void Map(RequestDispatcher dispatcher, HandlerGuard guard)
     {
         dispatcher
-            .Map("lookup", guard.Wrap(Limited(LookupAsync)))
-            .Map("resolve", guard.Wrap(Limited(ResolveAsync)))
-            .Map("resolve_hostname", guard.Wrap(Limited(ResolveHostnameAsync)))
+            .Map("lookup", guard.Wrap(Limited(LookupAsync)), bounded: true)
+            .Map("resolve", guard.Wrap(Limited(ResolveAsync)), bounded: true)
+            .Map("resolve_hostname", guard.Wrap(Limited(ResolveHostnameAsync)), bounded: true)
             .Map("list_nodes", guard.Wrap(Limited(ListNodesAsync)))
             .Map("list_networks", guard.Wrap(ListNetworksAsync));
     }

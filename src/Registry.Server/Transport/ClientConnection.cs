@@ -233,6 +233,9 @@ internal sealed class ClientConnection
                 var epoch = ReplicationHandshake.Epoch(request);
                 document.Dispose();
                 reader.Release();
+
+                // A subscription runs for the connection's life and may start by encoding a whole snapshot.
+                await EngineThread.LeaveAsync();
                 await SubscribeAsync(error, (fromSequence, previousChecksum, epoch), input, writer, stopReading, abort);
                 return CloseReason.Replication;
             }
