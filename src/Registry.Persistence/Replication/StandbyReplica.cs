@@ -16,6 +16,9 @@ public sealed class StandbyReplica(Store store, IStateMachine machine)
     /// <summary>The sequence number the primary should stream from next: one past the last one this standby holds.</summary>
     public ulong NextSequence => store.Log.AppendedSequence + 1;
 
+    /// <summary>The last sequence this standby holds durably (its log's acknowledged records, or the snapshot it installed last).</summary>
+    public ulong DurableSequence => store.Log.AcknowledgedSequence;
+
     /// <summary>
     /// The CRC-32C of this standby's last record (<see cref="NextSequence"/> - 1), sent when subscribing so the primary
     /// can tell whether their histories match; null when the log does not hold it (right after a snapshot install, or

@@ -106,4 +106,14 @@ public sealed class RegistryServerOptions
 
     /// <summary>A standby lagging more than this is reported not ready. Default 30 s.</summary>
     public TimeSpan MaxStandbyLag { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// As a primary, acknowledge a mutation only once a standby also confirms holding it durably, so an acknowledged
+    /// change survives the loss of this server (docs/replication.md, "Synchronous replication"). Default false:
+    /// acknowledged when durable here, streamed to standbys within milliseconds.
+    /// </summary>
+    public bool SynchronousReplication { get; set; }
+
+    /// <summary>With <see cref="SynchronousReplication"/>: how long a mutation waits for a standby's confirmation before it is answered with an error (it stays durable here). Default 10 s.</summary>
+    public TimeSpan SynchronousReplicationTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

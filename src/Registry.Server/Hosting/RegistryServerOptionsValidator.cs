@@ -36,6 +36,11 @@ public sealed class RegistryServerOptionsValidator : IValidateOptions<RegistrySe
             failures.Add("Registry:IdleTimeout and Registry:WriteTimeout must be positive, Registry:DrainTimeout not negative");
         }
 
+        if (options.SynchronousReplicationTimeout <= TimeSpan.Zero || options.SynchronousReplicationTimeout > TimeSpan.FromMinutes(10))
+        {
+            failures.Add("Registry:SynchronousReplicationTimeout must be positive and at most 10 minutes");
+        }
+
         if (options.HeartbeatVerifySkip < TimeSpan.Zero)
         {
             failures.Add("Registry:HeartbeatVerifySkip must not be negative");

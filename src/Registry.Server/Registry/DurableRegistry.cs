@@ -11,20 +11,25 @@ namespace Registry.Server.Registry;
 /// mutation that another client has not yet been told succeeded (and that a crash could still erase).</para>
 /// <para>After the log is poisoned, reads are still served from memory (fail-stop means no new acknowledgements, not
 /// no answers); memory may then hold mutations whose requesters were told they failed, and a restart drops them.</para>
+/// <para>With <see cref="SynchronousReplication"/>, a mutation returns only once a standby also confirmed holding its
+/// delta durably; if none does within the timeout, <see cref="ReplicationTimeoutException"/> says so (the mutation is
+/// durable and visible here, as after a cancelled synchronous commit in PostgreSQL). Reads do not wait for standbys.</para>
 /// <para>Thread-safe: the registry serialises itself, the log group-commits concurrent appends.</para>
 /// </remarks>
 internal sealed class DurableRegistry
 {
     private readonly NodeRegistry _registry;
     private readonly Store _store;
+    private readonly SynchronousReplication? _synchronous;
     private int _writesClosed;
     private int _mutating;
 
-    /// <summary>Wraps <paramref name="registry"/>, whose delta log is attached to <paramref name="store"/>'s log.</summary>
-    public DurableRegistry(NodeRegistry registry, Store store)
+    /// <summary>Wraps <paramref name="registry"/>, whose delta log is attached to <paramref name="store"/>'s log; with <paramref name="synchronous"/>, mutations also wait for a standby.</summary>
+    public DurableRegistry(NodeRegistry registry, Store store, SynchronousReplication? synchronous = null)
     {
         _registry = registry;
         _store = store;
+        _synchronous = synchronous;
     }
 
     /// <summary>The state, for queries that need no durability wait (authorisation lookups).</summary>
@@ -66,6 +71,7 @@ internal sealed class DurableRegistry
     /// <exception cref="RegistryException">The mutation's own validation failed; nothing changed.</exception>
     /// <exception cref="WalPoisonedException">The log failed; the mutation is not acknowledged.</exception>
     /// <exception cref="WalFullException">The log is still full after a snapshot.</exception>
+    /// <exception cref="ReplicationTimeoutException">Synchronous replication: no standby confirmed the delta in time; it is durable here.</exception>
     public async ValueTask<T> MutateAsync<T>(Func<NodeRegistry, T> mutation, Func<T, ulong> sequenceOf, CancellationToken cancellationToken)
     {
         T result;
@@ -86,6 +92,11 @@ internal sealed class DurableRegistry
         {
             _store.TriggerSave();
             await _store.Log.WhenAcknowledged(sequence).WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (_synchronous is { } synchronous && !_store.IsStandby
+                && !await synchronous.Confirmations.WaitAsync(sequence, synchronous.Timeout, synchronous.Time, cancellationToken).ConfigureAwait(false))
+            {
+                throw new ReplicationTimeoutException(synchronous.Timeout);
+            }
         }
 
         return result;

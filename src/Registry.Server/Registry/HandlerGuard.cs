@@ -47,7 +47,15 @@ internal sealed partial class HandlerGuard(ILogger logger)
             StorageFailed(logger, context.RequestType, ex.Message);
             return Response.Failure("storage full: mutation not persisted");
         }
+        catch (ReplicationTimeoutException ex)
+        {
+            NotConfirmed(logger, context.RequestType, ex.Message);
+            return Response.Failure(ex.Message);
+        }
     }
+
+    [LoggerMessage(31, LogLevel.Warning, "{Type} not confirmed by a standby: {Reason}")]
+    private static partial void NotConfirmed(ILogger logger, string type, string reason);
 
     [LoggerMessage(30, LogLevel.Error, "{Type} refused: the log cannot take it ({Reason})")]
     private static partial void StorageFailed(ILogger logger, string type, string reason);

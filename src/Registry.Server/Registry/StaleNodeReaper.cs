@@ -73,6 +73,11 @@ public sealed partial class StaleNodeReaper : BackgroundService
                 // A poisoned log: keep ticking quietly-ish; the log failure itself is reported loudly elsewhere.
                 ReapFailed(_logger, ex.Message);
             }
+            catch (ReplicationTimeoutException ex)
+            {
+                // Synchronous replication without a standby: the reap is durable here; the next tick carries on.
+                ReapFailed(_logger, ex.Message);
+            }
             catch (WritesClosedException)
             {
                 // Stepped down or superseded between the check and the mutation: nothing to reap on a read-only server.

@@ -38,6 +38,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
     private CancellationTokenSource? _following;
     private Task _followLoop = Task.CompletedTask;
     private TimelineKeeper? _timeline;
+    private StandbyConfirmations? _confirmations;
     private readonly CancellationTokenSource _background = new();
 
     /// <summary>Creates the backend from DI; nothing is opened until <see cref="StartAsync"/>.</summary>
@@ -125,7 +126,8 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
 
         store.Start();
         _feed = new DeltaFeed(store.Log);
-        _source = new DeltaReplicationSource(_feed, ct => CaptureAcknowledgedAsync(machine.Registry, store, ct), _time, _loggers.CreateLogger<DeltaReplicationSource>(), _timeline, OnSuperseded);
+        _confirmations = _options.SynchronousReplication ? new StandbyConfirmations() : null;
+        _source = new DeltaReplicationSource(_feed, ct => CaptureAcknowledgedAsync(machine.Registry, store, ct), _time, _loggers.CreateLogger<DeltaReplicationSource>(), _timeline, OnSuperseded, _confirmations);
         if (store.IsStandby)
         {
             if (!HostPort.TryParse(_options.StandbyOf, out var primary))
@@ -153,7 +155,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
             machine.Warnings.Count);
 
         _metrics.SetSampler(() => Sample(store, report));
-        _registry = new DurableRegistry(machine.Registry, store);
+        _registry = new DurableRegistry(machine.Registry, store, _confirmations is null ? null : new SynchronousReplication(_confirmations, _options.SynchronousReplicationTimeout, _time));
         if (!store.IsStandby && _timeline.Current.SupersededBy is { } superseding)
         {
             // Fenced at an earlier run: the fence outlives the restart (docs/replication.md, "Fencing on promotion").
@@ -215,6 +217,11 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
         if (registry?.WritesClosed == true)
         {
             return ReadinessReport.NotReady(_writesClosedReason ?? "read-only until restarted");
+        }
+
+        if (registry is { Store.IsStandby: false } && _confirmations is { ConfirmingStandbys: 0 })
+        {
+            return ReadinessReport.NotReady("synchronous replication: no standby is connected to confirm writes");
         }
 
         return registry is null
@@ -295,6 +302,8 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
             ReplicationLag = StandbyLag() is { } lag && lag != TimeSpan.MaxValue ? lag : null,
             ReplicationLagSequences = _follower?.LagSequences,
             ReplicationDiverged = _follower?.DivergedAt is not null,
+            ReplicationConfirmedSequence = _confirmations?.Confirmed,
+            ReplicationConfirmingStandbys = _confirmations?.ConfirmingStandbys ?? 0,
         };
     }
 

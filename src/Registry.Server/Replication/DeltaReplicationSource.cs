@@ -15,6 +15,8 @@ namespace Registry.Server.Replication;
 /// <para>With a <see cref="TimelineKeeper"/>, a standby that sends its <c>epoch</c> is checked against this server's
 /// timeline first (a split shows even where compaction removed the records), then sent this timeline to adopt.</para>
 /// <para>Only acknowledged (durable) records and snapshots of acknowledged state are sent.</para>
+/// <para>With <see cref="StandbyConfirmations"/> (synchronous replication) the timeline asks the standby for
+/// <c>replication_ack</c> frames, which are read on the same connection while records stream.</para>
 /// </remarks>
 public sealed partial class DeltaReplicationSource(
     DeltaFeed feed,
@@ -22,8 +24,12 @@ public sealed partial class DeltaReplicationSource(
     TimeProvider time,
     ILogger<DeltaReplicationSource> logger,
     TimelineKeeper? timeline = null,
-    Action<ulong>? superseded = null) : IReplicationSource
+    Action<ulong>? superseded = null,
+    StandbyConfirmations? confirmations = null) : IReplicationSource
 {
+    /// <summary>The largest frame a standby may send back (a <c>replication_ack</c> is about 50 bytes).</summary>
+    private const int MaxAckFrameBytes = 1024;
+
     /// <summary>Go's heartbeat interval.</summary>
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(15);
 
@@ -49,7 +55,7 @@ public sealed partial class DeltaReplicationSource(
             }
 
             // Before any record: the standby adopts it durably, so what it holds is always described by its timeline.
-            await subscriber.SendAsync(ReplicationMessages.TimelineOf(timeline.Current), cancellationToken);
+            await subscriber.SendAsync(ReplicationMessages.TimelineOf(timeline.Current, requestAcks: confirmations is not null), cancellationToken);
         }
 
         if (subscriber.FromSequence is { } from and > 0)
@@ -81,7 +87,52 @@ public sealed partial class DeltaReplicationSource(
 
         using (subscription)
         {
-            await StreamAsync(subscriber, subscription, snapshotsOnly, heartbeat, push, cancellationToken);
+            // Only a standby that was sent the timeline (with "acks") confirms what it holds.
+            using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var acks = confirmations is not null && timeline is not null && subscriber.Epoch is not null
+                ? ReadAcksAsync(subscriber, confirmations, stopReading.Token)
+                : Task.CompletedTask;
+            try
+            {
+                await StreamAsync(subscriber, subscription, snapshotsOnly, heartbeat, push, cancellationToken);
+            }
+            finally
+            {
+                await stopReading.CancelAsync();
+                await acks;
+            }
+        }
+    }
+
+    /// <summary>Reads a standby's <c>replication_ack</c> frames into <paramref name="confirmations"/> until the stream ends; anything else ends the reading.</summary>
+    private async Task ReadAcksAsync(ReplicationSubscriber subscriber, StandbyConfirmations confirmations, CancellationToken cancellationToken)
+    {
+        using var attached = confirmations.Attach();
+        var reader = new Protocol.FrameReader(subscriber.Input, MaxAckFrameBytes);
+        try
+        {
+            while (true)
+            {
+                var frame = await reader.ReadAsync(cancellationToken);
+                if (!frame.IsRequest)
+                {
+                    return;
+                }
+
+                using var document = frame.Document!;
+                if (ReplicationMessages.ReadAck(document.RootElement) is not { } sequence)
+                {
+                    LogUnexpectedFromStandby(logger, subscriber.RemoteEndPoint);
+                    return;
+                }
+
+                // A standby cannot hold what this server has not acknowledged; a larger number is not trusted further.
+                confirmations.Confirm(Math.Min(sequence, feed.AcknowledgedSequence));
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The stream ended (the standby left, or this server stops): its writes fail or have stopped already.
         }
     }
 
@@ -170,6 +221,9 @@ public sealed partial class DeltaReplicationSource(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "replication: {Remote} is on epoch {Epoch} and holds records up to {Last}, but this history left that epoch at sequence {Left} (a promotion): its history diverged; refused, not streaming. Move that standby's data directory aside and start it fresh, or recover its records by hand")]
     private static partial void LogDivergedEpoch(ILogger logger, System.Net.IPEndPoint remote, ulong epoch, ulong last, ulong left);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "replication: {Remote} sent something other than replication_ack; its confirmations are no longer read")]
+    private static partial void LogUnexpectedFromStandby(ILogger logger, System.Net.IPEndPoint remote);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "replication: {Remote} is on epoch {Epoch}, newer than this server's epoch {Own}: another server was promoted after this one stopped following it, so this server is superseded; refused")]
     private static partial void LogSuperseded(ILogger logger, System.Net.IPEndPoint remote, ulong epoch, ulong own);

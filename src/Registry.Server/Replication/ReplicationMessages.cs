@@ -19,6 +19,9 @@ public static class ReplicationMessages
     /// <summary>The type of the primary's timeline, sent to a standby of ours right after its subscription is accepted (ours).</summary>
     public const string TimelineType = "replication_timeline";
 
+    /// <summary>The type of a standby's confirmation that it durably holds every record up to <c>sequence</c> (ours; only when the primary asked for them).</summary>
+    public const string AckType = "replication_ack";
+
     /// <summary>The type of a keep-alive (Go's).</summary>
     public const string HeartbeatType = "heartbeat";
 
@@ -57,8 +60,12 @@ public static class ReplicationMessages
         return body.WrittenSpan.ToArray();
     }
 
-    /// <summary><c>{"type":"replication_timeline","epochs":[{"epoch":N,"start":S},…]}</c>: the epochs of the primary's history, which the standby adopts.</summary>
-    public static byte[] TimelineOf(Timeline timeline)
+    /// <summary>
+    /// <c>{"type":"replication_timeline","epochs":[{"epoch":N,"start":S},…]}</c>: the epochs of the primary's history, which
+    /// the standby adopts; with <paramref name="requestAcks"/> also <c>"acks":true</c>, asking the standby to confirm
+    /// what it holds durably (<see cref="AckType"/>), which a synchronous primary waits for.
+    /// </summary>
+    public static byte[] TimelineOf(Timeline timeline, bool requestAcks = false)
     {
         ArgumentNullException.ThrowIfNull(timeline);
         var body = new ArrayBufferWriter<byte>(128);
@@ -67,11 +74,30 @@ public static class ReplicationMessages
             writer.WriteStartObject();
             writer.WriteString("type", TimelineType);
             timeline.WriteEpochs(writer, "epochs");
+            if (requestAcks)
+            {
+                writer.WriteBoolean("acks", true);
+            }
+
             writer.WriteEndObject();
         }
 
         return body.WrittenSpan.ToArray();
     }
+
+    /// <summary>Whether a <see cref="TimelineType"/> message asks the standby to confirm what it holds durably.</summary>
+    public static bool AcksRequested(JsonElement message) => message.TryGetProperty("acks", out var acks) && acks.ValueKind == JsonValueKind.True;
+
+    /// <summary><c>{"type":"replication_ack","sequence":N}</c>: this standby durably holds every record up to N.</summary>
+    public static byte[] Ack(ulong sequence) =>
+        Encoding.UTF8.GetBytes(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{{\"type\":\"replication_ack\",\"sequence\":{sequence}}}"));
+
+    /// <summary>The sequence of a <see cref="AckType"/> message, or null when the message is not one.</summary>
+    public static ulong? ReadAck(JsonElement message) =>
+        message.ValueKind == JsonValueKind.Object
+        && message.TryGetProperty("type", out var type) && type.ValueEquals(AckType)
+        && message.TryGetProperty("sequence", out var sequence) && sequence.TryGetUInt64(out var value)
+            ? value : null;
 
     /// <summary>Reads the epochs of a <see cref="TimelineType"/> message as the timeline a standby adopts.</summary>
     /// <exception cref="FormatException">The epochs are malformed.</exception>

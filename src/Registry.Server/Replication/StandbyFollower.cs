@@ -149,7 +149,22 @@ public sealed partial class StandbyFollower(
         LogSubscribed(logger, primary, tls is null ? "plain TCP" : $"TLS trusting {tls}", from, previousChecksum is null ? "no" : "yes");
 
         var reader = new FrameReader(input, MaxMessageBytes);
-        var inFlight = new Queue<Task>();
+        var link = new Link(writer);
+        using var stopReporting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        link.Stop = stopReporting.Token;
+        try
+        {
+            await ReadStreamAsync(reader, link, cancellationToken);
+        }
+        finally
+        {
+            await stopReporting.CancelAsync();
+            await link.Reporting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task ReadStreamAsync(FrameReader reader, Link link, CancellationToken cancellationToken)
+    {
         while (true)
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -171,7 +186,7 @@ public sealed partial class StandbyFollower(
 
             using (var document = frame.Document!)
             {
-                await HandleAsync(document.RootElement, inFlight, cancellationToken);
+                await HandleAsync(document.RootElement, link, cancellationToken);
             }
 
             reader.Release();
@@ -179,10 +194,11 @@ public sealed partial class StandbyFollower(
     }
 
     /// <param name="message">The primary's message.</param>
-    /// <param name="inFlight">Durability of the chunks applied on this connection and not yet known to be synced, oldest first.</param>
+    /// <param name="link">This connection's chunks in flight and its reporter of durable positions.</param>
     /// <param name="cancellationToken">Stops the wait.</param>
-    private async Task HandleAsync(JsonElement message, Queue<Task> inFlight, CancellationToken cancellationToken)
+    private async Task HandleAsync(JsonElement message, Link link, CancellationToken cancellationToken)
     {
+        var inFlight = link.InFlight;
         var type = message.TryGetProperty("type", out var t) ? t.GetString() : null;
         if (string.Equals(type, "error", StringComparison.Ordinal))
         {
@@ -218,6 +234,7 @@ public sealed partial class StandbyFollower(
                 var snapshot = ReplicationMessages.ReadSnapshot(message);
                 var setAside = await replica.InstallSnapshotAsync(snapshot, cancellationToken);
                 Interlocked.Increment(ref _snapshots);
+                link.Reporter?.Signal();
                 LogSnapshot(logger, snapshot.WalSeq);
                 if (setAside.Count > 0)
                 {
@@ -229,7 +246,13 @@ public sealed partial class StandbyFollower(
                 // The next chunk is taken while this one syncs, so chunks arriving together share a sync; the window
                 // bounds what a stalled disk lets pile up in memory, and a failed sync surfaces on the next chunk.
                 await SettleAsync(inFlight, MaxChunksInFlight - 1, cancellationToken);
-                inFlight.Enqueue(replica.ApplyChunk(ReplicationMessages.ReadDeltas(message)));
+                var durable = replica.ApplyChunk(ReplicationMessages.ReadDeltas(message));
+                inFlight.Enqueue(durable);
+                if (link.Reporter is { } reporter)
+                {
+                    _ = durable.ContinueWith(static (_, state) => ((DurablePositionReporter)state!).Signal(), reporter, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
+
                 Interlocked.Increment(ref _chunks);
                 break;
             case ReplicationMessages.HeartbeatType:
@@ -240,6 +263,15 @@ public sealed partial class StandbyFollower(
                 if (timeline is not null && timeline.Replace(adopted))
                 {
                     LogTimeline(logger, adopted);
+                }
+
+                if (ReplicationMessages.AcksRequested(message) && link.Reporter is null)
+                {
+                    // A synchronous primary waits for these before it acknowledges its clients' writes.
+                    link.Reporter = new DurablePositionReporter(link.Writer, () => replica.DurableSequence);
+                    link.Reporting = link.Reporter.RunAsync(link.Stop);
+                    link.Reporter.Signal();
+                    LogAcksRequested(logger, primary);
                 }
 
                 break;
@@ -268,6 +300,25 @@ public sealed partial class StandbyFollower(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "standby: adopted the primary's timeline: {Timeline}")]
     private static partial void LogTimeline(ILogger logger, Timeline timeline);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "standby: {Primary} replicates synchronously; confirming what this standby holds durably")]
+    private static partial void LogAcksRequested(ILogger logger, EndPoint primary);
+
+    /// <summary>One connection to the primary: chunks applied and not yet known durable, and the reporter a synchronous primary asked for.</summary>
+    private sealed class Link(FrameWriter writer)
+    {
+        public FrameWriter Writer => writer;
+
+        /// <summary>Durability of the chunks applied on this connection and not yet known to be synced, oldest first.</summary>
+        public Queue<Task> InFlight { get; } = new();
+
+        public DurablePositionReporter? Reporter { get; set; }
+
+        public Task Reporting { get; set; } = Task.CompletedTask;
+
+        /// <summary>Ends the reporter with the connection.</summary>
+        public CancellationToken Stop { get; set; }
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "standby: installed the primary's snapshot covering sequence {Sequence}")]
     private static partial void LogSnapshot(ILogger logger, ulong sequence);

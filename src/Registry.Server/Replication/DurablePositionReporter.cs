@@ -1,0 +1,35 @@
+using System.Threading.Channels;
+using Registry.Server.Protocol;
+
+namespace Registry.Server.Replication;
+
+/// <summary>A standby's side of synchronous replication: tells the primary, on the replication connection, how far it holds records durably.</summary>
+/// <remarks>
+/// <see cref="Signal"/> after anything became durable (a chunk's sync, a snapshot install); <see cref="RunAsync"/> then
+/// sends one <c>replication_ack</c> with the position at that moment, so a burst of syncs costs one frame. Only this
+/// type writes to the connection once the subscription is sent. It runs only when the primary asked for acks.
+/// </remarks>
+internal sealed class DurablePositionReporter(FrameWriter writer, Func<ulong> durableSequence)
+{
+    // One pending signal at most: a signal while one waits adds nothing, as the report reads the position when it runs.
+    private readonly Channel<bool> _signals = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+
+    /// <summary>Something became durable: report the position soon. Cheap and thread-safe; repeated signals coalesce.</summary>
+    public void Signal() => _signals.Writer.TryWrite(true);
+
+    /// <summary>Reports the durable position after each signal until cancelled or the connection fails.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        ulong sent = 0;
+        while (true)
+        {
+            await _signals.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var durable = durableSequence();
+            if (durable > sent)
+            {
+                await writer.WriteAsync(Response.FromJson(ReplicationMessages.Ack(durable)), cancellationToken).ConfigureAwait(false);
+                sent = durable;
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using Registry.Persistence.Tests;
+
+namespace Registry.Server.Tests.Registry;
+
+/// <summary>Synchronous replication: a primary acknowledges a write only once a standby holds it durably, or says it could not.</summary>
+public sealed class SynchronousReplicationTests
+{
+    private const string Token = "sync-token";
+
+    private static Dictionary<string, string?> SynchronousPrimary(string timeout = "00:00:10") => new()
+    {
+        ["Registry:ReplicationToken"] = Token,
+        ["Registry:SynchronousReplication"] = "true",
+        ["Registry:SynchronousReplicationTimeout"] = timeout,
+    };
+
+    private static Dictionary<string, string?> StandbyOf(RegistryTestHost primary) => new()
+    {
+        ["Registry:ReplicationToken"] = Token,
+        ["Registry:StandbyOf"] = primary.EndPoint.ToString(),
+    };
+
+    private static ulong Durable(RegistryTestHost host) => PrimaryStandbyTests.Backend(host).Registry!.Store.Log.AcknowledgedSequence;
+
+    [Fact]
+    public async Task EveryAcknowledgedWrite_IsAlreadyDurableOnTheStandby()
+    {
+        var ct = Timeouts.Bounded(60);
+        using var dir = new TempDirectory();
+        await using var primary = await RegistryTestHost.StartAsync(dir.Combine("a"), ct, settings: SynchronousPrimary());
+        Assert.Equal("synchronous replication: no standby is connected to confirm writes", PrimaryStandbyTests.Backend(primary).CheckReadiness().Reason);
+        await using var standby = await RegistryTestHost.StartAsync(dir.Combine("b"), ct, settings: StandbyOf(primary));
+        Assert.True(SpinWait.SpinUntil(() => PrimaryStandbyTests.Backend(primary).CheckReadiness().IsReady, TimeSpan.FromSeconds(20)), PrimaryStandbyTests.Backend(primary).CheckReadiness().Reason);
+
+        // One writer: when a reply arrives, the primary's last record is that write's, and the standby must hold it.
+        using var client = await primary.ConnectAsync(ct);
+        for (var i = 0; i < 50; i++)
+        {
+            using var key = new NodeKey();
+            await client.RegisterAsync(key, ct);
+            var written = Durable(primary);
+            Assert.True(Durable(standby) >= written, $"write {i}: acknowledged at sequence {written}, the standby holds {Durable(standby)} durably");
+        }
+    }
+
+    [Fact]
+    public async Task WithoutAStandby_AWriteIsAnsweredWithTheTimeout_StaysDurableHere_AndTheStandbyConfirmsItLater()
+    {
+        var ct = Timeouts.Bounded(60);
+        using var dir = new TempDirectory();
+        await using var primary = await RegistryTestHost.StartAsync(dir.Combine("a"), ct, settings: SynchronousPrimary(timeout: "00:00:00.300"));
+        using var client = await primary.ConnectAsync(ct);
+        using var key = new NodeKey();
+
+        var error = await client.ErrorAsync(new { type = "register", public_key = key.PublicKey, hostname = "sync-1", listen_addr = "203.0.113.7:4000" }, ct);
+        Assert.Contains("no standby confirmed the change", error, StringComparison.Ordinal);
+        Assert.Contains("durable on this server", error, StringComparison.Ordinal);
+        var written = Durable(primary);
+        Assert.True(written > 0);
+        using (var state = System.Text.Json.JsonDocument.Parse(PrimaryStandbyTests.Backend(primary).Registry!.State.ToCanonicalJson()))
+        {
+            Assert.Single(state.RootElement.GetProperty("nodes").EnumerateObject());
+        }
+
+        // A standby that arrives later receives it and confirms it; writes are then acknowledged again.
+        await using var standby = await RegistryTestHost.StartAsync(dir.Combine("b"), ct, settings: StandbyOf(primary));
+        Assert.True(SpinWait.SpinUntil(() => PrimaryStandbyTests.Backend(primary).CheckReadiness().IsReady, TimeSpan.FromSeconds(20)), "the standby never subscribed");
+        Assert.True(SpinWait.SpinUntil(() => Durable(standby) >= written, TimeSpan.FromSeconds(20)), "the standby never received the write");
+        using var other = new NodeKey();
+        await client.RegisterAsync(other, ct);
+        Assert.True(Durable(standby) >= Durable(primary));
+    }
+}
