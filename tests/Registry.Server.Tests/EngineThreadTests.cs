@@ -102,4 +102,22 @@ public sealed class EngineThreadTests
         Assert.Equal(FrameOutcome.Request, outcome);
         Assert.Equal(expectedOnPool, onPool);
     }
+
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    public async Task HandshakeStream_ReadsContinueOnThePoolOnlyDuringTheHandshake(bool handshaking, bool expectedOnPool)
+    {
+        using var inner = new MemoryStream([1, 2, 3]);
+        await using var stream = new HandshakeStream(inner) { ResumeOnPool = handshaking };
+
+        var (read, onPool) = await StartOnDedicatedThread(async () =>
+        {
+            var read = await stream.ReadAsync(new byte[8], CancellationToken.None);
+            return (read, Thread.CurrentThread.IsThreadPoolThread);
+        });
+
+        Assert.Equal(3, read);
+        Assert.Equal(expectedOnPool, onPool);
+    }
 }

@@ -54,13 +54,15 @@ internal sealed class ClientConnection
     public async Task RunAsync(CancellationToken stopReading, CancellationToken abort)
     {
         await using var network = new NetworkStream(_socket, ownsSocket: true);
-        await using var tls = _options.TlsCertificate is null ? null : new SslStream(network, leaveInnerStreamOpen: true);
+        var handshakeReads = _options.TlsCertificate is null ? null : new HandshakeStream(network);
+        await using var tls = handshakeReads is null ? null : new SslStream(handshakeReads, leaveInnerStreamOpen: true);
         if (tls is not null)
         {
             CloseReason? failed = CloseReason.IoError;
             try
             {
                 failed = await HandshakeAsync(tls, _options.TlsCertificate!, stopReading);
+                handshakeReads!.ResumeOnPool = false;
             }
             finally
             {
