@@ -27,8 +27,12 @@ public sealed class SynchronousReplicationTests
     {
         var ct = Timeouts.Bounded(60);
         using var dir = new TempDirectory();
-        await using var primary = await RegistryTestHost.StartAsync(dir.Combine("a"), ct, settings: SynchronousPrimary());
+        var metricsPort = LoopbackPort.Free();
+        var settings = SynchronousPrimary();
+        settings["Registry:MetricsEndpoint"] = $"127.0.0.1:{metricsPort}";
+        await using var primary = await RegistryTestHost.StartAsync(dir.Combine("a"), ct, settings: settings);
         Assert.Equal("synchronous replication: no standby is connected to confirm writes", PrimaryStandbyTests.Backend(primary).CheckReadiness().Reason);
+        Assert.Equal(0, await FaultDrill.ScrapeAsync(metricsPort, "registry_replication_confirming_standbys", ct));
         await using var standby = await RegistryTestHost.StartAsync(dir.Combine("b"), ct, settings: StandbyOf(primary));
         Assert.True(SpinWait.SpinUntil(() => PrimaryStandbyTests.Backend(primary).CheckReadiness().IsReady, TimeSpan.FromSeconds(20)), PrimaryStandbyTests.Backend(primary).CheckReadiness().Reason);
 
@@ -41,6 +45,9 @@ public sealed class SynchronousReplicationTests
             var written = Durable(primary);
             Assert.True(Durable(standby) >= written, $"write {i}: acknowledged at sequence {written}, the standby holds {Durable(standby)} durably");
         }
+
+        Assert.Equal(1, await FaultDrill.ScrapeAsync(metricsPort, "registry_replication_confirming_standbys", ct));
+        Assert.True(await FaultDrill.ScrapeAsync(metricsPort, "registry_replication_confirmed_sequence", ct) >= Durable(primary));
     }
 
     [Fact]
