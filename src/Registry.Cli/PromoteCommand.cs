@@ -20,7 +20,7 @@ namespace Registry.Cli;
 /// </summary>
 /// <remarks>
 /// Exit 0 when promoted or already a primary; 1 when the server refused or the directory cannot be recovered;
-/// 2 for usage, connection or I/O errors, or a directory in use. docs/operations.md, "Promoting a standby".
+/// 2 for usage, connection or I/O errors, or a directory in use. docs/operations.md, "Running a standby and promoting it" and "Lifting a fence".
 /// </remarks>
 internal static class PromoteCommand
 {
