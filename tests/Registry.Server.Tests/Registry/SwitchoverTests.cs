@@ -115,6 +115,10 @@ public sealed class SwitchoverTests
         using var writer = await a.ConnectAsync(ct);
         await writer.OkAsync(UniqueRegister(1), ct);
 
+        // Replication is asynchronous: promoting B before it holds A's write would lose that write and split the two
+        // histories at its sequence, so the rejoin below would be refused as diverged (what this test once hit).
+        var written = Applied(a);
+        Assert.True(SpinWait.SpinUntil(() => HostTlsTests.Visible(b) >= written, TimeSpan.FromSeconds(20)), "the standby never received the write");
         using var promote = await b.ConnectAsync(ct);
         await promote.OkAsync(new { type = "promote", admin_token = RegistryTestHost.AdminToken }, ct);
 
