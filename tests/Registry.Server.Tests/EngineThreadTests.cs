@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Net;
@@ -12,41 +13,49 @@ namespace Registry.Server.Tests;
 
 /// <summary>
 /// Work that may take long leaves a socket engine thread (where <c>registry serve</c> runs socket continuations)
-/// for the thread pool; bounded work stays. A dedicated thread stands in for the engine thread.
+/// for the thread pool; bounded work stays. A dedicated thread stands in for the engine thread: it starts the work,
+/// or completes the read the work waits for, as the engine thread does when data arrives.
 /// </summary>
 public sealed class EngineThreadTests
 {
     private static readonly RequestContext s_context = new(1, new IPEndPoint(IPAddress.Loopback, 1234), DateTimeOffset.UnixEpoch);
 
+    /// <summary>Runs <paramref name="action"/> on a new thread outside the pool and waits for it.</summary>
+    private static void OnDedicatedThread(Action action)
+    {
+        var thread = new Thread(() => action());
+        thread.Start();
+        thread.Join();
+    }
+
     /// <summary>Starts <paramref name="body"/> on a new thread outside the pool and returns its task.</summary>
     private static Task<T> StartOnDedicatedThread<T>(Func<Task<T>> body)
     {
         Task<T>? started = null;
-        var thread = new Thread(() => started = body());
-        thread.Start();
-        thread.Join();
+        OnDedicatedThread(() => started = body());
         return started!;
     }
 
     [Fact]
-    public async Task LeaveAsync_OffThePool_ContinuesOnThePool_AndOnThePoolCompletesAtOnce()
+    public async Task Leave_OffThePool_ContinuesOnThePool_AndOnThePoolCompletesAtOnce()
     {
         var continuedOnPool = await StartOnDedicatedThread(async () =>
         {
-            await EngineThread.LeaveAsync();
+            await EngineThread.Leave();
             return Thread.CurrentThread.IsThreadPoolThread;
         });
         Assert.True(continuedOnPool);
 
-        var stayedOnPool = await Task.Run(
+        var stayed = await Task.Run(
             async () =>
             {
                 var thread = Environment.CurrentManagedThreadId;
-                await EngineThread.LeaveAsync();
+                Assert.True(EngineThread.Leave().GetAwaiter().IsCompleted);
+                await EngineThread.Leave();
                 return thread == Environment.CurrentManagedThreadId;
             },
             TestContext.Current.CancellationToken);
-        Assert.True(stayedOnPool);
+        Assert.True(stayed);
     }
 
     [Fact]
@@ -82,23 +91,25 @@ public sealed class EngineThreadTests
     [Theory]
     [InlineData(100, false)]
     [InlineData(20 * 1024, true)]
-    public async Task ReadAsync_FromAnEngineThread_ParsesLargeFramesOnThePool(int bodyBytes, bool expectedOnPool)
+    public async Task ReadAsync_FrameArrivingOnAnEngineThread_IsParsedOnThePoolWhenLarge(int bodyBytes, bool expectedOnPool)
     {
         var body = Encoding.UTF8.GetBytes("{\"type\":\"x\",\"pad\":\"" + new string('p', bodyBytes - 22) + "\"}");
         var frame = new byte[4 + body.Length];
         BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)body.Length);
         body.CopyTo(frame, 4);
-        var pipe = new Pipe();
-        await pipe.Writer.WriteAsync(frame, TestContext.Current.CancellationToken);
-        var reader = new FrameReader(pipe.Reader, 1 << 20);
 
-        var (outcome, onPool) = await StartOnDedicatedThread(async () =>
+        // The reader waits first; the bytes then arrive on the "engine thread", which runs the reader's continuation.
+        var pipe = new Pipe(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false));
+        var reader = new FrameReader(pipe.Reader, 1 << 20);
+        var read = ReadAndReportThreadAsync(reader);
+        Assert.False(read.IsCompleted);
+        OnDedicatedThread(() =>
         {
-            var result = await reader.ReadAsync(CancellationToken.None);
-            result.Document?.Dispose();
-            return (result.Outcome, Thread.CurrentThread.IsThreadPoolThread);
+            pipe.Writer.Write(frame);
+            _ = pipe.Writer.FlushAsync().AsTask();
         });
 
+        var (outcome, onPool) = await read.WaitAsync(TestContext.Current.CancellationToken);
         Assert.Equal(FrameOutcome.Request, outcome);
         Assert.Equal(expectedOnPool, onPool);
     }
@@ -106,18 +117,35 @@ public sealed class EngineThreadTests
     [Theory]
     [InlineData(true, true)]
     [InlineData(false, false)]
-    public async Task HandshakeStream_ReadsContinueOnThePoolOnlyDuringTheHandshake(bool handshaking, bool expectedOnPool)
+    public async Task HandshakeStream_ReadsArrivingOnAnEngineThread_ContinueOnThePoolOnlyDuringTheHandshake(bool handshaking, bool expectedOnPool)
     {
-        using var inner = new MemoryStream([1, 2, 3]);
-        await using var stream = new HandshakeStream(inner) { ResumeOnPool = handshaking };
+        var inner = new Pipe(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false));
+        await using var stream = new HandshakeStream(inner.Reader.AsStream()) { ResumeOnPool = handshaking };
 
-        var (read, onPool) = await StartOnDedicatedThread(async () =>
+        // The caller (SslStream in production) waits for a read; the bytes arrive on the "engine thread".
+        var read = ReadAndReportThreadAsync(stream);
+        Assert.False(read.IsCompleted);
+        OnDedicatedThread(() =>
         {
-            var read = await stream.ReadAsync(new byte[8], CancellationToken.None);
-            return (read, Thread.CurrentThread.IsThreadPoolThread);
+            inner.Writer.Write((byte[])[1, 2, 3]);
+            _ = inner.Writer.FlushAsync().AsTask();
         });
 
-        Assert.Equal(3, read);
+        var (count, onPool) = await read.WaitAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(3, count);
         Assert.Equal(expectedOnPool, onPool);
+    }
+
+    private static async Task<(FrameOutcome Outcome, bool OnPool)> ReadAndReportThreadAsync(FrameReader reader)
+    {
+        var result = await reader.ReadAsync(CancellationToken.None);
+        result.Document?.Dispose();
+        return (result.Outcome, Thread.CurrentThread.IsThreadPoolThread);
+    }
+
+    private static async Task<(int Count, bool OnPool)> ReadAndReportThreadAsync(Stream stream)
+    {
+        var count = await stream.ReadAsync(new byte[8], CancellationToken.None);
+        return (count, Thread.CurrentThread.IsThreadPoolThread);
     }
 }

@@ -132,7 +132,7 @@ public sealed partial class RequestDispatcher
 
         if (!_bounded.Contains(type))
         {
-            await Transport.EngineThread.LeaveAsync();
+            await Transport.EngineThread.Leave();
         }
 
         return await InvokeAsync((handler, request), static (s, c, ct) => s.handler(c, s.request, ct), context, type, cancellationToken);

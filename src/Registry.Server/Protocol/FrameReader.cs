@@ -111,7 +111,7 @@ public sealed class FrameReader
                 if (body.Length > InlineParseLimit)
                 {
                     // A large document takes long to parse: not on a socket engine thread, which serves other connections.
-                    await Transport.EngineThread.LeaveAsync();
+                    await Transport.EngineThread.Leave();
                 }
 
                 var result = done != FrameOutcome.Request ? new FrameReadResult(done, null, (int)body.Length)

@@ -230,7 +230,7 @@ public sealed partial class StandbyFollower(
                 await SettleAsync(inFlight, 0, cancellationToken);
 
                 // Decoding and installing a whole registry takes long: not on a socket engine thread serving clients.
-                await Transport.EngineThread.LeaveAsync();
+                await Transport.EngineThread.Leave();
                 var snapshot = ReplicationMessages.ReadSnapshot(message);
                 var setAside = await replica.InstallSnapshotAsync(snapshot, cancellationToken);
                 Interlocked.Increment(ref _snapshots);

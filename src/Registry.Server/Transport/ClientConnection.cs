@@ -237,7 +237,7 @@ internal sealed class ClientConnection
                 reader.Release();
 
                 // A subscription runs for the connection's life and may start by encoding a whole snapshot.
-                await EngineThread.LeaveAsync();
+                await EngineThread.Leave();
                 await SubscribeAsync(error, (fromSequence, previousChecksum, epoch), input, writer, stopReading, abort);
                 return CloseReason.Replication;
             }

@@ -38,7 +38,7 @@ internal sealed class HandshakeStream(Stream inner) : Stream
     private async ValueTask<int> ReadThenLeaveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        await EngineThread.LeaveAsync().ConfigureAwait(false);
+        await EngineThread.Leave();
         return read;
     }
 
