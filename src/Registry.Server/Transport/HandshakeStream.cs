@@ -6,6 +6,8 @@ namespace Registry.Server.Transport;
 /// inline socket completions those would run on a socket engine thread and hold up its other connections
 /// (<see cref="EngineThread"/>), so the handshake's reads resume on the pool; once it is done the connection clears the
 /// flag and records are decrypted where they arrive, as plaintext requests are parsed. Everything else is passed through.
+/// A read whose bytes were already there when it was called may, rarely, complete before its caller awaits it, and the
+/// caller then goes on where it was; the usual handshake read waits for the client's bytes, and moves.
 /// </remarks>
 internal sealed class HandshakeStream(Stream inner) : Stream
 {
