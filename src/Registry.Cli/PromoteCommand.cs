@@ -84,16 +84,7 @@ internal static class PromoteCommand
         try
         {
             await using var client = await LoadClient.ConnectAsync(endPoint, trust, cancellationToken);
-            var reply = await client.RequestAsync(request, static (w, r) =>
-            {
-                w.WriteString("type", "promote");
-                w.WriteString("admin_token", r.Token);
-                if (r.AfterSequence is { } after)
-                {
-                    w.WriteNumber("after_sequence", after);
-                    w.WriteNumber("timeout_ms", r.TimeoutMs);
-                }
-            }, "promote_ok", cancellationToken);
+            var reply = await client.RequestAsync(request, static (w, r) => WriteRequest(w, r.Token, r.AfterSequence, r.TimeoutMs), "promote_ok", cancellationToken);
             if (!reply.Ok)
             {
                 context.Err.WriteLine($"registry promote: the server refused ({reply.Text}); nothing changed");
@@ -114,6 +105,18 @@ internal static class PromoteCommand
         return ExitCodes.Ok;
     }
 
+    /// <summary>The members of a <c>promote</c> request; <c>after_sequence</c> and <c>timeout_ms</c> only with <paramref name="afterSequence"/>.</summary>
+    internal static void WriteRequest(System.Text.Json.Utf8JsonWriter writer, string adminToken, ulong? afterSequence, ulong timeoutMs)
+    {
+        writer.WriteString("type", "promote");
+        writer.WriteString("admin_token", adminToken);
+        if (afterSequence is { } after)
+        {
+            writer.WriteNumber("after_sequence", after);
+            writer.WriteNumber("timeout_ms", timeoutMs);
+        }
+    }
+
     /// <summary>Records in the directory's timeline that it begins a new epoch after its last recovered record, with the lock held so no server runs on it meanwhile.</summary>
     public static int PromoteDirectory(CliContext context, string directory, bool json, CancellationToken cancellationToken)
     {
@@ -127,14 +130,14 @@ internal static class PromoteCommand
         {
             using var held = DirectoryLock.Acquire(directory);
             var timeline = Timeline.Load(directory);
+            var last = LastSequence(directory, cancellationToken);
             if (!timeline.Following && timeline.SupersededBy is null)
             {
-                Report(context, json, wasStandby: false, LastSequence(directory, cancellationToken), timeline.Current, supersededBy: null);
+                Report(context, json, wasStandby: false, last, timeline.Current, supersededBy: null);
                 return ExitCodes.Ok;
             }
 
             // The new epoch starts after every record recovery will keep, so the first write after the start is in it.
-            var last = LastSequence(directory, cancellationToken);
             var promoted = timeline.Promote(last + 1);
             promoted.Save(directory);
             Report(context, json, wasStandby: timeline.Following, last, promoted.Current, timeline.SupersededBy);

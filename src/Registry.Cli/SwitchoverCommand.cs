@@ -91,13 +91,11 @@ internal static class SwitchoverCommand
             last = stepped.GetProperty("sequence").GetUInt64();
             await using (var standby = await LoadClient.ConnectAsync(targets.Standby, targets.StandbyTrust, cancellationToken))
             {
-                var reply = await standby.RequestAsync((Token: targets.StandbyToken, After: last, TimeoutMs: (ulong)timeout.TotalMilliseconds), static (w, s) =>
-                {
-                    w.WriteString("type", "promote");
-                    w.WriteString("admin_token", s.Token);
-                    w.WriteNumber("after_sequence", s.After);
-                    w.WriteNumber("timeout_ms", s.TimeoutMs);
-                }, "promote_ok", cancellationToken);
+                var reply = await standby.RequestAsync(
+                    (Token: targets.StandbyToken, After: last, TimeoutMs: (ulong)timeout.TotalMilliseconds),
+                    static (w, s) => PromoteCommand.WriteRequest(w, s.Token, s.After, s.TimeoutMs),
+                    "promote_ok",
+                    cancellationToken);
                 if (!reply.Ok)
                 {
                     context.Err.WriteLine($"registry switchover: the standby was not promoted ({reply.Text}). The primary is stepped down (read-only) at sequence {last}: retry the switchover, or restart the primary to take writes again");

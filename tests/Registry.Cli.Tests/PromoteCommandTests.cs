@@ -22,7 +22,7 @@ public class PromoteCommandTests
             await LoadgenTests.WaitListeningAsync(primary, cts.Token);
             standby = ChildProcess.Start(null, [], "serve", "--data", dir.Combine("b"), "--listen", $"127.0.0.1:{standbyPort}", "--replication-token", "r", "--admin-token", "adm", "--standby-of", $"127.0.0.1:{primaryPort}");
             await LoadgenTests.WaitListeningAsync(standby, cts.Token);
-            Assert.Equal(0, Load(primaryPort)["errors"]!.GetValue<long>());
+            Assert.Equal(0, SwitchoverCommandTests.Load(primaryPort)["errors"]!.GetValue<long>());
 
             // A running server's directory is left alone; a wrong token changes nothing.
             var (lockedExit, _, lockedErr) = CliRunner.Run("promote", "--data", dir.Combine("b"));
@@ -31,18 +31,17 @@ public class PromoteCommandTests
             var (refusedExit, _, refusedErr) = CliRunner.Run("promote", "--server", $"127.0.0.1:{standbyPort}", "--admin-token", "nope");
             Assert.Equal(1, refusedExit);
             Assert.Contains("refused", refusedErr, StringComparison.Ordinal);
-            Assert.True(Load(standbyPort)["errors"]!.GetValue<long>() > 0, "the standby took writes before it was promoted");
+            Assert.True(SwitchoverCommandTests.Load(standbyPort)["errors"]!.GetValue<long>() > 0, "the standby took writes before it was promoted");
 
             var (exit, output, err) = CliRunner.Run("promote", "--server", $"127.0.0.1:{standbyPort}", "--admin-token", "adm", "--json");
             Assert.True(exit == 0, err);
             var promoted = JsonNode.Parse(output)!;
             Assert.True(promoted["was_standby"]!.GetValue<bool>());
             Assert.Equal(2UL, promoted["epoch"]!.GetValue<ulong>());
-            Assert.Equal(0, Load(standbyPort)["errors"]!.GetValue<long>());
+            Assert.Equal(0, SwitchoverCommandTests.Load(standbyPort)["errors"]!.GetValue<long>());
 
             // The promoted standby fenced the old primary, durably.
-            var fenced = await WaitAsync(() => Timeline.Load(dir.Combine("a")).SupersededBy == 2, cts.Token);
-            Assert.True(fenced, $"the old primary was not fenced: {Timeline.Load(dir.Combine("a"))}");
+            Assert.True(SpinWait.SpinUntil(() => Timeline.Load(dir.Combine("a")).SupersededBy == 2, TimeSpan.FromSeconds(20)), $"the old primary was not fenced: {Timeline.Load(dir.Combine("a"))}");
         }
         finally
         {
@@ -74,7 +73,7 @@ public class PromoteCommandTests
         try
         {
             await LoadgenTests.WaitListeningAsync(restarted, cts.Token);
-            Assert.Equal(0, Load(port)["errors"]!.GetValue<long>());
+            Assert.Equal(0, SwitchoverCommandTests.Load(port)["errors"]!.GetValue<long>());
         }
         finally
         {
@@ -92,28 +91,5 @@ public class PromoteCommandTests
         var (exit, _, err) = CliRunner.Run("promote", "--data", dir.Combine("missing"));
         Assert.Equal(2, exit);
         Assert.Contains("no directory", err, StringComparison.Ordinal);
-    }
-
-    private static async Task<bool> WaitAsync(Func<bool> condition, CancellationToken cancellationToken)
-    {
-        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
-        for (var i = 0; i < 400; i++)
-        {
-            if (condition())
-            {
-                return true;
-            }
-
-            await tick.WaitForNextTickAsync(cancellationToken);
-        }
-
-        return condition();
-    }
-
-    private static JsonNode Load(int port)
-    {
-        var (exit, output, err) = CliRunner.Run("loadgen", "--server", $"127.0.0.1:{port}", "--clients", "4", "--duration", "0.3", "--op", "register", "--json");
-        Assert.True(exit == 0, err);
-        return JsonNode.Parse(output)!;
     }
 }

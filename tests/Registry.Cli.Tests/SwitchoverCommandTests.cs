@@ -52,7 +52,8 @@ public class SwitchoverCommandTests
         }
     }
 
-    private static JsonNode Load(int port)
+    /// <summary>A short register load against the server on <paramref name="port"/>; its JSON report.</summary>
+    internal static JsonNode Load(int port)
     {
         var (exit, output, err) = CliRunner.Run("loadgen", "--server", $"127.0.0.1:{port}", "--clients", "4", "--duration", "0.3", "--op", "register", "--json");
         Assert.True(exit == 0, err);

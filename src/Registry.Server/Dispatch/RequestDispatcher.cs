@@ -17,11 +17,9 @@ namespace Registry.Server.Dispatch;
 /// </remarks>
 public sealed partial class RequestDispatcher
 {
-    private readonly Dictionary<string, RequestHandler> _building = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _boundedBuilding = new(StringComparer.Ordinal);
-    private FrozenSet<string> _bounded = FrozenSet<string>.Empty;
+    private readonly Dictionary<string, Route> _building = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
-    private FrozenDictionary<string, RequestHandler>? _handlers;
+    private FrozenDictionary<string, Route>? _handlers;
     private readonly BinaryHandler?[] _binary = new BinaryHandler?[BinaryWire.ReplyBit];
     private Func<bool> _isStandby = static () => false;
 
@@ -59,14 +57,9 @@ public sealed partial class RequestDispatcher
             throw new ArgumentException("subscribe_replication is handled by the transport, not by a handler.", nameof(type));
         }
 
-        if (!_building.TryAdd(type, handler))
+        if (!_building.TryAdd(type, new Route(handler, bounded)))
         {
             throw new ArgumentException($"A handler for '{type}' is already registered.", nameof(type));
-        }
-
-        if (bounded)
-        {
-            _boundedBuilding.Add(type);
         }
 
         return this;
@@ -102,24 +95,17 @@ public sealed partial class RequestDispatcher
     }
 
     /// <summary>Freezes the handler table; called once by the server before it accepts connections. Idempotent.</summary>
-    public void Freeze()
-    {
-        if (_handlers is null)
-        {
-            _bounded = _boundedBuilding.ToFrozenSet(StringComparer.Ordinal);
-            _handlers = _building.ToFrozenDictionary(StringComparer.Ordinal);
-        }
-    }
+    public void Freeze() => _handlers ??= _building.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Whether the handler of <paramref name="type"/> was registered as bounded (after <see cref="Freeze"/>).</summary>
-    public bool IsBounded(string type) => _bounded.Contains(type);
+    public bool IsBounded(string type) => _handlers is not null && _handlers.TryGetValue(type, out var route) && route.Bounded;
 
     /// <summary>Dispatches one request of type <paramref name="type"/>; never throws except on cancellation.</summary>
     public async ValueTask<(Response Response, DispatchOutcome Outcome)> DispatchAsync(
         RequestContext context, string type, JsonElement request, CancellationToken cancellationToken)
     {
         var handlers = _handlers ?? throw new InvalidOperationException("Freeze the dispatcher before dispatching.");
-        if (!handlers.TryGetValue(type, out var handler))
+        if (!handlers.TryGetValue(type, out var route))
         {
             // Go's text is `unknown message type: "x"`; the sanitizer reduces it to "request failed" either way.
             return (Response.Failure($"unknown message type: \"{type}\""), DispatchOutcome.Unknown);
@@ -130,12 +116,12 @@ public sealed partial class RequestDispatcher
             return (Response.Failure(StandbyPolicy.RejectionMessage), DispatchOutcome.Standby);
         }
 
-        if (!_bounded.Contains(type))
+        if (!route.Bounded)
         {
             await Transport.EngineThread.Leave();
         }
 
-        return await InvokeAsync((handler, request), static (s, c, ct) => s.handler(c, s.request, ct), context, type, cancellationToken);
+        return await InvokeAsync((route.Handler, request), static (s, c, ct) => s.Handler(c, s.request, ct), context, type, cancellationToken);
     }
 
     /// <summary>Dispatches one binary request of message type <paramref name="type"/> (not 0x00, which is JSON); never throws except on cancellation.</summary>
@@ -179,4 +165,7 @@ public sealed partial class RequestDispatcher
 
     [LoggerMessage(20, LogLevel.Error, "Handler for {Type} failed on connection {ConnectionId}")]
     private static partial void HandlerFailed(ILogger logger, Exception exception, string type, long connectionId);
+
+    /// <summary>A request type's handler, and whether it may run on a socket engine thread.</summary>
+    private readonly record struct Route(RequestHandler Handler, bool Bounded);
 }

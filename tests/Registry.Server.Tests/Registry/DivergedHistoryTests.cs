@@ -8,14 +8,6 @@ namespace Registry.Server.Tests.Registry;
 /// <summary>An old primary rejoining as a standby of the promoted one: refused when both took writes (split brain), followed when it took none.</summary>
 public sealed class DivergedHistoryTests
 {
-    private static Dictionary<string, string?> PrimarySettings() => new() { ["Registry:ReplicationToken"] = Token };
-
-    private static Dictionary<string, string?> StandbyOf(RegistryTestHost primary) => new()
-    {
-        ["Registry:ReplicationToken"] = Token,
-        ["Registry:StandbyOf"] = primary.EndPoint.ToString(),
-    };
-
     /// <summary>A primary A with writes 1..5 and a standby B that holds all of them as records, then B promoted (A still running).</summary>
     /// <remarks>
     /// B subscribes while A is empty, so A's writes reach it as records, not inside a snapshot: B's log holds record 5.

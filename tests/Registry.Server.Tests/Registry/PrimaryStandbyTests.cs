@@ -10,6 +10,16 @@ public sealed class PrimaryStandbyTests
 {
     internal const string Token = "pair-token";
 
+    /// <summary>A primary's settings: replication on with <see cref="Token"/>.</summary>
+    internal static Dictionary<string, string?> PrimarySettings() => new() { ["Registry:ReplicationToken"] = Token };
+
+    /// <summary>The settings of a standby of <paramref name="primary"/>.</summary>
+    internal static Dictionary<string, string?> StandbyOf(RegistryTestHost primary) => new()
+    {
+        ["Registry:ReplicationToken"] = Token,
+        ["Registry:StandbyOf"] = primary.EndPoint.ToString(),
+    };
+
     internal static StoreBackend Backend(RegistryTestHost host) => (StoreBackend)host.Services.GetRequiredService<IRegistryBackend>();
 
     internal static ulong Applied(RegistryTestHost host) => Backend(host).Registry!.Store.Log.AppendedSequence;

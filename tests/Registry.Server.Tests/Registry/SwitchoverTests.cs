@@ -8,14 +8,6 @@ namespace Registry.Server.Tests.Registry;
 /// <summary>A planned switchover on two real hosts: the primary steps down, the standby is promoted once it holds everything the primary acknowledged.</summary>
 public sealed class SwitchoverTests
 {
-    private static Dictionary<string, string?> PrimarySettings() => new() { ["Registry:ReplicationToken"] = Token };
-
-    private static Dictionary<string, string?> StandbyOf(RegistryTestHost primary) => new()
-    {
-        ["Registry:ReplicationToken"] = Token,
-        ["Registry:StandbyOf"] = primary.EndPoint.ToString(),
-    };
-
     private static async Task<(RegistryTestHost A, RegistryTestHost B)> PairAsync(string dir, CancellationToken ct)
     {
         var a = await RegistryTestHost.StartAsync(Path.Combine(dir, "a"), ct, settings: PrimarySettings());

@@ -1,26 +1,20 @@
 using Registry.Persistence.Tests;
+using static Registry.Server.Tests.Registry.PrimaryStandbyTests;
 
 namespace Registry.Server.Tests.Registry;
 
 /// <summary>Synchronous replication: a primary acknowledges a write only once a standby holds it durably, or says it could not.</summary>
 public sealed class SynchronousReplicationTests
 {
-    private const string Token = "sync-token";
-
-    private static Dictionary<string, string?> SynchronousPrimary(string timeout = "00:00:10") => new()
+    private static Dictionary<string, string?> SynchronousPrimary(string timeout = "00:00:10")
     {
-        ["Registry:ReplicationToken"] = Token,
-        ["Registry:SynchronousReplication"] = "true",
-        ["Registry:SynchronousReplicationTimeout"] = timeout,
-    };
+        var settings = PrimarySettings();
+        settings["Registry:SynchronousReplication"] = "true";
+        settings["Registry:SynchronousReplicationTimeout"] = timeout;
+        return settings;
+    }
 
-    private static Dictionary<string, string?> StandbyOf(RegistryTestHost primary) => new()
-    {
-        ["Registry:ReplicationToken"] = Token,
-        ["Registry:StandbyOf"] = primary.EndPoint.ToString(),
-    };
-
-    private static ulong Durable(RegistryTestHost host) => PrimaryStandbyTests.Backend(host).Registry!.Store.Log.AcknowledgedSequence;
+    private static ulong Durable(RegistryTestHost host) => Backend(host).Registry!.Store.Log.AcknowledgedSequence;
 
     [Fact]
     public async Task EveryAcknowledgedWrite_IsAlreadyDurableOnTheStandby()
@@ -31,10 +25,10 @@ public sealed class SynchronousReplicationTests
         var settings = SynchronousPrimary();
         settings["Registry:MetricsEndpoint"] = $"127.0.0.1:{metricsPort}";
         await using var primary = await RegistryTestHost.StartAsync(dir.Combine("a"), ct, settings: settings);
-        Assert.Equal("synchronous replication: no standby is connected to confirm writes", PrimaryStandbyTests.Backend(primary).CheckReadiness().Reason);
+        Assert.Equal("synchronous replication: no standby is connected to confirm writes", Backend(primary).CheckReadiness().Reason);
         Assert.Equal(0, await FaultDrill.ScrapeAsync(metricsPort, "registry_replication_confirming_standbys", ct));
         await using var standby = await RegistryTestHost.StartAsync(dir.Combine("b"), ct, settings: StandbyOf(primary));
-        Assert.True(SpinWait.SpinUntil(() => PrimaryStandbyTests.Backend(primary).CheckReadiness().IsReady, TimeSpan.FromSeconds(20)), PrimaryStandbyTests.Backend(primary).CheckReadiness().Reason);
+        Assert.True(SpinWait.SpinUntil(() => Backend(primary).CheckReadiness().IsReady, TimeSpan.FromSeconds(20)), Backend(primary).CheckReadiness().Reason);
 
         // One writer: when a reply arrives, the primary's last record is that write's, and the standby must hold it.
         using var client = await primary.ConnectAsync(ct);
@@ -64,14 +58,14 @@ public sealed class SynchronousReplicationTests
         Assert.Contains("durable on this server", error, StringComparison.Ordinal);
         var written = Durable(primary);
         Assert.True(written > 0);
-        using (var state = System.Text.Json.JsonDocument.Parse(PrimaryStandbyTests.Backend(primary).Registry!.State.ToCanonicalJson()))
+        using (var state = System.Text.Json.JsonDocument.Parse(Backend(primary).Registry!.State.ToCanonicalJson()))
         {
             Assert.Single(state.RootElement.GetProperty("nodes").EnumerateObject());
         }
 
         // A standby that arrives later receives it and confirms it; writes are then acknowledged again.
         await using var standby = await RegistryTestHost.StartAsync(dir.Combine("b"), ct, settings: StandbyOf(primary));
-        Assert.True(SpinWait.SpinUntil(() => PrimaryStandbyTests.Backend(primary).CheckReadiness().IsReady, TimeSpan.FromSeconds(20)), "the standby never subscribed");
+        Assert.True(SpinWait.SpinUntil(() => Backend(primary).CheckReadiness().IsReady, TimeSpan.FromSeconds(20)), "the standby never subscribed");
         Assert.True(SpinWait.SpinUntil(() => Durable(standby) >= written, TimeSpan.FromSeconds(20)), "the standby never received the write");
         using var other = new NodeKey();
         await client.RegisterAsync(other, ct);
