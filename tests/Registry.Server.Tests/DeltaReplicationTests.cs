@@ -54,10 +54,16 @@ public sealed class DeltaReplicationTests
         public ValueTask DisposeAsync() => Store.DisposeAsync();
     }
 
-    private static TestServer StartPrimary(Replica primary, DeltaFeed feed, TimeProvider time) =>
+    private static TestServer StartPrimary(Replica primary, DeltaFeed feed, TimeProvider time, TimelineKeeper? timeline = null, StandbyConfirmations? confirmations = null) =>
         TestServer.Start(
-            replication: new DeltaReplicationSource(feed, primary.CaptureAcknowledgedAsync, time, NullLogger<DeltaReplicationSource>.Instance),
+            replication: new DeltaReplicationSource(feed, primary.CaptureAcknowledgedAsync, time, NullLogger<DeltaReplicationSource>.Instance, timeline, confirmations: confirmations),
             configure: o => o with { ReplicationToken = static () => Token });
+
+    private static TimelineKeeper Keeper(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        return new TimelineKeeper(directory, Timeline.Load(directory));
+    }
 
     private static void WaitConverged(Replica primary, Replica standby)
     {
@@ -109,6 +115,41 @@ public sealed class DeltaReplicationTests
             await run.CancelAsync();
             await following;
         }
+    }
+
+    [Fact]
+    public async Task SynchronousPrimary_CountsOnlySubscribersThatConfirm_NotACopyThatNeverDoes()
+    {
+        using var dir = new global::Registry.Persistence.Tests.TempDirectory();
+        await using var primary = Replica.Open(dir.Combine("primary"));
+        using var feed = new DeltaFeed(primary.Store.Log);
+        var confirmations = new StandbyConfirmations();
+        await using var server = StartPrimary(primary, feed, TimeProvider.System, Keeper(dir.Combine("primary")), confirmations);
+        await primary.MutateAsync(1, 5);
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+
+        // A copy (registry backup) follows like a standby but never confirms: it holds everything, yet counts for nothing.
+        await using var copy = Replica.Open(dir.Combine("copy"));
+        var copying = new StandbyFollower(server.EndPoint, Token, new StandbyReplica(copy.Store, new RegistryStateMachine(copy.Registry)), TimeProvider.System, NullLogger<StandbyFollower>.Instance, timeline: Keeper(dir.Combine("copy")))
+        {
+            ConfirmsDurability = false,
+        };
+        var copyLoop = copying.RunAsync(run.Token);
+        Assert.Equal(primary.Store.Log.AcknowledgedSequence, await copying.FirstSnapshotInstalled.WaitAsync(TimeSpan.FromSeconds(20), run.Token));
+        await primary.MutateAsync(6, 5);
+        WaitConverged(primary, copy);
+
+        // A standby confirms; when it has confirmed everything, it is the only one counted.
+        await using var standby = Replica.Open(dir.Combine("standby"));
+        var following = new StandbyFollower(server.EndPoint, Token, new StandbyReplica(standby.Store, new RegistryStateMachine(standby.Registry)), TimeProvider.System, NullLogger<StandbyFollower>.Instance, timeline: Keeper(dir.Combine("standby")));
+        var standbyLoop = following.RunAsync(run.Token);
+        var target = primary.Store.Log.AcknowledgedSequence;
+        Assert.True(SpinWait.SpinUntil(() => confirmations.Confirmed >= target, TimeSpan.FromSeconds(20)), $"confirmed {confirmations.Confirmed} of {target}");
+        Assert.Equal(1, confirmations.ConfirmingStandbys);
+
+        await run.CancelAsync();
+        await Task.WhenAll(copyLoop, standbyLoop);
+        Assert.True(SpinWait.SpinUntil(() => confirmations.ConfirmingStandbys == 0, TimeSpan.FromSeconds(10)), "a standby that left is still counted");
     }
 
     [Fact]

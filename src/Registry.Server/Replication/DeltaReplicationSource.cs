@@ -107,7 +107,9 @@ public sealed partial class DeltaReplicationSource(
     /// <summary>Reads a standby's <c>replication_ack</c> frames into <paramref name="confirmations"/> until the stream ends; anything else ends the reading.</summary>
     private async Task ReadAcksAsync(ReplicationSubscriber subscriber, StandbyConfirmations confirmations, CancellationToken cancellationToken)
     {
-        using var attached = confirmations.Attach();
+        // Counted from its first confirmation: a subscriber that never confirms (an older build, a backup copy) is no
+        // standby to wait for, and must not make this primary look ready.
+        IDisposable? attached = null;
         var reader = new Protocol.FrameReader(subscriber.Input, MaxAckFrameBytes);
         try
         {
@@ -127,12 +129,17 @@ public sealed partial class DeltaReplicationSource(
                 }
 
                 // A standby cannot hold what this server has not acknowledged; a larger number is not trusted further.
+                attached ??= confirmations.Attach();
                 confirmations.Confirm(Math.Min(sequence, feed.AcknowledgedSequence));
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
         {
             // The stream ended (the standby left, or this server stops): its writes fail or have stopped already.
+        }
+        finally
+        {
+            attached?.Dispose();
         }
     }
 

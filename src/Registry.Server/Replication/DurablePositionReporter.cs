@@ -20,12 +20,15 @@ internal sealed class DurablePositionReporter(FrameWriter writer, Func<ulong> du
     /// <summary>Reports the durable position after each signal until cancelled or the connection fails.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        ulong sent = 0;
+        ulong? sent = null;
         while (true)
         {
             await _signals.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             var durable = durableSequence();
-            if (durable > sent)
+
+            // The first report goes out even at 0 (an empty standby of an empty primary): it is what makes the primary
+            // count this standby as confirming, and so ready for writes.
+            if (sent is null || durable > sent)
             {
                 await writer.WriteAsync(Response.FromJson(ReplicationMessages.Ack(durable)), cancellationToken).ConfigureAwait(false);
                 sent = durable;

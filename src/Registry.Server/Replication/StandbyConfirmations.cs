@@ -17,7 +17,7 @@ public sealed class StandbyConfirmations
     /// <summary>The highest sequence any standby confirmed holding durably.</summary>
     public ulong Confirmed => Volatile.Read(ref _confirmed);
 
-    /// <summary>How many standbys are connected and confirming.</summary>
+    /// <summary>How many standbys are connected and have confirmed at least once.</summary>
     public int ConfirmingStandbys => Volatile.Read(ref _confirming);
 
     /// <summary>Counts a standby that confirms from now on until the returned handle is disposed.</summary>

@@ -45,6 +45,16 @@ public sealed partial class StandbyFollower(
     private long _lastContact;
     private ulong _primarySequence;
     private ulong _divergedAt;
+    private readonly TaskCompletionSource<ulong> _firstSnapshot = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Whether to confirm durable positions when a synchronous primary asks (<c>replication_ack</c>); true for a standby.
+    /// A one-off copy (<c>registry backup</c>) sets it false, so a primary never counts it among the standbys it waits for.
+    /// </summary>
+    public bool ConfirmsDurability { get; init; } = true;
+
+    /// <summary>Completes with the snapshot's sequence once the first snapshot of this follower's life is installed and durable.</summary>
+    public Task<ulong> FirstSnapshotInstalled => _firstSnapshot.Task;
 
     /// <summary>Snapshots installed since start.</summary>
     public long SnapshotsInstalled => Interlocked.Read(ref _snapshots);
@@ -234,6 +244,7 @@ public sealed partial class StandbyFollower(
                 var snapshot = ReplicationMessages.ReadSnapshot(message);
                 var setAside = await replica.InstallSnapshotAsync(snapshot, cancellationToken);
                 Interlocked.Increment(ref _snapshots);
+                _firstSnapshot.TrySetResult(snapshot.WalSeq);
                 link.Reporter?.Signal();
                 LogSnapshot(logger, snapshot.WalSeq);
                 if (setAside.Count > 0)
@@ -265,7 +276,7 @@ public sealed partial class StandbyFollower(
                     LogTimeline(logger, adopted);
                 }
 
-                if (ReplicationMessages.AcksRequested(message) && link.Reporter is null)
+                if (ConfirmsDurability && ReplicationMessages.AcksRequested(message) && link.Reporter is null)
                 {
                     // A synchronous primary waits for these before it acknowledges its clients' writes.
                     link.Reporter = new DurablePositionReporter(link.Writer, () => replica.DurableSequence);
