@@ -44,6 +44,7 @@ internal static class CliApp
         root.Subcommands.Add(Loadgen.LoadgenCommand.Create(context));
         root.Subcommands.Add(SwitchoverCommand.Create(context));
         root.Subcommands.Add(PromoteCommand.Create(context));
+        root.Subcommands.Add(BackupCommand.Create(context));
         return root;
     }
 }
