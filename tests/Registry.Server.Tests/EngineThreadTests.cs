@@ -136,6 +136,27 @@ public sealed class EngineThreadTests
         Assert.Equal(expectedOnPool, onPool);
     }
 
+    [Fact]
+    public async Task HandshakeStream_AReadWhoseBytesAreAlreadyThere_StillContinuesOnThePool()
+    {
+        var inner = new Pipe(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false));
+        inner.Writer.Write((byte[])[1, 2, 3]);
+        await inner.Writer.FlushAsync(TestContext.Current.CancellationToken);
+        await using var stream = new HandshakeStream(inner.Reader.AsStream());
+
+        var (count, onPool) = await StartOnDedicatedThread(async () =>
+        {
+            var pending = stream.ReadAsync(new byte[8], CancellationToken.None);
+
+            // However long the caller takes to await, the read must not have completed where the caller still is.
+            SpinWait.SpinUntil(() => pending.IsCompleted, TimeSpan.FromMilliseconds(200));
+            var read = await pending;
+            return (read, Thread.CurrentThread.IsThreadPoolThread);
+        }).WaitAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(3, count);
+        Assert.True(onPool);
+    }
+
     private static async Task<(FrameOutcome Outcome, bool OnPool)> ReadAndReportThreadAsync(FrameReader reader)
     {
         var result = await reader.ReadAsync(CancellationToken.None);

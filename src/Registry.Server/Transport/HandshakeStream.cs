@@ -1,3 +1,5 @@
+using System.Threading.Tasks.Sources;
+
 namespace Registry.Server.Transport;
 
 /// <summary>The stream under a server's <see cref="System.Net.Security.SslStream"/>: while <see cref="ResumeOnPool"/> is set, each read continues on the thread pool.</summary>
@@ -6,8 +8,8 @@ namespace Registry.Server.Transport;
 /// inline socket completions those would run on a socket engine thread and hold up its other connections
 /// (<see cref="EngineThread"/>), so the handshake's reads resume on the pool; once it is done the connection clears the
 /// flag and records are decrypted where they arrive, as plaintext requests are parsed. Everything else is passed through.
-/// A read whose bytes were already there when it was called may, rarely, complete before its caller awaits it, and the
-/// caller then goes on where it was; the usual handshake read waits for the client's bytes, and moves.
+/// A read whose bytes were already there when it was called returns a task that completes only once awaited, by
+/// queuing its caller's continuation to the pool: completed earlier, the caller would go on where it was.
 /// </remarks>
 internal sealed class HandshakeStream(Stream inner) : Stream
 {
@@ -37,11 +39,46 @@ internal sealed class HandshakeStream(Stream inner) : Stream
 
     public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
 
-    private async ValueTask<int> ReadThenLeaveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    private ValueTask<int> ReadThenLeaveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
-        var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        var pending = inner.ReadAsync(buffer, cancellationToken);
+        if (pending.IsCompletedSuccessfully && EngineThread.ShouldOffload)
+        {
+            return new ValueTask<int>(new ResultOnPool(pending.Result), 0);
+        }
+
+        return LeaveAfterAsync(pending);
+    }
+
+    private static async ValueTask<int> LeaveAfterAsync(ValueTask<int> pending)
+    {
+        var read = await pending.ConfigureAwait(false);
         await EngineThread.Leave();
         return read;
+    }
+
+    /// <summary>A read's result, handed over on the pool: pending until awaited, then it queues the continuation there.</summary>
+    private sealed class ResultOnPool(int result) : IValueTaskSource<int>
+    {
+        private int _awaited;
+
+        public ValueTaskSourceStatus GetStatus(short token) =>
+            Volatile.Read(ref _awaited) == 0 ? ValueTaskSourceStatus.Pending : ValueTaskSourceStatus.Succeeded;
+
+        public int GetResult(short token) => result;
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        {
+            Volatile.Write(ref _awaited, 1);
+            if (flags.HasFlag(ValueTaskSourceOnCompletedFlags.FlowExecutionContext))
+            {
+                ThreadPool.QueueUserWorkItem(continuation, state, preferLocal: false);
+            }
+            else
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(continuation, state, preferLocal: false);
+            }
+        }
     }
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => inner.WriteAsync(buffer, cancellationToken);
