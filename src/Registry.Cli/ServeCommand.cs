@@ -29,9 +29,10 @@ internal static class ServeCommand
         var tlsCa = new Option<string?>("--tls-ca") { Description = "With --standby-of: dial the primary over TLS and validate its certificate against the CA certificates of this PEM file (not the system store) and the --standby-of host name." };
         var tlsSystemTrust = new Option<bool>("--tls-system-trust") { Description = "With --standby-of: dial the primary over TLS and validate its certificate against the system trust store and the --standby-of host name." };
         var synchronous = new Option<bool>("--synchronous-replication") { Description = "As a primary, acknowledge a write only once a standby also holds it durably (waits up to Registry:SynchronousReplicationTimeout, 10 s; not ready without a standby)." };
+        var minStandbys = new Option<int?>("--min-standbys-to-write") { Description = "As a primary, refuse writes unless at least this many standbys were heard from within Registry:MinStandbysMaxLag (10 s): a primary cut off from its standbys stops taking writes a failover would lose." };
         var command = new Command("serve", "Run the registry server: recover the data directory, serve the client protocol, snapshot on shutdown. Exit 0 after a clean stop, 1 when startup fails.")
         {
-            data, listen, adminToken, replicationToken, metricsListen, durability, standbyOf, tlsCert, tlsKey, tlsSelfSigned, tlsPin, tlsCa, tlsSystemTrust, synchronous,
+            data, listen, adminToken, replicationToken, metricsListen, durability, standbyOf, tlsCert, tlsKey, tlsSelfSigned, tlsPin, tlsCa, tlsSystemTrust, synchronous, minStandbys,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -47,6 +48,7 @@ internal static class ServeCommand
             Add(args, nameof(RegistryServerOptions.StandbyTlsCa), parse.GetValue(tlsCa));
             Add(args, nameof(RegistryServerOptions.StandbyTlsSystemTrust), parse.GetValue(tlsSystemTrust) ? "true" : null);
             Add(args, nameof(RegistryServerOptions.SynchronousReplication), parse.GetValue(synchronous) ? "true" : null);
+            Add(args, nameof(RegistryServerOptions.MinStandbysToWrite), parse.GetValue(minStandbys)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Add(args, $"{nameof(RegistryServerOptions.Tls)}:{nameof(TlsOptions.CertificateFile)}", parse.GetValue(tlsCert));
             Add(args, $"{nameof(RegistryServerOptions.Tls)}:{nameof(TlsOptions.KeyFile)}", parse.GetValue(tlsKey));
             Add(args, $"{nameof(RegistryServerOptions.Tls)}:{nameof(TlsOptions.SelfSigned)}", parse.GetValue(tlsSelfSigned) ? "true" : null);

@@ -116,4 +116,15 @@ public sealed class RegistryServerOptions
 
     /// <summary>With <see cref="SynchronousReplication"/>: how long a mutation waits for a standby's confirmation before it is answered with an error (it stays durable here). Default 10 s.</summary>
     public TimeSpan SynchronousReplicationTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// As a primary, refuse writes unless at least this many standbys confirmed what they hold within
+    /// <see cref="MinStandbysMaxLag"/> (as Redis's <c>min-replicas-to-write</c>): a primary cut off from its standbys
+    /// stops acknowledging writes that a failover would lose (docs/replication.md, "Refusing writes without standbys").
+    /// Default 0: off.
+    /// </summary>
+    public int MinStandbysToWrite { get; set; }
+
+    /// <summary>With <see cref="MinStandbysToWrite"/>: a standby not heard from for longer than this does not count. Default 10 s, at least 2 s (standbys confirm every second).</summary>
+    public TimeSpan MinStandbysMaxLag { get; set; } = TimeSpan.FromSeconds(10);
 }

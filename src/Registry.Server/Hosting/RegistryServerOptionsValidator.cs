@@ -41,6 +41,16 @@ public sealed class RegistryServerOptionsValidator : IValidateOptions<RegistrySe
             failures.Add("Registry:SynchronousReplicationTimeout must be positive and at most 10 minutes");
         }
 
+        if (options.MinStandbysToWrite is < 0 or > 100)
+        {
+            failures.Add($"Registry:MinStandbysToWrite {options.MinStandbysToWrite} is outside 0..100");
+        }
+
+        if (options.MinStandbysMaxLag < TimeSpan.FromSeconds(2) || options.MinStandbysMaxLag > TimeSpan.FromMinutes(10))
+        {
+            failures.Add("Registry:MinStandbysMaxLag must be between 2 seconds (standbys confirm every second) and 10 minutes");
+        }
+
         if (options.HeartbeatVerifySkip < TimeSpan.Zero)
         {
             failures.Add("Registry:HeartbeatVerifySkip must not be negative");

@@ -53,4 +53,7 @@ public sealed record PersistenceSample
 
     /// <summary>On a synchronous primary, the standbys connected and confirming.</summary>
     public int ReplicationConfirmingStandbys { get; init; }
+
+    /// <summary>On a primary with <c>MinStandbysToWrite</c>, the standbys heard from within its lag (writes are refused below the minimum).</summary>
+    public int ReplicationStandbysHeard { get; init; }
 }

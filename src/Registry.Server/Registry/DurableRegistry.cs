@@ -14,6 +14,8 @@ namespace Registry.Server.Registry;
 /// <para>With <see cref="SynchronousReplication"/>, a mutation returns only once a standby also confirmed holding its
 /// delta durably; if none does within the timeout, <see cref="ReplicationTimeoutException"/> says so (the mutation is
 /// durable and visible here, as after a cancelled synchronous commit in PostgreSQL). Reads do not wait for standbys.</para>
+/// <para>With <see cref="MinimumStandbys"/>, a mutation is refused before it changes anything while fewer standbys than
+/// required confirmed within the lag (a primary cut off from its standbys stops taking writes a failover would lose).</para>
 /// <para>Thread-safe: the registry serialises itself, the log group-commits concurrent appends.</para>
 /// </remarks>
 internal sealed class DurableRegistry
@@ -21,15 +23,17 @@ internal sealed class DurableRegistry
     private readonly NodeRegistry _registry;
     private readonly Store _store;
     private readonly SynchronousReplication? _synchronous;
+    private readonly MinimumStandbys? _minimum;
     private int _writesClosed;
     private int _mutating;
 
-    /// <summary>Wraps <paramref name="registry"/>, whose delta log is attached to <paramref name="store"/>'s log; with <paramref name="synchronous"/>, mutations also wait for a standby.</summary>
-    public DurableRegistry(NodeRegistry registry, Store store, SynchronousReplication? synchronous = null)
+    /// <summary>Wraps <paramref name="registry"/>, whose delta log is attached to <paramref name="store"/>'s log; with <paramref name="synchronous"/>, mutations also wait for a standby; with <paramref name="minimum"/>, they are refused while too few standbys are heard from.</summary>
+    public DurableRegistry(NodeRegistry registry, Store store, SynchronousReplication? synchronous = null, MinimumStandbys? minimum = null)
     {
         _registry = registry;
         _store = store;
         _synchronous = synchronous;
+        _minimum = minimum;
     }
 
     /// <summary>The state, for queries that need no durability wait (authorisation lookups).</summary>
@@ -72,8 +76,14 @@ internal sealed class DurableRegistry
     /// <exception cref="WalPoisonedException">The log failed; the mutation is not acknowledged.</exception>
     /// <exception cref="WalFullException">The log is still full after a snapshot.</exception>
     /// <exception cref="ReplicationTimeoutException">Synchronous replication: no standby confirmed the delta in time; it is durable here.</exception>
+    /// <exception cref="NotEnoughStandbysException">Fewer standbys than required were heard from recently; nothing changed.</exception>
     public async ValueTask<T> MutateAsync<T>(Func<NodeRegistry, T> mutation, Func<T, ulong> sequenceOf, CancellationToken cancellationToken)
     {
+        if (_minimum is { } minimum && !_store.IsStandby && minimum.Heard is var heard && heard < minimum.Required)
+        {
+            throw new NotEnoughStandbysException(heard, minimum.Required, minimum.MaxLag);
+        }
+
         T result;
         try
         {

@@ -52,6 +52,11 @@ internal sealed partial class HandlerGuard(ILogger logger)
             NotConfirmed(logger, context.RequestType, ex.Message);
             return Response.Failure(ex.Message);
         }
+        catch (NotEnoughStandbysException ex)
+        {
+            // Not logged per request: /readyz and the standbys gauge say it once, for as long as it lasts.
+            return Response.Failure(ex.Message);
+        }
     }
 
     [LoggerMessage(31, LogLevel.Warning, "{Type} not confirmed by a standby: {Reason}")]

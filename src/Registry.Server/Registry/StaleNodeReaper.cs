@@ -78,6 +78,10 @@ public sealed partial class StaleNodeReaper : BackgroundService
                 // Synchronous replication without a standby: the reap is durable here; the next tick carries on.
                 ReapFailed(_logger, ex.Message);
             }
+            catch (NotEnoughStandbysException)
+            {
+                // Too few standbys: nothing is reaped until they are back, as no client write is taken either.
+            }
             catch (WritesClosedException)
             {
                 // Stepped down or superseded between the check and the mutation: nothing to reap on a read-only server.

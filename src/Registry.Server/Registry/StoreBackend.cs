@@ -39,6 +39,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
     private Task _followLoop = Task.CompletedTask;
     private TimelineKeeper? _timeline;
     private StandbyConfirmations? _confirmations;
+    private MinimumStandbys? _minimum;
     private readonly CancellationTokenSource _background = new();
 
     /// <summary>Creates the backend from DI; nothing is opened until <see cref="StartAsync"/>.</summary>
@@ -126,7 +127,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
 
         store.Start();
         _feed = new DeltaFeed(store.Log);
-        _confirmations = _options.SynchronousReplication ? new StandbyConfirmations() : null;
+        _confirmations = _options.SynchronousReplication || _options.MinStandbysToWrite > 0 ? new StandbyConfirmations(_time, _options.SynchronousReplication ? AckRequest.EveryChange : AckRequest.KeepAlive) : null;
         _source = new DeltaReplicationSource(_feed, ct => CaptureAcknowledgedAsync(machine.Registry, store, ct), _time, _loggers.CreateLogger<DeltaReplicationSource>(), _timeline, OnSuperseded, _confirmations);
         if (store.IsStandby)
         {
@@ -155,7 +156,12 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
             machine.Warnings.Count);
 
         _metrics.SetSampler(() => Sample(store, report));
-        _registry = new DurableRegistry(machine.Registry, store, _confirmations is null ? null : new SynchronousReplication(_confirmations, _options.SynchronousReplicationTimeout, _time));
+        _minimum = _confirmations is not null && _options.MinStandbysToWrite > 0 ? new MinimumStandbys(_confirmations, _options.MinStandbysToWrite, _options.MinStandbysMaxLag) : null;
+        _registry = new DurableRegistry(
+            machine.Registry,
+            store,
+            _confirmations is not null && _options.SynchronousReplication ? new SynchronousReplication(_confirmations, _options.SynchronousReplicationTimeout, _time) : null,
+            _minimum);
         if (!store.IsStandby && _timeline.Current.SupersededBy is { } superseding)
         {
             // Fenced at an earlier run: the fence outlives the restart (docs/replication.md, "Fencing on promotion").
@@ -219,9 +225,16 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
             return ReadinessReport.NotReady(_writesClosedReason ?? "read-only until restarted");
         }
 
-        if (registry is { Store.IsStandby: false } && _confirmations is { ConfirmingStandbys: 0 })
+        if (registry is { Store.IsStandby: false } && _options.SynchronousReplication && _confirmations is { ConfirmingStandbys: 0 })
         {
             return ReadinessReport.NotReady("synchronous replication: no standby is connected to confirm writes");
+        }
+
+        if (registry is { Store.IsStandby: false } && _minimum is { } minimum && minimum.Heard is var heard && heard < minimum.Required)
+        {
+            return ReadinessReport.NotReady(string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"writes refused: {heard} of the {minimum.Required} standbys required (Registry:MinStandbysToWrite) heard from within {minimum.MaxLag.TotalSeconds:0.###} s"));
         }
 
         return registry is null
@@ -304,6 +317,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
             ReplicationDiverged = _follower?.DivergedAt is not null,
             ReplicationConfirmedSequence = _confirmations?.Confirmed,
             ReplicationConfirmingStandbys = _confirmations?.ConfirmingStandbys ?? 0,
+            ReplicationStandbysHeard = _minimum?.Heard ?? 0,
         };
     }
 

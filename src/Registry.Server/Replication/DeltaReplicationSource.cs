@@ -55,7 +55,7 @@ public sealed partial class DeltaReplicationSource(
             }
 
             // Before any record: the standby adopts it durably, so what it holds is always described by its timeline.
-            await subscriber.SendAsync(ReplicationMessages.TimelineOf(timeline.Current, requestAcks: confirmations is not null), cancellationToken);
+            await subscriber.SendAsync(ReplicationMessages.TimelineOf(timeline.Current, confirmations?.Requested ?? AckRequest.None), cancellationToken);
         }
 
         if (subscriber.FromSequence is { } from and > 0)
@@ -109,7 +109,7 @@ public sealed partial class DeltaReplicationSource(
     {
         // Counted from its first confirmation: a subscriber that never confirms (an older build, a backup copy) is no
         // standby to wait for, and must not make this primary look ready.
-        IDisposable? attached = null;
+        StandbyConfirmations.Standby? attached = null;
         var reader = new Protocol.FrameReader(subscriber.Input, MaxAckFrameBytes);
         try
         {
@@ -130,7 +130,7 @@ public sealed partial class DeltaReplicationSource(
 
                 // A standby cannot hold what this server has not acknowledged; a larger number is not trusted further.
                 attached ??= confirmations.Attach();
-                confirmations.Confirm(Math.Min(sequence, feed.AcknowledgedSequence));
+                attached.Confirm(Math.Min(sequence, feed.AcknowledgedSequence));
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)

@@ -62,10 +62,11 @@ public static class ReplicationMessages
 
     /// <summary>
     /// <c>{"type":"replication_timeline","epochs":[{"epoch":N,"start":S},…]}</c>: the epochs of the primary's history, which
-    /// the standby adopts; with <paramref name="requestAcks"/> also <c>"acks":true</c>, asking the standby to confirm
-    /// what it holds durably (<see cref="AckType"/>), which a synchronous primary waits for.
+    /// the standby adopts; with <paramref name="acks"/> also asking the standby to confirm what it holds durably
+    /// (<see cref="AckType"/>): <c>"acks":true</c> after every durable change and at least once a second (a synchronous
+    /// primary waits for them), or <c>"keepalive_acks":true</c> once a second only (a primary with MinStandbysToWrite).
     /// </summary>
-    public static byte[] TimelineOf(Timeline timeline, bool requestAcks = false)
+    public static byte[] TimelineOf(Timeline timeline, AckRequest acks = AckRequest.None)
     {
         ArgumentNullException.ThrowIfNull(timeline);
         var body = new ArrayBufferWriter<byte>(128);
@@ -74,9 +75,13 @@ public static class ReplicationMessages
             writer.WriteStartObject();
             writer.WriteString("type", TimelineType);
             timeline.WriteEpochs(writer, "epochs");
-            if (requestAcks)
+            if (acks == AckRequest.EveryChange)
             {
                 writer.WriteBoolean("acks", true);
+            }
+            else if (acks == AckRequest.KeepAlive)
+            {
+                writer.WriteBoolean("keepalive_acks", true);
             }
 
             writer.WriteEndObject();
@@ -85,8 +90,11 @@ public static class ReplicationMessages
         return body.WrittenSpan.ToArray();
     }
 
-    /// <summary>Whether a <see cref="TimelineType"/> message asks the standby to confirm what it holds durably.</summary>
-    public static bool AcksRequested(JsonElement message) => message.TryGetProperty("acks", out var acks) && acks.ValueKind == JsonValueKind.True;
+    /// <summary>What a <see cref="TimelineType"/> message asks the standby to confirm.</summary>
+    public static AckRequest ReadAckRequest(JsonElement message) =>
+        message.TryGetProperty("acks", out var acks) && acks.ValueKind == JsonValueKind.True ? AckRequest.EveryChange
+        : message.TryGetProperty("keepalive_acks", out var keepAlive) && keepAlive.ValueKind == JsonValueKind.True ? AckRequest.KeepAlive
+        : AckRequest.None;
 
     /// <summary><c>{"type":"replication_ack","sequence":N}</c>: this standby durably holds every record up to N.</summary>
     public static byte[] Ack(ulong sequence) =>
@@ -167,4 +175,17 @@ public static class ReplicationMessages
     /// <summary>Reads the records of a <see cref="DeltasType"/> message.</summary>
     public static ReplicationChunk ReadDeltas(JsonElement message) =>
         new(message.GetProperty("from_seq").GetUInt64(), message.GetProperty("to_seq").GetUInt64(), message.GetProperty("frames").GetBytesFromBase64());
+}
+
+/// <summary>Which <c>replication_ack</c> frames a primary asks its standbys for.</summary>
+public enum AckRequest
+{
+    /// <summary>None (the default; a Go primary never asks).</summary>
+    None,
+
+    /// <summary>One after every durable change, and at least one a second: synchronous replication waits for them.</summary>
+    EveryChange,
+
+    /// <summary>One a second, to show the standby is there and how far it holds: MinStandbysToWrite counts them.</summary>
+    KeepAlive,
 }

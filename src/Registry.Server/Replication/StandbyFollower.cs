@@ -276,10 +276,10 @@ public sealed partial class StandbyFollower(
                     LogTimeline(logger, adopted);
                 }
 
-                if (ConfirmsDurability && ReplicationMessages.AcksRequested(message) && link.Reporter is null)
+                if (ConfirmsDurability && ReplicationMessages.ReadAckRequest(message) is var acks and not AckRequest.None && link.Reporter is null)
                 {
                     // A synchronous primary waits for these before it acknowledges its clients' writes.
-                    link.Reporter = new DurablePositionReporter(link.Writer, () => replica.DurableSequence);
+                    link.Reporter = new DurablePositionReporter(link.Writer, () => replica.DurableSequence, time, everyChange: acks == AckRequest.EveryChange);
                     link.Reporting = link.Reporter.RunAsync(link.Stop);
                     link.Reporter.Signal();
                     LogAcksRequested(logger, primary);
