@@ -43,14 +43,13 @@ internal static class BackupCommand
         var token = new Option<string>("--replication-token") { Description = "The server's replication token.", Required = true };
         var output = new Option<string>("--out") { Description = "The directory to create with the copy; it must not exist yet (or be empty).", Required = true };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the server's snapshot.", DefaultValueFactory = _ => 120 };
-        var tlsPin = new Option<string?>("--tls-pin") { Description = "Dial the server over TLS, accepting only this certificate pin." };
-        var tlsCa = new Option<string?>("--tls-ca") { Description = "Dial the server over TLS, validating its certificate against the CA certificates of this PEM file." };
-        var tlsSystemTrust = new Option<bool>("--tls-system-trust") { Description = "Dial the server over TLS, validating its certificate against the system trust store." };
+        var tls = new TlsClientFlags();
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var command = new Command("backup", "Copy a running server's registry, consistent at one sequence number, into a new data directory (over the replication protocol; the server's files are not touched).")
         {
-            server, token, output, timeout, tlsPin, tlsCa, tlsSystemTrust, json,
+            server, token, output, timeout, json,
         };
+        tls.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             if (!HostPort.TryParse(parse.GetValue(server), out var endPoint) || parse.GetValue(timeout) is not (> 0 and <= 3600))
@@ -59,14 +58,8 @@ internal static class BackupCommand
                 return ExitCodes.UsageOrIo;
             }
 
-            TlsClientTrust? trust;
-            try
+            if (!tls.TryResolve(parse, context, "backup", out var trust))
             {
-                trust = TlsClientTrust.From(parse.GetValue(tlsPin), parse.GetValue(tlsCa), parse.GetValue(tlsSystemTrust));
-            }
-            catch (Exception ex) when (ex is ArgumentException or InvalidDataException)
-            {
-                context.Err.WriteLine($"registry backup: tls: {ex.Message}");
                 return ExitCodes.UsageOrIo;
             }
 

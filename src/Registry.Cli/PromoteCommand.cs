@@ -31,14 +31,13 @@ internal static class PromoteCommand
         var adminToken = new Option<string?>("--admin-token") { Description = "The server's admin token (with --server)." };
         var after = new Option<ulong?>("--after-sequence") { Description = "With --server: promote only once the standby durably holds this sequence (what step_down answered on the old primary)." };
         var timeout = new Option<double>("--timeout") { Description = "With --after-sequence: seconds the standby may take to receive it.", DefaultValueFactory = _ => 30 };
-        var tlsPin = new Option<string?>("--tls-pin") { Description = "Dial --server over TLS, accepting only this certificate pin." };
-        var tlsCa = new Option<string?>("--tls-ca") { Description = "Dial --server over TLS, validating its certificate against the CA certificates of this PEM file." };
-        var tlsSystemTrust = new Option<bool>("--tls-system-trust") { Description = "Dial --server over TLS, validating its certificate against the system trust store." };
+        var tls = new TlsClientFlags();
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var command = new Command("promote", "Make a standby a primary: a running one by request (--server), or a stopped server's data directory (--data), which also lifts a fence.")
         {
-            server, data, adminToken, after, timeout, tlsPin, tlsCa, tlsSystemTrust, json,
+            server, data, adminToken, after, timeout, json,
         };
+        tls.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var (target, directory, token) = (parse.GetValue(server), parse.GetValue(data), parse.GetValue(adminToken));
@@ -59,14 +58,8 @@ internal static class PromoteCommand
                 return ExitCodes.UsageOrIo;
             }
 
-            TlsClientTrust? trust;
-            try
+            if (!tls.TryResolve(parse, context, "promote", out var trust))
             {
-                trust = TlsClientTrust.From(parse.GetValue(tlsPin), parse.GetValue(tlsCa), parse.GetValue(tlsSystemTrust));
-            }
-            catch (Exception ex) when (ex is ArgumentException or InvalidDataException)
-            {
-                context.Err.WriteLine($"registry promote: tls: {ex.Message}");
                 return ExitCodes.UsageOrIo;
             }
 

@@ -48,9 +48,7 @@ public class BackupCommandTests
             Directory.Move(dir.Combine("copy"), dir.Combine("standby"));
             standby = ChildProcess.Start(null, [], "serve", "--data", dir.Combine("standby"), "--listen", $"127.0.0.1:{LoopbackPort.Free()}", "--replication-token", "r", "--standby-of", $"127.0.0.1:{primaryPort}");
             await LoadgenTests.WaitListeningAsync(standby, cts.Token);
-            Assert.True(
-                SpinWait.SpinUntil(() => Inspect(dir.Combine("standby"))["last_seq"]!.GetValue<ulong>() == last, TimeSpan.FromSeconds(30)),
-                "the standby seeded from the copy did not catch up");
+            Assert.True(SpinWait.SpinUntil(() => LastSequenceOf(dir.Combine("standby")) == last, TimeSpan.FromSeconds(30)), "the standby seeded from the copy did not catch up");
 
             // A second copy, restored as a primary, begins a new epoch after its last record and takes writes.
             var (again, againOutput, againErr) = CliRunner.Run("backup", "--server", $"127.0.0.1:{primaryPort}", "--replication-token", "r", "--out", dir.Combine("restore"), "--json");
@@ -111,11 +109,48 @@ public class BackupCommandTests
         }
     }
 
+    [Fact]
+    public async Task Backup_OverTls_PinnedLikeAStandby()
+    {
+        using var dir = new TempDirectory();
+        var port = LoopbackPort.Free();
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(TimeSpan.FromSeconds(60));
+        using var server = ChildProcess.Start(null, [], "serve", "--data", dir.Combine("primary"), "--listen", $"127.0.0.1:{port}", "--replication-token", "r", "--tls-self-signed");
+        try
+        {
+            var pin = await LoadgenTests.WaitListeningAsync(server, cts.Token) ?? throw new InvalidOperationException("no pin logged");
+            var (load, _, loadErr) = CliRunner.Run("loadgen", "--server", $"127.0.0.1:{port}", "--clients", "2", "--duration", "0.3", "--tls-pin", pin, "--json");
+            Assert.True(load == 0, loadErr);
+
+            var (wrongPin, _, wrongErr) = CliRunner.Run("backup", "--server", $"127.0.0.1:{port}", "--replication-token", "r", "--out", dir.Combine("copy"), "--tls-pin", new string('0', 64));
+            Assert.Equal(2, wrongPin);
+            Assert.Contains("no copy of", wrongErr, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(dir.Combine("copy")));
+
+            var (exit, output, err) = CliRunner.Run("backup", "--server", $"127.0.0.1:{port}", "--replication-token", "r", "--out", dir.Combine("copy"), "--tls-pin", pin, "--json");
+            Assert.True(exit == 0, err);
+            Assert.True(JsonNode.Parse(output)!["nodes"]!.GetValue<long>() >= 2, output);
+            Assert.Equal(JsonNode.Parse(output)!["sequence"]!.GetValue<ulong>(), Inspect(dir.Combine("copy"))["last_seq"]!.GetValue<ulong>());
+        }
+        finally
+        {
+            await ChildProcess.StopAsync(server);
+        }
+    }
+
     private static JsonNode Inspect(string directory)
     {
         var (exit, output, err) = CliRunner.Run("inspect", "--data", directory, "--json");
         Assert.True(exit == 0, err);
         return JsonNode.Parse(output)!;
+    }
+
+    /// <summary>The last sequence a read-only recovery finds in a running server's directory; null while the server is in the middle of changing it.</summary>
+    private static ulong? LastSequenceOf(string directory)
+    {
+        var (exit, output, _) = CliRunner.Run("inspect", "--data", directory, "--json");
+        return exit == 0 ? JsonNode.Parse(output)!["last_seq"]!.GetValue<ulong>() : null;
     }
 
     private static string Full(string directory)
