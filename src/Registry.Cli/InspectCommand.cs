@@ -7,10 +7,11 @@ using Registry.Persistence;
 using Registry.Persistence.Lifecycle;
 using Registry.Persistence.Replication;
 using Registry.Persistence.Snapshots;
+using Registry.Persistence.Wal;
 
 namespace Registry.Cli;
 
-/// <summary><c>registry inspect --data DIR [--json] [--full]</c>: a read-only recovery of a data directory (ours or Go's) that changes no file.</summary>
+/// <summary><c>registry inspect --data DIR [--json] [--full]</c>: a read-only recovery of a data directory (ours or Go's) that changes no file, also while a server runs on it.</summary>
 internal static class InspectCommand
 {
     public static Command Create(CliContext context)
@@ -31,20 +32,17 @@ internal static class InspectCommand
             return ExitCodes.UsageOrIo;
         }
 
-        var machine = new RegistryStateMachine(new NodeRegistry(ReadOnlyDeltaLog.Instance));
-        RecoveryReport report;
-        try
+        var (report, machine, refusal, damage, inProgress) = InspectSettled(dataDirectory, cancellationToken);
+        if (inProgress.Count > 0)
         {
-            report = Store.Inspect(dataDirectory, machine, cancellationToken);
+            context.Err.WriteLine($"registry inspect: {dataDirectory} is being written (a running server?): {inProgress.Count} finding(s) at the end of its log moved from one read to the next, so they are records being written, not damage (\"in_progress\"); for an exact report, stop the server");
         }
-        catch (PersistenceException ex)
+
+        if (report is null)
         {
-            context.Err.WriteLine($"registry inspect: recovery would refuse to start: {ex.Message}");
-            return ExitCodes.Damaged;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDeltaException)
-        {
-            context.Err.WriteLine($"registry inspect: {ex.Message}");
+            context.Err.WriteLine(refusal is PersistenceException
+                ? $"registry inspect: recovery would refuse to start: {refusal.Message}"
+                : $"registry inspect: {refusal?.Message}");
             return ExitCodes.Damaged;
         }
 
@@ -95,7 +93,8 @@ internal static class InspectCommand
                     w.WriteString("legacy_replay_error", report.LegacyReplayError);
                 }
 
-                JsonLine.WriteProblems(w, report.LogProblems);
+                JsonLine.WriteProblems(w, damage);
+                JsonLine.WriteProblems(w, inProgress, "in_progress");
                 w.WriteNumber("nodes", state.Nodes?.Count ?? 0);
                 w.WriteNumber("networks", state.Networks?.Count ?? 0);
                 w.WriteNumber("trust_pairs", state.TrustPairs?.Count ?? 0);
@@ -126,7 +125,7 @@ internal static class InspectCommand
             context.Out.WriteLine($"layout: {report.Layout}");
             context.Out.WriteLine($"snapshot: {snapshot}; {report.Snapshot.Explanation}");
             context.Out.WriteLine($"log: {report.Replayed} entries replayed, {report.Skipped} already in the snapshot, last sequence {report.LastSequence}, {report.BytesCut} torn bytes would be cut");
-            foreach (var problem in report.LogProblems)
+            foreach (var problem in damage)
             {
                 context.Out.WriteLine($"  {JsonLine.KindName(problem.Kind)} at {problem.FilePath} offset {problem.Offset}: {problem.Message}");
             }
@@ -140,6 +139,65 @@ internal static class InspectCommand
             context.Out.WriteLine($"state: {state.Nodes?.Count ?? 0} nodes, {state.Networks?.Count ?? 0} networks, {state.TrustPairs?.Count ?? 0} trust pairs, next node {state.NextNode}, next network {state.NextNet}");
         }
 
-        return report.LogProblems.Count == 0 ? ExitCodes.Ok : ExitCodes.Damaged;
+        return damage.Count == 0 ? ExitCodes.Ok : ExitCodes.Damaged;
+    }
+
+    /// <summary>How many read-only recoveries <see cref="InspectSettled"/> runs at most.</summary>
+    private const int MaxAttempts = 5;
+
+    /// <summary>What <see cref="InspectSettled"/> found.</summary>
+    /// <param name="Report">The last recovery's report; null when it refused (<paramref name="Refusal"/>).</param>
+    /// <param name="Machine">The state that recovery rebuilt.</param>
+    /// <param name="Refusal">Why the last recovery refused, if it did.</param>
+    /// <param name="Damage">Log problems found at the same place by the last two recoveries: on disk.</param>
+    /// <param name="InProgress">Log problems of the last recovery that the one before did not find there: records being written.</param>
+    internal sealed record Findings(RecoveryReport? Report, RegistryStateMachine Machine, Exception? Refusal, IReadOnlyList<WalProblem> Damage, IReadOnlyList<WalProblem> InProgress);
+
+    /// <summary>Recovers <paramref name="dataDirectory"/> read-only until a read finds no problem or two in a row find the same ones, at most <see cref="MaxAttempts"/> times.</summary>
+    /// <remarks>
+    /// A running server appends while this reads, and a batch being written can look like damage inside the log (bytes
+    /// still zero with a complete record after them: the reader's copy overtook the writer's). Such a finding moves
+    /// on with the next read; damage on disk stays where it is. A clean first read is final, so a stopped server's
+    /// intact directory is read once and a damaged one twice.
+    /// </remarks>
+    internal static Findings InspectSettled(string dataDirectory, CancellationToken cancellationToken)
+    {
+        HashSet<(string?, long)>? previous = null;
+        string? previousRefusal = null;
+        for (var attempt = 1; ; attempt++)
+        {
+            var machine = new RegistryStateMachine(new NodeRegistry(ReadOnlyDeltaLog.Instance));
+            RecoveryReport? report = null;
+            Exception? refusal = null;
+            try
+            {
+                report = Store.Inspect(dataDirectory, machine, cancellationToken);
+            }
+            catch (Exception ex) when (ex is PersistenceException or IOException or UnauthorizedAccessException or InvalidDeltaException)
+            {
+                refusal = ex;
+            }
+
+            if (report is null)
+            {
+                if (string.Equals(refusal!.Message, previousRefusal, StringComparison.Ordinal) || attempt == MaxAttempts)
+                {
+                    return new Findings(null, machine, refusal, [], []);
+                }
+
+                previousRefusal = refusal.Message;
+                continue;
+            }
+
+            var problems = report.LogProblems;
+            var here = problems.Select(p => (p.FilePath, p.Offset)).ToHashSet();
+            var damage = previous is null ? [] : problems.Where(p => previous.Contains((p.FilePath, p.Offset))).ToList();
+            if (problems.Count == 0 || damage.Count == problems.Count || attempt == MaxAttempts)
+            {
+                return new Findings(report, machine, null, damage, [.. problems.Except(damage)]);
+            }
+
+            previous = here;
+        }
     }
 }

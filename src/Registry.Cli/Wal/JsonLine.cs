@@ -55,10 +55,10 @@ internal static class JsonLine
         writer.WriteRawValue(raw, skipInputValidation: true);
     }
 
-    /// <summary>Writes the problems array every tool shares.</summary>
-    public static void WriteProblems(Utf8JsonWriter writer, IEnumerable<WalProblem> problems)
+    /// <summary>Writes the problems array every tool shares (under <paramref name="name"/>).</summary>
+    public static void WriteProblems(Utf8JsonWriter writer, IEnumerable<WalProblem> problems, string name = "problems")
     {
-        writer.WriteStartArray("problems");
+        writer.WriteStartArray(name);
         foreach (var problem in problems)
         {
             writer.WriteStartObject();
