@@ -48,7 +48,8 @@ public sealed partial class StandbyFollower(
     private readonly TaskCompletionSource<ulong> _firstSnapshot = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
-    /// Whether to confirm durable positions when a synchronous primary asks (<c>replication_ack</c>); true for a standby.
+    /// Whether to confirm durable positions when a primary asks (<c>replication_ack</c>: synchronous replication,
+    /// MinStandbysToWrite); true for a standby.
     /// A one-off copy (<c>registry backup</c>) sets it false, so a primary never counts it among the standbys it waits for.
     /// </summary>
     public bool ConfirmsDurability { get; init; } = true;
@@ -278,11 +279,12 @@ public sealed partial class StandbyFollower(
 
                 if (ConfirmsDurability && ReplicationMessages.ReadAckRequest(message) is var acks and not AckRequest.None && link.Reporter is null)
                 {
-                    // A synchronous primary waits for these before it acknowledges its clients' writes.
+                    // A synchronous primary waits for these before it acknowledges its clients' writes; one with
+                    // MinStandbysToWrite counts the standbys it hears from.
                     link.Reporter = new DurablePositionReporter(link.Writer, () => replica.DurableSequence, time, everyChange: acks == AckRequest.EveryChange);
                     link.Reporting = link.Reporter.RunAsync(link.Stop);
                     link.Reporter.Signal();
-                    LogAcksRequested(logger, primary);
+                    LogAcksRequested(logger, primary, acks == AckRequest.EveryChange ? "every change: it replicates synchronously" : "once a second: it counts its standbys");
                 }
 
                 break;
@@ -312,8 +314,8 @@ public sealed partial class StandbyFollower(
     [LoggerMessage(Level = LogLevel.Information, Message = "standby: adopted the primary's timeline: {Timeline}")]
     private static partial void LogTimeline(ILogger logger, Timeline timeline);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "standby: {Primary} replicates synchronously; confirming what this standby holds durably")]
-    private static partial void LogAcksRequested(ILogger logger, EndPoint primary);
+    [LoggerMessage(Level = LogLevel.Information, Message = "standby: {Primary} asks for confirmations ({Kind}); confirming what this standby holds durably")]
+    private static partial void LogAcksRequested(ILogger logger, EndPoint primary, string kind);
 
     /// <summary>One connection to the primary: chunks applied and not yet known durable, and the reporter a synchronous primary asked for.</summary>
     private sealed class Link(FrameWriter writer)
