@@ -220,6 +220,19 @@ public sealed class DeltaReplicationTests
         Assert.Equal(expected is { } value ? (uint)value : null, Dispatch.ReplicationHandshake.PreviousChecksum(document.RootElement));
     }
 
+    [Theory]
+    [InlineData("{\"standby_id\":\"0f3a9c\"}", "0f3a9c")]
+    [InlineData("{\"standby_id\":\"\"}", null)]
+    [InlineData("{\"standby_id\":\"has space\"}", null)]
+    [InlineData("{\"standby_id\":12}", null)]
+    [InlineData("{}", null)]
+    public void StandbyId_OnlyAShortNameOfLettersDigitsAndDashesCounts(string request, string? expected)
+    {
+        using var document = JsonDocument.Parse(request);
+        Assert.Equal(expected, Dispatch.ReplicationHandshake.StandbyId(document.RootElement));
+        Assert.Null(Dispatch.ReplicationHandshake.StandbyId(JsonDocument.Parse($"{{\"standby_id\":\"{new string('a', 65)}\"}}").RootElement));
+    }
+
     [Fact]
     public void SubscribeMessage_CarriesPrevCrcOnlyWhenKnown_AndTheDivergedErrorParsesBack()
     {

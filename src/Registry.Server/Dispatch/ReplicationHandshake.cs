@@ -50,6 +50,17 @@ public static class ReplicationHandshake
     public static ulong? Epoch(JsonElement request) =>
         Member(request, "epoch") is { } value && value.TryGetUInt64(out var epoch) && epoch > 0 ? epoch : null;
 
+    /// <summary>
+    /// The <c>standby_id</c> a standby of ours sent: the identity of its data directory, so a primary counts a standby
+    /// that reconnects once (synchronous replication's quorum, MinStandbysToWrite). Null when absent (a Go standby, an
+    /// older build, a backup copy) or not 1 to 64 letters, digits or '-'.
+    /// </summary>
+    public static string? StandbyId(JsonElement request) =>
+        request.ValueKind == JsonValueKind.Object && request.TryGetProperty("standby_id", out var value) && value.ValueKind == JsonValueKind.String
+        && value.GetString() is { Length: > 0 and <= 64 } id && id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')
+            ? id
+            : null;
+
     private static JsonElement? Member(JsonElement request, string name) =>
         request.ValueKind == JsonValueKind.Object && request.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number
             ? value

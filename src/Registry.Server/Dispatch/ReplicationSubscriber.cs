@@ -12,8 +12,9 @@ public sealed class ReplicationSubscriber
     private readonly TimeProvider _time;
     private readonly Action _abortConnection;
 
-    internal ReplicationSubscriber(FrameWriter writer, PipeReader input, IPEndPoint remoteEndPoint, TimeSpan writeTimeout, TimeProvider time, Action abortConnection, ulong? fromSequence = null, uint? previousChecksum = null, ulong? epoch = null)
+    internal ReplicationSubscriber(FrameWriter writer, PipeReader input, IPEndPoint remoteEndPoint, TimeSpan writeTimeout, TimeProvider time, Action abortConnection, ulong? fromSequence = null, uint? previousChecksum = null, ulong? epoch = null, string? standbyId = null)
     {
+        StandbyId = standbyId;
         FromSequence = fromSequence;
         PreviousChecksum = previousChecksum;
         Epoch = epoch;
@@ -24,6 +25,9 @@ public sealed class ReplicationSubscriber
         _time = time;
         _abortConnection = abortConnection;
     }
+
+    /// <summary>The identity of the standby's data directory (<c>standby_id</c>), or null when it sent none.</summary>
+    public string? StandbyId { get; }
 
     /// <summary>The subscriber's address.</summary>
     public IPEndPoint RemoteEndPoint { get; }

@@ -117,6 +117,9 @@ public sealed class RegistryServerOptions
     /// <summary>With <see cref="SynchronousReplication"/>: how long a mutation waits for a standby's confirmation before it is answered with an error (it stays durable here). Default 10 s.</summary>
     public TimeSpan SynchronousReplicationTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>With <see cref="SynchronousReplication"/>: how many distinct standbys must confirm a mutation before it is acknowledged. Default 1 (any one).</summary>
+    public int SynchronousStandbys { get; set; } = 1;
+
     /// <summary>
     /// As a primary, refuse writes unless at least this many standbys confirmed what they hold within
     /// <see cref="MinStandbysMaxLag"/> (as Redis's <c>min-replicas-to-write</c>): a primary cut off from its standbys

@@ -41,6 +41,11 @@ public sealed class RegistryServerOptionsValidator : IValidateOptions<RegistrySe
             failures.Add("Registry:SynchronousReplicationTimeout must be positive and at most 10 minutes");
         }
 
+        if (options.SynchronousStandbys is < 1 or > 100)
+        {
+            failures.Add($"Registry:SynchronousStandbys {options.SynchronousStandbys} is outside 1..100");
+        }
+
         if (options.MinStandbysToWrite is < 0 or > 100)
         {
             failures.Add($"Registry:MinStandbysToWrite {options.MinStandbysToWrite} is outside 0..100");

@@ -11,8 +11,9 @@ namespace Registry.Server.Registry;
 /// mutation that another client has not yet been told succeeded (and that a crash could still erase).</para>
 /// <para>After the log is poisoned, reads are still served from memory (fail-stop means no new acknowledgements, not
 /// no answers); memory may then hold mutations whose requesters were told they failed, and a restart drops them.</para>
-/// <para>With <see cref="SynchronousReplication"/>, a mutation returns only once a standby also confirmed holding its
-/// delta durably; if none does within the timeout, <see cref="ReplicationTimeoutException"/> says so (the mutation is
+/// <para>With <see cref="SynchronousReplication"/>, a mutation returns only once a standby (or the configured number of
+/// distinct standbys) also confirmed holding its delta durably; if that does not happen within the timeout,
+/// <see cref="ReplicationTimeoutException"/> says so (the mutation is
 /// durable and visible here, as after a cancelled synchronous commit in PostgreSQL). Reads do not wait for standbys.</para>
 /// <para>With <see cref="MinimumStandbys"/>, a mutation is refused before it changes anything while fewer standbys than
 /// required confirmed within the lag (a primary cut off from its standbys stops taking writes a failover would lose).</para>
@@ -105,7 +106,7 @@ internal sealed class DurableRegistry
             if (_synchronous is { } synchronous && !_store.IsStandby
                 && !await synchronous.Confirmations.WaitAsync(sequence, synchronous.Timeout, synchronous.Time, cancellationToken).ConfigureAwait(false))
             {
-                throw new ReplicationTimeoutException(synchronous.Timeout);
+                throw new ReplicationTimeoutException(synchronous.Timeout, synchronous.Confirmations.Quorum);
             }
         }
 

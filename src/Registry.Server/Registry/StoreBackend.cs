@@ -79,6 +79,9 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
     /// <summary>The connection to the primary while this server is a standby, else null.</summary>
     internal StandbyFollower? Follower => _follower;
 
+    /// <summary>What the standbys confirmed, on a primary asking them (synchronous replication, MinStandbysToWrite); else null.</summary>
+    internal StandbyConfirmations? Confirmations => _confirmations;
+
     /// <summary>The registry once started, else null (the reaper skips ticks until then).</summary>
     internal DurableRegistry? Registry => _registry;
 
@@ -115,9 +118,11 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
 
         // A standby refuses client writes and follows its primary; it can itself feed further standbys.
         store.IsStandby = !string.IsNullOrEmpty(_options.StandbyOf);
+        string identity;
         try
         {
             _timeline = OpenTimeline(store);
+            identity = ServerIdentity.LoadOrCreate(_options.DataDirectory);
         }
         catch (Exception ex) when (ex is Persistence.PersistenceException or IOException or UnauthorizedAccessException)
         {
@@ -127,7 +132,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
 
         store.Start();
         _feed = new DeltaFeed(store.Log);
-        _confirmations = _options.SynchronousReplication || _options.MinStandbysToWrite > 0 ? new StandbyConfirmations(_time, _options.SynchronousReplication ? AckRequest.EveryChange : AckRequest.KeepAlive) : null;
+        _confirmations = _options.SynchronousReplication || _options.MinStandbysToWrite > 0 ? new StandbyConfirmations(_time, _options.SynchronousReplication ? AckRequest.EveryChange : AckRequest.KeepAlive, _options.SynchronousStandbys) : null;
         _source = new DeltaReplicationSource(_feed, ct => CaptureAcknowledgedAsync(machine.Registry, store, ct), _time, _loggers.CreateLogger<DeltaReplicationSource>(), _timeline, OnSuperseded, _confirmations);
         if (store.IsStandby)
         {
@@ -136,7 +141,10 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
                 throw new ServerStartupException($"--standby-of must be HOST:PORT, got '{_options.StandbyOf}'");
             }
 
-            _follower = new StandbyFollower(primary, _options.ReplicationToken ?? string.Empty, new StandbyReplica(store, machine), _time, _loggers.CreateLogger<StandbyFollower>(), primaryTrust, _timeline);
+            _follower = new StandbyFollower(primary, _options.ReplicationToken ?? string.Empty, new StandbyReplica(store, machine), _time, _loggers.CreateLogger<StandbyFollower>(), primaryTrust, _timeline)
+            {
+                Identity = identity,
+            };
             _following = new CancellationTokenSource();
             _followLoop = _follower.RunAsync(_following.Token);
         }
@@ -225,9 +233,12 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
             return ReadinessReport.NotReady(_writesClosedReason ?? "read-only until restarted");
         }
 
-        if (registry is { Store.IsStandby: false } && _options.SynchronousReplication && _confirmations is { ConfirmingStandbys: 0 })
+        if (registry is { Store.IsStandby: false } && _options.SynchronousReplication && _confirmations is { } confirmations
+            && confirmations.ConfirmingStandbys is var confirming && confirming < confirmations.Quorum)
         {
-            return ReadinessReport.NotReady("synchronous replication: no standby is connected to confirm writes");
+            return ReadinessReport.NotReady(confirmations.Quorum == 1
+                ? "synchronous replication: no standby is connected to confirm writes"
+                : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"synchronous replication: {confirming} of the {confirmations.Quorum} standbys required are connected to confirm writes"));
         }
 
         if (registry is { Store.IsStandby: false } && _minimum is { } minimum && minimum.Heard is var heard && heard < minimum.Required)

@@ -129,7 +129,7 @@ public sealed partial class DeltaReplicationSource(
                 }
 
                 // A standby cannot hold what this server has not acknowledged; a larger number is not trusted further.
-                attached ??= confirmations.Attach();
+                attached ??= confirmations.Attach(subscriber.StandbyId);
                 attached.Confirm(Math.Min(sequence, feed.AcknowledgedSequence));
             }
         }

@@ -124,7 +124,7 @@ public static class ReplicationMessages
     /// snapshots only (Go's behaviour); <paramref name="previousChecksum"/> (<c>prev_crc</c>) is the CRC-32C of the
     /// standby's record <paramref name="fromSequence"/> - 1, which the primary compares with its own before streaming.
     /// </summary>
-    public static byte[] Subscribe(string token, ulong? fromSequence, uint? previousChecksum = null, ulong? epoch = null)
+    public static byte[] Subscribe(string token, ulong? fromSequence, uint? previousChecksum = null, ulong? epoch = null, string? standbyId = null)
     {
         var body = new ArrayBufferWriter<byte>(128);
         using (var writer = new Utf8JsonWriter(body))
@@ -145,6 +145,11 @@ public static class ReplicationMessages
             if (epoch is { } number)
             {
                 writer.WriteNumber("epoch", number);
+            }
+
+            if (standbyId is not null)
+            {
+                writer.WriteString("standby_id", standbyId);
             }
 
             writer.WriteEndObject();

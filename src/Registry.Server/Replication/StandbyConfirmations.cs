@@ -3,90 +3,82 @@ namespace Registry.Server.Replication;
 /// <summary>What the standbys of this primary confirmed holding durably, and when each was last heard from.</summary>
 /// <remarks>
 /// <para>A confirmation of N (a <c>replication_ack</c>) means one standby's own log or snapshot durably holds every
-/// record up to N, so a write acknowledged after it survives the loss of this server. For synchronous replication one
-/// standby suffices (any of them), and the mark never goes back: a standby that confirmed N and disconnected still
-/// holds N on its disk. Waits that time out are removed, so a primary without a standby does not accumulate them.</para>
-/// <para>For <c>MinStandbysToWrite</c>, each connected standby's last confirmation time counts: standbys send one at
-/// least every <see cref="DurablePositionReporter.KeepAliveInterval"/> when asked, so a standby unheard for longer than
-/// the configured lag is cut off (a network split) or stalled.</para>
+/// record up to N. Standbys are told apart by the identity they send when subscribing (<c>standby_id</c>, the
+/// <c>server-id</c> file of their data directory), so a standby that reconnects is still one standby; a subscriber
+/// without one (an older build) counts per connection, and what it confirmed is forgotten when its connection ends.</para>
+/// <para>For synchronous replication, <see cref="Confirmed"/> is the highest sequence that <see cref="Quorum"/>
+/// distinct standbys each hold (one by default: any of them). It never goes back: a standby that confirmed N and
+/// disconnected still holds N on its disk. Waits that time out are removed, so a primary without standbys does not
+/// accumulate them.</para>
+/// <para>For <c>MinStandbysToWrite</c>, each standby's last confirmation time counts: standbys send one at least
+/// every <see cref="DurablePositionReporter.KeepAliveInterval"/> when asked, so a standby unheard for longer than the
+/// configured lag is cut off (a network split) or stalled.</para>
 /// <para>Thread-safe.</para>
 /// </remarks>
-public sealed class StandbyConfirmations(TimeProvider? time = null, AckRequest requested = AckRequest.EveryChange)
+public sealed class StandbyConfirmations
 {
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private readonly PriorityQueue<TaskCompletionSource, ulong> _waiters = new();
-    private readonly List<Standby> _standbys = [];
+    private readonly List<Standby> _connected = [];
+    private readonly Dictionary<string, ulong> _held = new(StringComparer.Ordinal);
+    private long _anonymous;
     private ulong _confirmed;
-    private int _confirming;
+
+    /// <summary>Tracks the standbys of a primary that asks them for <paramref name="requested"/> and waits, for synchronous replication, for <paramref name="quorum"/> of them.</summary>
+    public StandbyConfirmations(TimeProvider? time = null, AckRequest requested = AckRequest.EveryChange, int quorum = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(quorum, 1);
+        _time = time ?? TimeProvider.System;
+        Requested = requested;
+        Quorum = quorum;
+    }
 
     /// <summary>What standbys are asked to send: every change for synchronous replication, keep-alives only for MinStandbysToWrite.</summary>
-    public AckRequest Requested => requested;
+    public AckRequest Requested { get; }
 
-    /// <summary>The highest sequence any standby confirmed holding durably.</summary>
+    /// <summary>How many distinct standbys must hold a sequence before <see cref="Confirmed"/> reaches it.</summary>
+    public int Quorum { get; }
+
+    /// <summary>The highest sequence that <see cref="Quorum"/> distinct standbys confirmed holding durably.</summary>
     public ulong Confirmed => Volatile.Read(ref _confirmed);
 
-    /// <summary>How many standbys are connected and have confirmed at least once.</summary>
-    public int ConfirmingStandbys => Volatile.Read(ref _confirming);
-
-    /// <summary>Counts a standby from its first confirmation until the returned handle is disposed; its later confirmations go through the handle.</summary>
-    public Standby Attach()
+    /// <summary>How many distinct standbys are connected and have confirmed at least once.</summary>
+    public int ConfirmingStandbys
     {
-        var standby = new Standby(this, _time.GetTimestamp());
+        get
+        {
+            lock (_lock)
+            {
+                return _connected.Select(s => s.Key).Distinct(StringComparer.Ordinal).Count();
+            }
+        }
+    }
+
+    /// <summary>Counts a connected standby (identified by <paramref name="identity"/>, or by this connection when null) from its first confirmation until the returned handle is disposed; its confirmations go through the handle.</summary>
+    public Standby Attach(string? identity = null)
+    {
+        var key = identity ?? $"#{Interlocked.Increment(ref _anonymous)}";
+        var standby = new Standby(this, key, anonymous: identity is null, _time.GetTimestamp());
         lock (_lock)
         {
-            _standbys.Add(standby);
+            _connected.Add(standby);
         }
 
-        Interlocked.Increment(ref _confirming);
         return standby;
     }
 
-    /// <summary>How many connected standbys confirmed something within <paramref name="maxLag"/> of now.</summary>
+    /// <summary>How many distinct connected standbys confirmed something within <paramref name="maxLag"/> of now.</summary>
     public int HeardWithin(TimeSpan maxLag)
     {
         var now = _time.GetTimestamp();
-        var heard = 0;
         lock (_lock)
         {
-            foreach (var standby in _standbys)
-            {
-                if (_time.GetElapsedTime(standby.LastHeard, now) <= maxLag)
-                {
-                    heard++;
-                }
-            }
-        }
-
-        return heard;
-    }
-
-    /// <summary>Records that a standby durably holds every record up to <paramref name="sequence"/>; wakes the waits it satisfies.</summary>
-    public void Confirm(ulong sequence)
-    {
-        List<TaskCompletionSource>? done = null;
-        lock (_lock)
-        {
-            if (sequence <= _confirmed)
-            {
-                return;
-            }
-
-            Volatile.Write(ref _confirmed, sequence);
-            while (_waiters.TryPeek(out var waiter, out var wanted) && wanted <= sequence)
-            {
-                _waiters.Dequeue();
-                (done ??= []).Add(waiter);
-            }
-        }
-
-        foreach (var waiter in done ?? [])
-        {
-            waiter.TrySetResult();
+            return _connected.Where(s => _time.GetElapsedTime(s.LastHeard, now) <= maxLag).Select(s => s.Key).Distinct(StringComparer.Ordinal).Count();
         }
     }
 
-    /// <summary>Waits until a standby confirmed <paramref name="sequence"/>; false when <paramref name="timeout"/> passed first.</summary>
+    /// <summary>Waits until <see cref="Quorum"/> standbys confirmed <paramref name="sequence"/>; false when <paramref name="timeout"/> passed first.</summary>
     public async Task<bool> WaitAsync(ulong sequence, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
         TaskCompletionSource waiter;
@@ -122,18 +114,77 @@ public sealed class StandbyConfirmations(TimeProvider? time = null, AckRequest r
         }
     }
 
-    /// <summary>One connected standby: its confirmations, and when it was last heard from.</summary>
+    /// <summary>Records that the standby <paramref name="key"/> durably holds every record up to <paramref name="sequence"/>; wakes the waits the quorum now satisfies.</summary>
+    private void Confirm(string key, ulong sequence)
+    {
+        List<TaskCompletionSource>? done = null;
+        lock (_lock)
+        {
+            if (_held.TryGetValue(key, out var held) && held >= sequence)
+            {
+                return;
+            }
+
+            _held[key] = sequence;
+            if (_held.Count < Quorum)
+            {
+                return;
+            }
+
+            // The quorum holds the Quorum-th highest position: that many standbys hold at least it.
+            var mark = _held.Values.OrderDescending().ElementAt(Quorum - 1);
+            if (mark <= _confirmed)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _confirmed, mark);
+            while (_waiters.TryPeek(out var waiter, out var wanted) && wanted <= mark)
+            {
+                _waiters.Dequeue();
+                (done ??= []).Add(waiter);
+            }
+        }
+
+        foreach (var waiter in done ?? [])
+        {
+            waiter.TrySetResult();
+        }
+    }
+
+    private void Detach(Standby standby)
+    {
+        lock (_lock)
+        {
+            _connected.Remove(standby);
+            if (standby.Anonymous)
+            {
+                // Without an identity, a reconnection could not be told from a second standby: forget what it held.
+                _held.Remove(standby.Key);
+            }
+        }
+    }
+
+    /// <summary>One connection of a standby: its confirmations, and when it was last heard from.</summary>
     public sealed class Standby : IDisposable
     {
         private readonly StandbyConfirmations _owner;
         private long _lastHeard;
         private int _disposed;
 
-        internal Standby(StandbyConfirmations owner, long heard)
+        internal Standby(StandbyConfirmations owner, string key, bool anonymous, long heard)
         {
             _owner = owner;
+            Key = key;
+            Anonymous = anonymous;
             _lastHeard = heard;
         }
+
+        /// <summary>The standby's identity, or a key of this connection when it sent none.</summary>
+        internal string Key { get; }
+
+        /// <summary>Whether the standby sent no identity.</summary>
+        internal bool Anonymous { get; }
 
         /// <summary>When this standby last confirmed, as a <see cref="TimeProvider"/> timestamp.</summary>
         internal long LastHeard => Volatile.Read(ref _lastHeard);
@@ -142,23 +193,16 @@ public sealed class StandbyConfirmations(TimeProvider? time = null, AckRequest r
         public void Confirm(ulong sequence)
         {
             Volatile.Write(ref _lastHeard, _owner._time.GetTimestamp());
-            _owner.Confirm(sequence);
+            _owner.Confirm(Key, sequence);
         }
 
-        /// <summary>The standby left: it no longer counts.</summary>
+        /// <summary>The connection ended: it no longer counts.</summary>
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                return;
+                _owner.Detach(this);
             }
-
-            lock (_owner._lock)
-            {
-                _owner._standbys.Remove(this);
-            }
-
-            Interlocked.Decrement(ref _owner._confirming);
         }
     }
 }

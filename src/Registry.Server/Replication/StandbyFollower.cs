@@ -54,6 +54,9 @@ public sealed partial class StandbyFollower(
     /// </summary>
     public bool ConfirmsDurability { get; init; } = true;
 
+    /// <summary>The identity of this standby's data directory, sent when subscribing (<c>standby_id</c>) so the primary counts it once however often it reconnects; null sends none.</summary>
+    public string? Identity { get; init; }
+
     /// <summary>Completes with the snapshot's sequence once the first snapshot of this follower's life is installed and durable.</summary>
     public Task<ulong> FirstSnapshotInstalled => _firstSnapshot.Task;
 
@@ -156,7 +159,7 @@ public sealed partial class StandbyFollower(
 
         // The checksum of the last record lets the primary refuse a standby whose history is not a prefix of its own.
         var previousChecksum = from > 1 ? replica.PreviousChecksum : null;
-        await writer.WriteAsync(Response.FromJson(ReplicationMessages.Subscribe(token, from, previousChecksum, timeline?.Current.Current)), cancellationToken);
+        await writer.WriteAsync(Response.FromJson(ReplicationMessages.Subscribe(token, from, previousChecksum, timeline?.Current.Current, Identity)), cancellationToken);
         LogSubscribed(logger, primary, tls is null ? "plain TCP" : $"TLS trusting {tls}", from, previousChecksum is null ? "no" : "yes");
 
         var reader = new FrameReader(input, MaxMessageBytes);

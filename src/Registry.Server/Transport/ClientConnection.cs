@@ -233,12 +233,13 @@ internal sealed class ClientConnection
                 var fromSequence = ReplicationHandshake.FromSequence(request);
                 var previousChecksum = ReplicationHandshake.PreviousChecksum(request);
                 var epoch = ReplicationHandshake.Epoch(request);
+                var standbyId = ReplicationHandshake.StandbyId(request);
                 document.Dispose();
                 reader.Release();
 
                 // A subscription runs for the connection's life and may start by encoding a whole snapshot.
                 await EngineThread.Leave();
-                await SubscribeAsync(error, (fromSequence, previousChecksum, epoch), input, writer, stopReading, abort);
+                await SubscribeAsync(error, (fromSequence, previousChecksum, epoch, standbyId), input, writer, stopReading, abort);
                 return CloseReason.Replication;
             }
 
@@ -286,7 +287,7 @@ internal sealed class ClientConnection
         }
     }
 
-    private async Task SubscribeAsync(string? error, (ulong? From, uint? PreviousChecksum, ulong? Epoch) resume, PipeReader input, FrameWriter writer, CancellationToken stopReading, CancellationToken abort)
+    private async Task SubscribeAsync(string? error, (ulong? From, uint? PreviousChecksum, ulong? Epoch, string? StandbyId) resume, PipeReader input, FrameWriter writer, CancellationToken stopReading, CancellationToken abort)
     {
         if (error is null && _replication is null)
         {
@@ -305,7 +306,7 @@ internal sealed class ClientConnection
         }
 
         TransportLog.ReplicationSubscribed(_logger, _remote);
-        var subscriber = new ReplicationSubscriber(writer, input, _remote, _options.ReplicationWriteTimeout, _options.TimeProvider, Abort, resume.From, resume.PreviousChecksum, resume.Epoch);
+        var subscriber = new ReplicationSubscriber(writer, input, _remote, _options.ReplicationWriteTimeout, _options.TimeProvider, Abort, resume.From, resume.PreviousChecksum, resume.Epoch, resume.StandbyId);
 
         // A subscription has no request in flight to drain, so it ends as soon as the server stops reading.
         await _replication!.ServeAsync(subscriber, stopReading);

@@ -41,6 +41,38 @@ public sealed class MinimumStandbysTests
     }
 
     [Fact]
+    public async Task Quorum_CountsDistinctStandbys_AReconnectionOnce_AndForgetsWhatAnAnonymousOneHeld()
+    {
+        var confirmations = new StandbyConfirmations(new FakeTimeProvider(), quorum: 2);
+        var waiting = confirmations.WaitAsync(4, TimeSpan.FromMinutes(1), TimeProvider.System, TestContext.Current.CancellationToken);
+
+        // One standby on two connections (it reconnected before the old one was closed) is one standby.
+        using var a = confirmations.Attach("aaaa");
+        using var aAgain = confirmations.Attach("aaaa");
+        a.Confirm(10);
+        aAgain.Confirm(10);
+        Assert.Equal(1, confirmations.ConfirmingStandbys);
+        Assert.Equal(1, confirmations.HeardWithin(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0UL, confirmations.Confirmed);
+
+        // A subscriber without an identity counts while connected; gone, what it held no longer does.
+        var anonymous = confirmations.Attach();
+        anonymous.Confirm(3);
+        Assert.Equal(3UL, confirmations.Confirmed);
+        Assert.False(waiting.IsCompleted);
+        anonymous.Dispose();
+        using var again = confirmations.Attach();
+        again.Confirm(3);
+        Assert.Equal(2, confirmations.ConfirmingStandbys);
+
+        // A second identified standby: the quorum holds the lower of the two positions.
+        using var b = confirmations.Attach("bbbb");
+        b.Confirm(5);
+        Assert.True(await waiting.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken));
+        Assert.Equal(5UL, confirmations.Confirmed);
+    }
+
+    [Fact]
     public async Task DurablePositionReporter_ConfirmsOnceASecondWhenNothingChanges()
     {
         var time = new FakeTimeProvider();
