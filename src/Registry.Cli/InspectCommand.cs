@@ -142,9 +142,6 @@ internal static class InspectCommand
         return damage.Count == 0 ? ExitCodes.Ok : ExitCodes.Damaged;
     }
 
-    /// <summary>How many read-only recoveries <see cref="InspectSettled"/> runs at most.</summary>
-    private const int MaxAttempts = 5;
-
     /// <summary>What <see cref="InspectSettled"/> found.</summary>
     /// <param name="Report">The last recovery's report; null when it refused (<paramref name="Refusal"/>).</param>
     /// <param name="Machine">The state that recovery rebuilt.</param>
@@ -153,51 +150,27 @@ internal static class InspectCommand
     /// <param name="InProgress">Log problems of the last recovery that the one before did not find there: records being written.</param>
     internal sealed record Findings(RecoveryReport? Report, RegistryStateMachine Machine, Exception? Refusal, IReadOnlyList<WalProblem> Damage, IReadOnlyList<WalProblem> InProgress);
 
-    /// <summary>Recovers <paramref name="dataDirectory"/> read-only until a read finds no problem or two in a row find the same ones, at most <see cref="MaxAttempts"/> times.</summary>
-    /// <remarks>
-    /// A running server appends while this reads, and a batch being written can look like damage inside the log (bytes
-    /// still zero with a complete record after them: the reader's copy overtook the writer's). Such a finding moves
-    /// on with the next read; damage on disk stays where it is. A clean first read is final, so a stopped server's
-    /// intact directory is read once and a damaged one twice.
-    /// </remarks>
+    /// <summary>Recovers <paramref name="dataDirectory"/> read-only, again while what it finds moves (a running server appending; <see cref="RepeatedRead"/>).</summary>
     internal static Findings InspectSettled(string dataDirectory, CancellationToken cancellationToken)
     {
-        HashSet<(string?, long)>? previous = null;
-        string? previousRefusal = null;
-        for (var attempt = 1; ; attempt++)
-        {
-            var machine = new RegistryStateMachine(new NodeRegistry(ReadOnlyDeltaLog.Instance));
-            RecoveryReport? report = null;
-            Exception? refusal = null;
-            try
+        var outcome = RepeatedRead.Run(
+            () =>
             {
-                report = Store.Inspect(dataDirectory, machine, cancellationToken);
-            }
-            catch (Exception ex) when (ex is PersistenceException or IOException or UnauthorizedAccessException or InvalidDeltaException)
-            {
-                refusal = ex;
-            }
-
-            if (report is null)
-            {
-                if (string.Equals(refusal!.Message, previousRefusal, StringComparison.Ordinal) || attempt == MaxAttempts)
+                var machine = new RegistryStateMachine(new NodeRegistry(ReadOnlyDeltaLog.Instance));
+                try
                 {
-                    return new Findings(null, machine, refusal, [], []);
+                    return (Report: Store.Inspect(dataDirectory, machine, cancellationToken), Machine: machine, Refusal: (Exception?)null);
                 }
-
-                previousRefusal = refusal.Message;
-                continue;
-            }
-
-            var problems = report.LogProblems;
-            var here = problems.Select(p => (p.FilePath, p.Offset)).ToHashSet();
-            var damage = previous is null ? [] : problems.Where(p => previous.Contains((p.FilePath, p.Offset))).ToList();
-            if (problems.Count == 0 || damage.Count == problems.Count || attempt == MaxAttempts)
-            {
-                return new Findings(report, machine, null, damage, [.. problems.Except(damage)]);
-            }
-
-            previous = here;
-        }
+                catch (Exception ex) when (ex is PersistenceException or IOException or UnauthorizedAccessException or InvalidDeltaException)
+                {
+                    return (Report: (RecoveryReport?)null, Machine: machine, Refusal: ex);
+                }
+            },
+            // A refusal counts as one finding placed by its text, so the same refusal twice is final too.
+            attempt => attempt.Report?.LogProblems ?? [new WalProblem(0, WalProblemKind.Corruption, attempt.Refusal!.Message) { FilePath = attempt.Refusal.Message }]);
+        var (report, machine, refusal) = outcome.Last;
+        return report is null
+            ? new Findings(null, machine, refusal, [], [])
+            : new Findings(report, machine, null, outcome.Damage, outcome.InProgress);
     }
 }

@@ -18,17 +18,32 @@ internal static class WalVerifyCommand
     public static int Run(CliContext context, string path, bool json, CancellationToken cancellationToken)
     {
         WalReadResult result;
+        IReadOnlyList<WalProblem> damage;
+        IReadOnlyList<WalProblem> inProgress;
         try
         {
             long count = 0;
             using var progress = new ProgressReporter(context, "verified", enabled: !json);
-            result = LogFiles.Read(path, (in WalRecord r) => progress.Report(++count, r.Offset), cancellationToken);
+            (result, damage, inProgress) = RepeatedRead.Run(
+                () =>
+                {
+                    count = 0;
+                    return LogFiles.Read(path, (in WalRecord r) => progress.Report(++count, r.Offset), cancellationToken);
+                },
+                read => read.Problems);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             context.Err.WriteLine($"registry wal verify: {ex.Message}");
             return ExitCodes.UsageOrIo;
         }
+
+        if (inProgress.Count > 0)
+        {
+            context.Err.WriteLine($"registry wal verify: {path} is being written (a running server?): {inProgress.Count} finding(s) at the end of the log moved from one read to the next, so they are records being written, not damage (\"in_progress\"); for an exact report, stop the server");
+        }
+
+        var intact = damage.Count == 0;
 
         if (json)
         {
@@ -38,26 +53,27 @@ internal static class WalVerifyCommand
                 w.WriteNumber("entries", result.Entries);
                 w.WriteNumber("file_bytes", result.FileBytes);
                 w.WriteNumber("valid_bytes", result.ValidBytes);
-                w.WriteBoolean("torn_tail", result.TornTail);
+                w.WriteBoolean("torn_tail", damage.Any(p => p.Kind == WalProblemKind.TornTail));
                 w.WriteNumber("first_seq", result.Sequences.First);
                 w.WriteNumber("last_seq", result.Sequences.Last);
-                w.WriteBoolean("intact", result.Intact);
-                JsonLine.WriteProblems(w, result.Problems);
+                w.WriteBoolean("intact", intact);
+                JsonLine.WriteProblems(w, damage);
+                JsonLine.WriteProblems(w, inProgress, "in_progress");
             }));
         }
         else
         {
             context.Out.WriteLine($"{path}: {result.Format}, {result.Entries} entries, {result.ValidBytes} of {result.FileBytes} bytes valid, sequences {result.Sequences.First}..{result.Sequences.Last}");
-            foreach (var problem in result.Problems)
+            foreach (var problem in damage)
             {
                 context.Out.WriteLine($"  {JsonLine.KindName(problem.Kind)} at {problem.FilePath ?? path} offset {problem.Offset}: {problem.Message}");
             }
 
-            context.Out.WriteLine(result.Intact ? "intact" : result.Problems.All(p => p.Kind is WalProblemKind.TornTail or WalProblemKind.UnusedSpaceDamage)
-                ? "damaged: " + (result.TornTail ? "torn tail" : "unused space after a sealed segment's last record, no record lost") + " (registry wal repair, or the next start, sets the bytes aside)"
+            context.Out.WriteLine(intact ? "intact" : damage.All(p => p.Kind is WalProblemKind.TornTail or WalProblemKind.UnusedSpaceDamage)
+                ? "damaged: " + (damage.Any(p => p.Kind == WalProblemKind.TornTail) ? "torn tail" : "unused space after a sealed segment's last record, no record lost") + " (registry wal repair, or the next start, sets the bytes aside)"
                 : "damaged");
         }
 
-        return result.Intact ? ExitCodes.Ok : ExitCodes.Damaged;
+        return intact ? ExitCodes.Ok : ExitCodes.Damaged;
     }
 }
