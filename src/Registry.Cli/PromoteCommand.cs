@@ -94,7 +94,7 @@ internal static class PromoteCommand
 
         var wasStandby = promoted.GetProperty("was_standby").GetBoolean();
         var (sequence, epoch) = (promoted.GetProperty("sequence").GetUInt64(), promoted.GetProperty("epoch").GetUInt64());
-        Report(context, json, wasStandby, sequence, epoch, supersededBy: null);
+        Report(context, json, wasStandby, sequence, epoch, before: null);
         return ExitCodes.Ok;
     }
 
@@ -124,16 +124,18 @@ internal static class PromoteCommand
             using var held = DirectoryLock.Acquire(directory);
             var timeline = Timeline.Load(directory);
             var last = LastSequence(directory, cancellationToken);
-            if (!timeline.Following && timeline.SupersededBy is null)
+            if (!timeline.Following && timeline.SupersededBy is null && timeline.SteppedDownAt is null)
             {
-                Report(context, json, wasStandby: false, last, timeline.Current, supersededBy: null);
+                Report(context, json, wasStandby: false, last, timeline.Current, timeline);
                 return ExitCodes.Ok;
             }
 
             // The new epoch starts after every record recovery will keep, so the first write after the start is in it.
+            // A step-down ends the same way: whether or not its switchover promoted the standby, the histories stay
+            // apart from here.
             var promoted = timeline.Promote(last + 1);
             promoted.Save(directory);
-            Report(context, json, wasStandby: timeline.Following, last, promoted.Current, timeline.SupersededBy);
+            Report(context, json, wasStandby: timeline.Following, last, promoted.Current, timeline);
             return ExitCodes.Ok;
         }
         catch (DirectoryLockedException)
@@ -160,8 +162,10 @@ internal static class PromoteCommand
         return Store.Inspect(directory, machine, cancellationToken).LastSequence;
     }
 
-    private static void Report(CliContext context, bool json, bool wasStandby, ulong sequence, ulong epoch, ulong? supersededBy)
+    /// <summary>Prints what the promotion did; the marks of <paramref name="before"/> (a directory's timeline before the command, null for a running server) are what it lifted.</summary>
+    private static void Report(CliContext context, bool json, bool wasStandby, ulong sequence, ulong epoch, Timeline? before)
     {
+        var (supersededBy, steppedDownAt) = (before?.SupersededBy, before?.SteppedDownAt);
         if (json)
         {
             context.Out.WriteLine(JsonLine.Object(w =>
@@ -173,17 +177,27 @@ internal static class PromoteCommand
                 {
                     w.WriteNumber("lifted_superseded_by", mark);
                 }
+
+                if (steppedDownAt is { } stepped)
+                {
+                    w.WriteNumber("ended_step_down_at", stepped);
+                }
             }));
             return;
         }
 
-        if (!wasStandby && supersededBy is null)
+        if (!wasStandby && supersededBy is null && steppedDownAt is null)
         {
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"already a primary (epoch {epoch}, last sequence {sequence}); nothing changed"));
             return;
         }
 
         context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"promoted: epoch {epoch} begins after sequence {sequence}"));
+        if (steppedDownAt is { } ended)
+        {
+            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ended the step-down at sequence {ended}: start it without --standby-of to take writes"));
+        }
+
         if (supersededBy is { } lifted)
         {
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"lifted the fence of epoch {lifted}: the writes that server took in epoch {lifted} are not in this directory, and it must not take writes again"));

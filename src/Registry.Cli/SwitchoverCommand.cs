@@ -98,7 +98,7 @@ internal static class SwitchoverCommand
                     cancellationToken);
                 if (!reply.Ok)
                 {
-                    context.Err.WriteLine($"registry switchover: the standby was not promoted ({reply.Text}). The primary is stepped down (read-only) at sequence {last}: retry the switchover, or restart the primary to take writes again");
+                    context.Err.WriteLine($"registry switchover: the standby was not promoted ({reply.Text}). The primary is stepped down (read-only, also after a restart) at sequence {last}: retry the switchover, or send the primary a promote request (registry promote --server PRIMARY --admin-token T) to take writes again");
                     return ExitCodes.Damaged;
                 }
 

@@ -92,4 +92,24 @@ public class PromoteCommandTests
         Assert.Equal(2, exit);
         Assert.Contains("no directory", err, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void PromoteData_OnAStoppedSteppedDownPrimary_EndsTheStepDownInANewEpoch()
+    {
+        using var dir = new TempDirectory();
+        Timeline.Initial.WithSteppedDown(0).Save(dir.Path);
+
+        var (exit, output, err) = CliRunner.Run("promote", "--data", dir.Path, "--json");
+        Assert.True(exit == 0, err);
+        var report = JsonNode.Parse(output)!;
+        Assert.Equal(0UL, report["ended_step_down_at"]!.GetValue<ulong>());
+        Assert.Equal(2UL, report["epoch"]!.GetValue<ulong>());
+        var timeline = Timeline.Load(dir.Path);
+        Assert.Null(timeline.SteppedDownAt);
+        Assert.Equal(new TimelineEpoch(2, 1), timeline.Epochs[^1]);
+
+        var (text, textOutput, _) = CliRunner.Run("promote", "--data", dir.Path);
+        Assert.Equal(0, text);
+        Assert.Contains("already a primary", textOutput, StringComparison.Ordinal);
+    }
 }

@@ -24,20 +24,22 @@ public readonly record struct TimelineEpoch(ulong Number, ulong Start);
 /// on were written by a primary the promoted one had stopped following: their histories diverged at S, whatever
 /// compaction kept. A standby whose epoch is newer than its primary's is following a primary that was superseded.</para>
 /// <para>Immutable. Stored as <c>timeline.json</c> in the data directory (<see cref="Load"/>, <see cref="Save"/>), with
-/// whether the server last ran as a standby, so that starting a former standby as a primary is a promotion too, and
-/// the newer epoch that superseded it when it was a primary (<see cref="SupersededBy"/>), so that the fence survives
-/// a restart.</para>
+/// whether the server last ran as a standby, so that starting a former standby as a primary is a promotion too, the
+/// newer epoch that superseded it when it was a primary (<see cref="SupersededBy"/>), so that the fence survives a
+/// restart, and the sequence at which it stepped down for a switchover (<see cref="SteppedDownAt"/>), so that a
+/// restart in the middle of one does not take writes again.</para>
 /// </remarks>
 public sealed class Timeline
 {
     /// <summary>The file name in the data directory.</summary>
     public const string FileName = "timeline.json";
 
-    private Timeline(IReadOnlyList<TimelineEpoch> epochs, bool following, ulong? supersededBy = null)
+    private Timeline(IReadOnlyList<TimelineEpoch> epochs, bool following, ulong? supersededBy = null, ulong? steppedDownAt = null)
     {
         Epochs = epochs;
         Following = following;
         SupersededBy = supersededBy;
+        SteppedDownAt = steppedDownAt;
     }
 
     /// <summary>The history of a server that was never promoted: epoch 1 from sequence 1, not following.</summary>
@@ -51,6 +53,9 @@ public sealed class Timeline
 
     /// <summary>The newer epoch another server began while this one was a primary, once this one learnt of it; null otherwise. A primary with it set refuses writes.</summary>
     public ulong? SupersededBy { get; }
+
+    /// <summary>The last sequence this server acknowledged before it stepped down for a switchover, while it has not taken writes again since; null otherwise. A primary with it set refuses writes.</summary>
+    public ulong? SteppedDownAt { get; }
 
     /// <summary>The current epoch's number.</summary>
     public ulong Current => Epochs[^1].Number;
@@ -84,17 +89,21 @@ public sealed class Timeline
     }
 
     /// <summary>This history with <see cref="Following"/> set to <paramref name="following"/>.</summary>
-    public Timeline WithFollowing(bool following) => following == Following ? this : new Timeline(Epochs, following, SupersededBy);
+    public Timeline WithFollowing(bool following) => following == Following ? this : new Timeline(Epochs, following, SupersededBy, SteppedDownAt);
 
     /// <summary>This history marked as superseded by <paramref name="epoch"/> (a newer epoch begun elsewhere); a larger mark is kept.</summary>
     public Timeline Superseded(ulong epoch) =>
-        epoch <= Current || epoch <= (SupersededBy ?? 0) ? this : new Timeline(Epochs, Following, epoch);
+        epoch <= Current || epoch <= (SupersededBy ?? 0) ? this : new Timeline(Epochs, Following, epoch, SteppedDownAt);
+
+    /// <summary>This history marked as stepped down for a switchover after <paramref name="sequence"/>, or, with null, taking writes again.</summary>
+    public Timeline WithSteppedDown(ulong? sequence) => sequence == SteppedDownAt ? this : new Timeline(Epochs, Following, SupersededBy, sequence);
 
     /// <summary>A primary's history adopted by its standby (which keeps following).</summary>
     public static Timeline Adopt(IReadOnlyList<TimelineEpoch> epochs) => new(Validate(epochs, "primary's timeline"), following: true);
 
     /// <summary>Whether <paramref name="other"/> holds the same epochs and role.</summary>
-    public bool SameAs(Timeline other) => other is not null && other.Following == Following && other.SupersededBy == SupersededBy && other.Epochs.SequenceEqual(Epochs);
+    public bool SameAs(Timeline other) =>
+        other is not null && other.Following == Following && other.SupersededBy == SupersededBy && other.SteppedDownAt == SteppedDownAt && other.Epochs.SequenceEqual(Epochs);
 
     /// <summary>The epochs as a JSON array of <c>{"epoch":N,"start":S}</c> objects.</summary>
     public void WriteEpochs(Utf8JsonWriter writer, string propertyName)
@@ -173,7 +182,13 @@ public sealed class Timeline
                 supersededBy = mark.TryGetUInt64(out var epoch) && epoch > 0 ? epoch : throw new FormatException("superseded_by must be an epoch number");
             }
 
-            return new Timeline(ReadEpochs(epochs), following.GetBoolean(), supersededBy);
+            ulong? steppedDownAt = null;
+            if (root.TryGetProperty("stepped_down_at", out var stepped))
+            {
+                steppedDownAt = stepped.TryGetUInt64(out var sequence) ? sequence : throw new FormatException("stepped_down_at must be a sequence number");
+            }
+
+            return new Timeline(ReadEpochs(epochs), following.GetBoolean(), supersededBy, steppedDownAt);
         }
         catch (Exception ex) when (ex is JsonException or FormatException)
         {
@@ -197,6 +212,11 @@ public sealed class Timeline
             {
                 writer.WriteNumber("superseded_by", epoch);
             }
+
+            if (SteppedDownAt is { } sequence)
+            {
+                writer.WriteNumber("stepped_down_at", sequence);
+            }
             writer.WriteEndObject();
         }
 
@@ -214,7 +234,8 @@ public sealed class Timeline
     public override string ToString() =>
         string.Join(", ", Epochs.Select(e => string.Create(CultureInfo.InvariantCulture, $"epoch {e.Number} from {e.Start}")))
         + (Following ? " (following)" : string.Empty)
-        + (SupersededBy is { } epoch ? string.Create(CultureInfo.InvariantCulture, $" (superseded by epoch {epoch})") : string.Empty);
+        + (SupersededBy is { } epoch ? string.Create(CultureInfo.InvariantCulture, $" (superseded by epoch {epoch})") : string.Empty)
+        + (SteppedDownAt is { } sequence ? string.Create(CultureInfo.InvariantCulture, $" (stepped down at sequence {sequence})") : string.Empty);
 
     private static List<TimelineEpoch> Validate(IReadOnlyList<TimelineEpoch> epochs, string what)
     {

@@ -72,6 +72,9 @@ internal sealed class DurableRegistry
         return last;
     }
 
+    /// <summary>Takes mutations again after <see cref="CloseWritesAsync"/>: a step-down whose switchover was abandoned.</summary>
+    public void ReopenWrites() => Interlocked.Exchange(ref _writesClosed, 0);
+
     /// <summary>Runs a mutation and waits until its delta is acknowledged; a full log gets one snapshot (which compacts it) and one retry.</summary>
     /// <exception cref="RegistryException">The mutation's own validation failed; nothing changed.</exception>
     /// <exception cref="WalPoisonedException">The log failed; the mutation is not acknowledged.</exception>

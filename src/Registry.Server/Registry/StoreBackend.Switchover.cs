@@ -68,6 +68,12 @@ public sealed partial class StoreBackend
         }
 
         _follower = null;
+        var resumed = !wasStandby && ResumeAfterStepDown(registry);
+        if (!wasStandby && registry.WritesClosed && !resumed)
+        {
+            return Response.Failure($"promote: cannot take writes: {_writesClosedReason ?? "writes are closed"}");
+        }
+
         var sequence = registry.Store.Log.AppendedSequence;
         if (wasStandby && _timeline is { } timeline)
         {
@@ -84,9 +90,14 @@ public sealed partial class StoreBackend
             _ = FenceOldPrimaryAsync(oldPrimary, sequence + 1, epoch);
         }
 
-        return Response.Build("promote_ok", (wasStandby, sequence, epoch), static (w, s) =>
+        return Response.Build("promote_ok", (wasStandby, sequence, epoch, resumed), static (w, s) =>
         {
             w.WriteBoolean("was_standby", s.wasStandby);
+            if (s.resumed)
+            {
+                w.WriteBoolean("resumed", true);
+            }
+
             w.WriteNumber("sequence", s.sequence);
             w.WriteNumber("epoch", s.epoch);
         });
@@ -96,7 +107,9 @@ public sealed partial class StoreBackend
     /// <c>{"type":"step_down","admin_token":…}</c>: this primary refuses every write from now on (as a standby would) and
     /// replies <c>step_down_ok</c> with the last sequence it will ever acknowledge, once that is durable. It keeps
     /// serving reads and replication, so its standby can catch up to that sequence before being promoted with
-    /// <c>after_sequence</c>. It stays read-only (and not ready) until restarted; repeating the request is harmless.
+    /// <c>after_sequence</c>. It stays read-only (and not ready), also across restarts (the step-down is recorded in
+    /// <c>timeline.json</c>), until a <c>promote</c> request resumes its writes, a promotion elsewhere fences it, or it
+    /// is started as a standby; repeating the request is harmless.
     /// </summary>
     private async ValueTask<Response> StepDownAsync(RequestAuth auth, System.Text.Json.JsonElement request, CancellationToken cancellationToken)
     {
@@ -111,9 +124,19 @@ public sealed partial class StoreBackend
             return Response.Failure("step_down: cannot step down a standby; step down its primary");
         }
 
-        _writesClosedReason ??= "stepped down for a switchover: read-only until restarted";
+        _writesClosedReason ??= SteppedDownReason;
         var sequence = await registry.CloseWritesAsync(cancellationToken).ConfigureAwait(false);
         var epoch = _timeline?.Current.Current ?? 1;
+        try
+        {
+            // Recorded before the answer, so a restart before the switchover completes does not take writes again.
+            _timeline?.Replace(_timeline.Current.WithSteppedDown(sequence));
+        }
+        catch (IOException ex)
+        {
+            StepDownNotRecorded(_logger, ex.Message);
+        }
+
         SteppedDown(_logger, sequence, epoch);
         return Response.Build("step_down_ok", (sequence, epoch), static (w, s) =>
         {
@@ -122,16 +145,60 @@ public sealed partial class StoreBackend
         });
     }
 
+    private const string SteppedDownReason = "stepped down for a switchover: read-only until a promote request resumes writes, or started as a standby";
+
+    /// <summary>Takes writes again on a primary that stepped down for a switchover that did not happen (a <c>promote</c> request to it); false when it is not stepped down.</summary>
+    private bool ResumeAfterStepDown(DurableRegistry registry)
+    {
+        if (_timeline is not { } timeline || timeline.Current.SteppedDownAt is null || timeline.Current.SupersededBy is not null)
+        {
+            return false;
+        }
+
+        // Recorded first: if it cannot be, the step-down stands (and the request fails with the I/O error).
+        timeline.Replace(timeline.Current.WithSteppedDown(null));
+        _writesClosedReason = null;
+        registry.ReopenWrites();
+        ResumedAfterStepDown(_logger, registry.Store.Log.AppendedSequence);
+        return true;
+    }
+
     /// <summary>A server on a newer epoch subscribed: a promotion superseded this primary, which stops taking writes as after <c>step_down</c> (fencing).</summary>
     private void OnSuperseded(ulong epoch)
     {
-        if (_registry is not { } registry || registry.Store.IsStandby || registry.WritesClosed)
+        if (_registry is not { } registry || registry.Store.IsStandby)
         {
+            return;
+        }
+
+        if (registry.WritesClosed)
+        {
+            // Stepped down for the switchover that superseded it: writes are closed already, but the fence must be
+            // recorded too, so that neither a restart nor a promote request resumes writes here.
+            if (_timeline is { } timeline && timeline.Current.SteppedDownAt is not null && (timeline.Current.SupersededBy ?? 0) < epoch)
+            {
+                _writesClosedReason = SupersededReason(epoch);
+                RecordSuperseded(epoch);
+            }
+
             return;
         }
 
         _writesClosedReason ??= SupersededReason(epoch);
         _ = CloseAsSupersededAsync(registry, epoch);
+    }
+
+    private void RecordSuperseded(ulong epoch)
+    {
+        try
+        {
+            // Recorded so that a restart as a primary stays fenced.
+            _timeline?.Replace(_timeline.Current.Superseded(epoch));
+        }
+        catch (IOException ex)
+        {
+            FenceNotRecorded(_logger, ex.Message);
+        }
     }
 
     private static string SupersededReason(ulong epoch) =>
@@ -150,18 +217,7 @@ public sealed partial class StoreBackend
             Fenced(_logger, epoch, registry.Store.Log.AcknowledgedSequence);
         }
 
-        try
-        {
-            // Recorded so that a restart as a primary stays fenced.
-            if (_timeline is { } timeline)
-            {
-                timeline.Replace(timeline.Current.Superseded(epoch));
-            }
-        }
-        catch (IOException ex)
-        {
-            FenceNotRecorded(_logger, ex.Message);
-        }
+        RecordSuperseded(epoch);
     }
 
     /// <summary>
@@ -243,6 +299,15 @@ public sealed partial class StoreBackend
 
     [LoggerMessage(LogLevel.Error, "Could not record in timeline.json that this server was superseded ({Reason}); the fence holds until restart only")]
     private static partial void FenceNotRecorded(ILogger logger, string reason);
+
+    [LoggerMessage(LogLevel.Error, "Could not record in timeline.json that this server stepped down ({Reason}); a restart would take writes again")]
+    private static partial void StepDownNotRecorded(ILogger logger, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Writes resumed after a step-down (promote request): the switchover did not happen; continuing after sequence {Sequence}")]
+    private static partial void ResumedAfterStepDown(ILogger logger, ulong sequence);
+
+    [LoggerMessage(LogLevel.Warning, "Stepped down for a switchover at an earlier run (after sequence {Sequence}): writes refused. Send it a promote request to take writes again, or start it as a standby of the new primary")]
+    private static partial void StillSteppedDown(ILogger logger, ulong sequence);
 
     [LoggerMessage(LogLevel.Warning, "Stepped down for a switchover: writes refused from now on; last sequence {Sequence} (epoch {Epoch}) is durable")]
     private static partial void SteppedDown(ILogger logger, ulong sequence, ulong epoch);

@@ -177,6 +177,13 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
             await _registry.CloseWritesAsync(cancellationToken).ConfigureAwait(false);
             StillSuperseded(_logger, superseding);
         }
+        else if (!store.IsStandby && _timeline.Current.SteppedDownAt is { } steppedDownAt)
+        {
+            // Stepped down at an earlier run, in a switchover that may still complete: stay read-only until told.
+            _writesClosedReason = SteppedDownReason;
+            await _registry.CloseWritesAsync(cancellationToken).ConfigureAwait(false);
+            StillSteppedDown(_logger, steppedDownAt);
+        }
     }
 
     /// <summary>Loads the data directory's timeline and records the role: a server that last ran as a standby and now starts as a primary is promoted (a new epoch), as by the promote request.</summary>

@@ -58,6 +58,28 @@ public sealed class TimelineTests
     }
 
     [Fact]
+    public void SteppedDown_SurvivesSavingAndFencing_AndAPromotionOrAdoptionEndsIt()
+    {
+        using var dir = new TempDirectory();
+        var stepped = Timeline.Initial.WithSteppedDown(41);
+        Assert.Same(stepped, stepped.WithSteppedDown(41));
+        stepped.Superseded(2).WithFollowing(true).Save(dir.Path);
+
+        var loaded = Timeline.Load(dir.Path);
+        Assert.Equal(41UL, loaded.SteppedDownAt);
+        Assert.Equal(2UL, loaded.SupersededBy);
+        Assert.True(loaded.SameAs(stepped.Superseded(2).WithFollowing(true)));
+        Assert.False(loaded.SameAs(Timeline.Initial.Superseded(2).WithFollowing(true)));
+        Assert.Contains("stepped down at sequence 41", loaded.ToString(), StringComparison.Ordinal);
+
+        Assert.Null(stepped.Promote(42).SteppedDownAt);
+        Assert.Null(Timeline.Adopt(stepped.Epochs).SteppedDownAt);
+        Assert.Null(stepped.WithSteppedDown(null).SteppedDownAt);
+        Timeline.Initial.Save(dir.Path);
+        Assert.Null(Timeline.Load(dir.Path).SteppedDownAt);
+    }
+
+    [Fact]
     public void SaveThenLoad_GivesTheSameTimeline()
     {
         using var dir = new TempDirectory();

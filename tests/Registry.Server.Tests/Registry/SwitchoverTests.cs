@@ -53,6 +53,7 @@ public sealed class SwitchoverTests
             var stepped = await admin.OkAsync(new { type = "step_down", admin_token = RegistryTestHost.AdminToken }, ct);
             var last = stepped.GetProperty("sequence").GetUInt64();
             Assert.Equal(1UL, stepped.GetProperty("epoch").GetUInt64());
+            Assert.Equal(last, Timeline.Load(Path.Combine(dir.Path, "a")).SteppedDownAt);
             await Task.WhenAll(writers).WaitAsync(ct);
             Assert.Equal(4, refusals);
 
@@ -68,6 +69,11 @@ public sealed class SwitchoverTests
             var promoted = await promote.OkAsync(new { type = "promote", admin_token = RegistryTestHost.AdminToken, after_sequence = last }, ct);
             Assert.Equal(last, promoted.GetProperty("sequence").GetUInt64());
             Assert.Equal(2UL, promoted.GetProperty("epoch").GetUInt64());
+
+            // The promoted server fences the stepped-down primary, durably, so no promote request can reopen it.
+            Assert.True(SpinWait.SpinUntil(() => Timeline.Load(Path.Combine(dir.Path, "a")).SupersededBy == 2, TimeSpan.FromSeconds(20)), "the fence of a stepped-down primary was not recorded");
+            var reopen = await admin.SendAsync(new { type = "promote", admin_token = RegistryTestHost.AdminToken }, ct);
+            Assert.Contains("cannot take writes: superseded by epoch 2", reopen.GetProperty("error").GetString(), StringComparison.Ordinal);
         }
 
         // Every write the old primary acknowledged is on the new one, which now takes writes.
@@ -94,6 +100,44 @@ public sealed class SwitchoverTests
         BitConverter.TryWriteBytes(publicKey, key);
         publicKey[31] = 0x5A;
         return new { type = "register", public_key = Convert.ToBase64String(publicKey), hostname = $"pair-{key}" };
+    }
+
+    [Fact]
+    public async Task StepDown_SurvivesARestart_AndAPromoteRequestToThePrimaryResumesItsWrites()
+    {
+        var ct = Timeouts.Bounded(60);
+        using var dir = new TempDirectory();
+        var (a, b) = await PairAsync(dir.Path, ct);
+        await using var standby = b;
+        ulong last;
+        await using (a)
+        {
+            using var admin = await a.ConnectAsync(ct);
+            await admin.OkAsync(Register(1), ct);
+            last = (await admin.OkAsync(new { type = "step_down", admin_token = RegistryTestHost.AdminToken }, ct)).GetProperty("sequence").GetUInt64();
+        }
+
+        // Restarted in the middle of the switchover (a crash, a supervisor): still read-only, and it says why.
+        var primaryDir = Path.Combine(dir.Path, "a");
+        await using (var restarted = await RegistryTestHost.StartAsync(primaryDir, ct, settings: PrimarySettings()))
+        {
+            using var client = await restarted.ConnectAsync(ct);
+            Assert.Equal("error", (await client.SendAsync(Register(2), ct)).GetProperty("type").GetString());
+            Assert.Equal(last, Applied(restarted));
+            Assert.Contains("stepped down", Backend(restarted).CheckReadiness().Reason, StringComparison.Ordinal);
+
+            // The switchover is abandoned: a promote request to the primary takes writes again, durably.
+            var resumed = await client.OkAsync(new { type = "promote", admin_token = RegistryTestHost.AdminToken }, ct);
+            Assert.False(resumed.GetProperty("was_standby").GetBoolean());
+            Assert.True(resumed.GetProperty("resumed").GetBoolean());
+            await client.OkAsync(Register(2), ct);
+            Assert.True(Backend(restarted).CheckReadiness().IsReady, Backend(restarted).CheckReadiness().Reason);
+            Assert.Null(Timeline.Load(primaryDir).SteppedDownAt);
+        }
+
+        await using var again = await RegistryTestHost.StartAsync(primaryDir, ct, settings: PrimarySettings());
+        using var writer = await again.ConnectAsync(ct);
+        await writer.OkAsync(Register(3), ct);
     }
 
     [Fact]
