@@ -74,7 +74,7 @@ internal static class StatusCommand
         }
         catch (DirectoryLockedException ex)
         {
-            context.Err.WriteLine($"registry status: {ex.Message}");
+            context.Err.WriteLine($"registry status: {ex.Message}. A running server holds it: 'registry inspect --data {dataDirectory}' reads it without the lock");
             return ExitCodes.UsageOrIo;
         }
         catch (PersistenceException ex)
@@ -84,7 +84,7 @@ internal static class StatusCommand
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDeltaException)
         {
-            context.Err.WriteLine($"registry status: {ex.Message}");
+            context.Err.WriteLine($"registry status: {ex.Message}. A running server holds it: 'registry inspect --data {dataDirectory}' reads it without the lock");
             return ExitCodes.UsageOrIo;
         }
     }
