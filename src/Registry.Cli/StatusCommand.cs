@@ -5,10 +5,18 @@ using Registry.Core.Lifecycle;
 using Registry.Persistence;
 using Registry.Persistence.IO;
 using Registry.Persistence.Lifecycle;
+using Registry.Cli.Loadgen;
+using Registry.Server.Dispatch;
+using Registry.Server.Hosting;
+using Registry.Server.Security;
 
 namespace Registry.Cli;
 
-/// <summary><c>registry status [--data DIR] [--json]</c>: opens a data directory exactly as the registry starts (lock, recover, repair a torn tail), reports it, and closes it.</summary>
+/// <summary>
+/// <c>registry status [--data DIR] [--json]</c>: opens a data directory exactly as the registry starts (lock, recover,
+/// repair a torn tail), reports it, and closes it; <c>registry status --server HOST:PORT --admin-token T</c> asks a
+/// running server instead (<c>server_status</c>: role, writes, epoch, sequences, readiness, replication).
+/// </summary>
 internal static class StatusCommand
 {
     /// <summary>The data directory used when none is given.</summary>
@@ -18,9 +26,77 @@ internal static class StatusCommand
     {
         var data = new Option<string>("--data") { Description = "The data directory (created if missing; a Go registry's directory is migrated).", DefaultValueFactory = _ => DefaultDataDirectory };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
-        var command = new Command("status", "Start the registry's persistence on a data directory as the server does (lock, load the newest verifying snapshot, replay the log, cut a torn tail), report what was recovered, and close it cleanly. Exit 0 ok, 1 recovery refused, 2 I/O error or locked.") { data, json };
-        command.SetAction((parse, ct) => RunAsync(context, parse.GetValue(data)!, parse.GetValue(json)));
+        var server = new Option<string?>("--server") { Description = "Ask a running server instead, HOST:PORT (needs --admin-token): role, writes, epoch, sequences, readiness, replication." };
+        var adminToken = new Option<string?>("--admin-token") { Description = "The server's admin token (with --server)." };
+        var tls = new TlsClientFlags();
+        var command = new Command("status", "Start the registry's persistence on a data directory as the server does (lock, load the newest verifying snapshot, replay the log, cut a torn tail), report what was recovered, and close it cleanly; or, with --server, ask a running server. Exit 0 ok, 1 recovery refused or the server refused, 2 I/O error or locked.") { data, json, server, adminToken };
+        tls.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(server) is not { } target)
+            {
+                return await RunAsync(context, parse.GetValue(data)!, parse.GetValue(json));
+            }
+
+            if (!HostPort.TryParse(target, out var endPoint) || parse.GetValue(adminToken) is not { } token)
+            {
+                context.Err.WriteLine("registry status: --server must be HOST:PORT, and --admin-token is required with it");
+                return ExitCodes.UsageOrIo;
+            }
+
+            return tls.TryResolve(parse, context, "status", out var trust)
+                ? await AskServerAsync(context, endPoint!, trust, token, parse.GetValue(json), ct)
+                : ExitCodes.UsageOrIo;
+        });
         return command;
+    }
+
+    /// <summary>Sends <c>server_status</c> and prints the reply: one JSON object without its type, or one member per line.</summary>
+    private static async Task<int> AskServerAsync(CliContext context, System.Net.EndPoint endPoint, TlsClientTrust? trust, string adminToken, bool json, CancellationToken cancellationToken)
+    {
+        System.Text.Json.JsonElement status;
+        try
+        {
+            await using var client = await LoadClient.ConnectAsync(endPoint, trust, cancellationToken);
+            var reply = await client.RequestAsync(adminToken, static (w, token) =>
+            {
+                w.WriteString("type", StandbyPolicy.StatusType);
+                w.WriteString("admin_token", token);
+            }, StandbyPolicy.StatusType + "_ok", cancellationToken);
+            if (!reply.Ok)
+            {
+                context.Err.WriteLine($"registry status: the server refused ({reply.Text})");
+                return ExitCodes.Damaged;
+            }
+
+            status = client.LastReply();
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException or System.Security.Authentication.AuthenticationException)
+        {
+            context.Err.WriteLine($"registry status: {ex.Message}");
+            return ExitCodes.UsageOrIo;
+        }
+
+        var members = status.EnumerateObject().Where(p => !p.NameEquals("type")).ToList();
+        if (json)
+        {
+            context.Out.WriteLine(JsonLine.Object(w =>
+            {
+                foreach (var member in members)
+                {
+                    member.WriteTo(w);
+                }
+            }));
+        }
+        else
+        {
+            foreach (var member in members)
+            {
+                context.Out.WriteLine($"{member.Name,-20} {(member.Value.ValueKind == System.Text.Json.JsonValueKind.String ? member.Value.GetString() : member.Value.GetRawText())}");
+            }
+        }
+
+        return ExitCodes.Ok;
     }
 
     public static async Task<int> RunAsync(CliContext context, string dataDirectory, bool json)

@@ -33,12 +33,24 @@ public class PromoteCommandTests
             Assert.Contains("refused", refusedErr, StringComparison.Ordinal);
             Assert.True(SwitchoverCommandTests.Load(standbyPort)["errors"]!.GetValue<long>() > 0, "the standby took writes before it was promoted");
 
+            // status --server says which one is the standby, and of whom.
+            var (statusExit, statusOutput, statusErr) = CliRunner.Run("status", "--server", $"127.0.0.1:{standbyPort}", "--admin-token", "adm", "--json");
+            Assert.True(statusExit == 0, statusErr);
+            var status = JsonNode.Parse(statusOutput)!;
+            Assert.Equal("standby", status["role"]!.GetValue<string>());
+            Assert.Equal($"127.0.0.1:{primaryPort}", status["standby_of"]!.GetValue<string>());
+            Assert.Equal(1, CliRunner.Run("status", "--server", $"127.0.0.1:{standbyPort}", "--admin-token", "nope").Exit);
+
             var (exit, output, err) = CliRunner.Run("promote", "--server", $"127.0.0.1:{standbyPort}", "--admin-token", "adm", "--json");
             Assert.True(exit == 0, err);
             var promoted = JsonNode.Parse(output)!;
             Assert.True(promoted["was_standby"]!.GetValue<bool>());
             Assert.Equal(2UL, promoted["epoch"]!.GetValue<ulong>());
             Assert.Equal(0, SwitchoverCommandTests.Load(standbyPort)["errors"]!.GetValue<long>());
+
+            var (afterExit, afterOutput, _) = CliRunner.Run("status", "--server", $"127.0.0.1:{standbyPort}", "--admin-token", "adm");
+            Assert.Equal(0, afterExit);
+            Assert.Matches("role +primary", afterOutput);
 
             // The promoted standby fenced the old primary, durably.
             Assert.True(SpinWait.SpinUntil(() => Timeline.Load(dir.Combine("a")).SupersededBy == 2, TimeSpan.FromSeconds(20)), $"the old primary was not fenced: {Timeline.Load(dir.Combine("a"))}");

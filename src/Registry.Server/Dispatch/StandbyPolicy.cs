@@ -22,7 +22,11 @@ public static class StandbyPolicy
     /// <summary>The request that makes a primary stop taking writes before a switchover (ours; admin token required); repeating it is harmless.</summary>
     public const string StepDownType = "step_down";
 
+    /// <summary>The request that reports a server's role, sequences and replication view (ours; admin token required).</summary>
+    public const string StatusType = "server_status";
+
     /// <summary>True when a standby (or a primary that stepped down) may serve <paramref name="type"/>.</summary>
     public static bool IsAllowedOnStandby(string type) =>
-        ReadOnlyTypes.Contains(type) || string.Equals(type, PromoteType, StringComparison.Ordinal) || string.Equals(type, StepDownType, StringComparison.Ordinal);
+        ReadOnlyTypes.Contains(type) || string.Equals(type, PromoteType, StringComparison.Ordinal)
+        || string.Equals(type, StepDownType, StringComparison.Ordinal) || string.Equals(type, StatusType, StringComparison.Ordinal);
 }

@@ -40,6 +40,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
     private TimelineKeeper? _timeline;
     private StandbyConfirmations? _confirmations;
     private MinimumStandbys? _minimum;
+    private string? _identity;
     private readonly CancellationTokenSource _background = new();
 
     /// <summary>Creates the backend from DI; nothing is opened until <see cref="StartAsync"/>.</summary>
@@ -118,11 +119,10 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
 
         // A standby refuses client writes and follows its primary; it can itself feed further standbys.
         store.IsStandby = !string.IsNullOrEmpty(_options.StandbyOf);
-        string identity;
         try
         {
             _timeline = OpenTimeline(store);
-            identity = ServerIdentity.LoadOrCreate(_options.DataDirectory);
+            _identity = ServerIdentity.LoadOrCreate(_options.DataDirectory);
         }
         catch (Exception ex) when (ex is Persistence.PersistenceException or IOException or UnauthorizedAccessException)
         {
@@ -143,7 +143,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
 
             _follower = new StandbyFollower(primary, _options.ReplicationToken ?? string.Empty, new StandbyReplica(store, machine), _time, _loggers.CreateLogger<StandbyFollower>(), primaryTrust, _timeline)
             {
-                Identity = identity,
+                Identity = _identity,
             };
             _following = new CancellationTokenSource();
             _followLoop = _follower.RunAsync(_following.Token);
@@ -223,6 +223,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
         new PolicyHandlers(registry, auth).Map(dispatcher, guard);
         dispatcher.Map(StandbyPolicy.PromoteType, guard.Wrap((_, request, ct) => PromoteAsync(auth, request, ct)));
         dispatcher.Map(StandbyPolicy.StepDownType, guard.Wrap((_, request, ct) => StepDownAsync(auth, request, ct)));
+        dispatcher.Map(StandbyPolicy.StatusType, guard.Wrap((_, request, _) => StatusAsync(auth, request)));
     }
 
 
