@@ -64,6 +64,63 @@ internal static class SwitchoverCommand
         return command;
     }
 
+    /// <summary>Why the switchover must not start (the primary is not a writable primary, or the standby does not follow it), or null.</summary>
+    /// <remarks>
+    /// Promoting a standby of another primary would "succeed" as soon as its own sequence passed the step-down's, and
+    /// leave this primary's writes behind; the standby is checked by its identity among the primary's subscribers,
+    /// which an address cannot fake. Servers too old to answer <c>server_status</c> are not checked.
+    /// </remarks>
+    private static async Task<string?> PreflightAsync(Targets targets, CancellationToken cancellationToken)
+    {
+        var (primary, primaryRefused) = await StatusAsync(targets.Primary, targets.PrimaryTrust, targets.PrimaryToken, cancellationToken);
+        var (standby, standbyRefused) = await StatusAsync(targets.Standby, targets.StandbyTrust, targets.StandbyToken, cancellationToken);
+        if ((primaryRefused ?? standbyRefused) is { } refused)
+        {
+            return refused;
+        }
+
+        if (primary is not { } p || standby is not { } s)
+        {
+            return null;
+        }
+
+        if (!p.GetProperty("role").ValueEquals("primary") || !p.GetProperty("writes").GetBoolean())
+        {
+            return $"{targets.Primary} is not a primary taking writes ({(p.TryGetProperty("writes_refused", out var why) ? why.GetString() : p.GetProperty("role").GetString())})";
+        }
+
+        if (!s.GetProperty("role").ValueEquals("standby"))
+        {
+            return $"{targets.Standby} is not a standby (it is a {s.GetProperty("role").GetString()})";
+        }
+
+        var id = s.TryGetProperty("server_id", out var sid) ? sid.GetString() : null;
+        if (id is null || !p.GetProperty("standby_ids").EnumerateArray().Any(e => e.ValueEquals(id)))
+        {
+            var follows = s.TryGetProperty("standby_of", out var of) ? of.GetString() : "an unknown primary";
+            return $"{targets.Standby} is not connected to {targets.Primary} as its standby (it follows {follows})";
+        }
+
+        return null;
+    }
+
+    /// <summary>A server's <c>server_status_ok</c> reply; neither it nor a refusal when the server does not know the request (an older build).</summary>
+    private static async Task<(JsonElement? Status, string? Refused)> StatusAsync(EndPoint server, TlsClientTrust? trust, string token, CancellationToken cancellationToken)
+    {
+        await using var client = await LoadClient.ConnectAsync(server, trust, cancellationToken);
+        var reply = await client.RequestAsync(token, static (w, t) =>
+        {
+            w.WriteString("type", "server_status");
+            w.WriteString("admin_token", t);
+        }, "server_status_ok", cancellationToken);
+        if (reply.Ok)
+        {
+            return (client.LastReply(), null);
+        }
+
+        return string.Equals(reply.Text, "request failed", StringComparison.Ordinal) ? (null, null) : (null, $"{server} refused server_status ({reply.Text})");
+    }
+
     private sealed record Targets(EndPoint Primary, TlsClientTrust? PrimaryTrust, string PrimaryToken, EndPoint Standby, TlsClientTrust? StandbyTrust, string StandbyToken);
 
     private static async Task<int> RunAsync(CliContext context, Targets targets, TimeSpan timeout, bool json, CancellationToken cancellationToken)
@@ -72,6 +129,12 @@ internal static class SwitchoverCommand
         ulong last;
         try
         {
+            if (await PreflightAsync(targets, cancellationToken) is { } problem)
+            {
+                context.Err.WriteLine($"registry switchover: {problem}; nothing changed");
+                return ExitCodes.Damaged;
+            }
+
             await using (var primary = await LoadClient.ConnectAsync(targets.Primary, targets.PrimaryTrust, cancellationToken))
             {
                 var reply = await primary.RequestAsync(targets.PrimaryToken, static (w, t) =>

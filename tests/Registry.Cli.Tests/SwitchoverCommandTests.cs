@@ -16,6 +16,7 @@ public class SwitchoverCommandTests
         cts.CancelAfter(TimeSpan.FromSeconds(60));
         using var primary = ChildProcess.Start(null, [], "serve", "--data", dir.Combine("a"), "--listen", $"127.0.0.1:{primaryPort}", "--replication-token", "r", "--admin-token", "adm");
         Process? standby = null;
+        Process? other = null;
         try
         {
             await LoadgenTests.WaitListeningAsync(primary, cts.Token);
@@ -26,8 +27,22 @@ public class SwitchoverCommandTests
             // Wrong token: refused by the primary, nothing changes.
             var (refusedExit, _, refusedErr) = CliRunner.Run("switchover", "--primary", $"127.0.0.1:{primaryPort}", "--standby", $"127.0.0.1:{standbyPort}", "--admin-token", "nope");
             Assert.Equal(1, refusedExit);
-            Assert.Contains("refused to step down", refusedErr, StringComparison.Ordinal);
+            Assert.Contains("refused", refusedErr, StringComparison.Ordinal);
+            Assert.Contains("nothing changed", refusedErr, StringComparison.Ordinal);
             Assert.Equal(0, Load(primaryPort)["errors"]!.GetValue<long>());
+
+            // The two swapped, or a standby of another primary: refused before anything changes.
+            var (swappedExit, _, swappedErr) = CliRunner.Run("switchover", "--primary", $"127.0.0.1:{standbyPort}", "--standby", $"127.0.0.1:{primaryPort}", "--admin-token", "adm");
+            Assert.Equal(1, swappedExit);
+            Assert.Contains("is not a primary taking writes", swappedErr, StringComparison.Ordinal);
+            Assert.Equal(0, Load(primaryPort)["errors"]!.GetValue<long>());
+            var otherPort = LoopbackPort.Free();
+            other = ChildProcess.Start(null, [], "serve", "--data", dir.Combine("c"), "--listen", $"127.0.0.1:{otherPort}", "--replication-token", "r", "--admin-token", "adm");
+            await LoadgenTests.WaitListeningAsync(other, cts.Token);
+            var (strangerExit, _, strangerErr) = CliRunner.Run("switchover", "--primary", $"127.0.0.1:{otherPort}", "--standby", $"127.0.0.1:{standbyPort}", "--admin-token", "adm");
+            Assert.Equal(1, strangerExit);
+            Assert.Contains($"is not connected to 127.0.0.1:{otherPort} as its standby (it follows 127.0.0.1:{primaryPort})", strangerErr, StringComparison.Ordinal);
+            Assert.Equal(0, Load(otherPort)["errors"]!.GetValue<long>());
 
             // Straight after the writes: the switchover itself waits for the standby to hold them.
             var (exit, output, err) = CliRunner.Run("switchover", "--primary", $"127.0.0.1:{primaryPort}", "--standby", $"127.0.0.1:{standbyPort}", "--admin-token", "adm", "--json");
@@ -40,14 +55,15 @@ public class SwitchoverCommandTests
             Assert.Equal(0, Load(standbyPort)["errors"]!.GetValue<long>());
             Assert.True(Load(primaryPort)["errors"]!.GetValue<long>() > 0);
 
-            // Running it again finds no standby to promote and says so.
+            // Running it again finds the old primary stepped down and fenced, and says so.
             var (againExit, _, againErr) = CliRunner.Run("switchover", "--primary", $"127.0.0.1:{primaryPort}", "--standby", $"127.0.0.1:{standbyPort}", "--admin-token", "adm");
             Assert.Equal(1, againExit);
-            Assert.Contains("already a primary", againErr, StringComparison.Ordinal);
+            Assert.Contains("is not a primary taking writes", againErr, StringComparison.Ordinal);
         }
         finally
         {
-            await ChildProcess.StopAsync(standby, primary);
+            await ChildProcess.StopAsync(other, standby, primary);
+            other?.Dispose();
             standby?.Dispose();
         }
     }

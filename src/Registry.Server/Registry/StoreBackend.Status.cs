@@ -42,6 +42,7 @@ public sealed partial class StoreBackend
             SincePrimaryMs: StandbyLag() is { } lag && lag != TimeSpan.MaxValue ? (long)lag.TotalMilliseconds : null,
             DivergedAt: follower?.DivergedAt,
             Subscribers: _feed?.Subscribers ?? 0,
+            StandbyIds: _source?.ConnectedStandbyIds.Distinct(StringComparer.Ordinal).ToList() ?? [],
             ConfirmedSequence: _confirmations?.Confirmed,
             ConfirmingStandbys: _confirmations?.ConfirmingStandbys,
             StandbysHeard: _minimum?.Heard,
@@ -65,6 +66,7 @@ public sealed partial class StoreBackend
         long? SincePrimaryMs,
         ulong? DivergedAt,
         int Subscribers,
+        IReadOnlyList<string> StandbyIds,
         ulong? ConfirmedSequence,
         int? ConfirmingStandbys,
         int? StandbysHeard,
@@ -88,6 +90,13 @@ public sealed partial class StoreBackend
             WriteIf(w, "since_primary_ms", SincePrimaryMs is { } ms ? (ulong)ms : null);
             WriteIf(w, "diverged_at", DivergedAt);
             w.WriteNumber("subscribers", Subscribers);
+            w.WriteStartArray("standby_ids");
+            foreach (var id in StandbyIds)
+            {
+                w.WriteStringValue(id);
+            }
+
+            w.WriteEndArray();
             WriteIf(w, "confirmed_sequence", ConfirmedSequence);
             WriteIf(w, "confirming_standbys", ConfirmingStandbys is { } c ? (ulong)c : null);
             WriteIf(w, "standbys_heard", StandbysHeard is { } h ? (ulong)h : null);

@@ -36,10 +36,51 @@ public sealed partial class DeltaReplicationSource(
     /// <summary>Go's push cadence for snapshot-only standbys.</summary>
     public static readonly TimeSpan PushInterval = TimeSpan.FromSeconds(1);
 
+    private readonly Lock _connectedLock = new();
+    private readonly List<string> _connected = [];
+
+    /// <summary>The identities (<c>standby_id</c>) of the subscribers being served now, one entry per connection; subscribers without one are not listed.</summary>
+    public IReadOnlyList<string> ConnectedStandbyIds
+    {
+        get
+        {
+            lock (_connectedLock)
+            {
+                return [.. _connected];
+            }
+        }
+    }
+
     /// <inheritdoc/>
     public async Task ServeAsync(ReplicationSubscriber subscriber, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subscriber);
+        if (subscriber.StandbyId is not { } identity)
+        {
+            await ServeConnectedAsync(subscriber, cancellationToken);
+            return;
+        }
+
+        lock (_connectedLock)
+        {
+            _connected.Add(identity);
+        }
+
+        try
+        {
+            await ServeConnectedAsync(subscriber, cancellationToken);
+        }
+        finally
+        {
+            lock (_connectedLock)
+            {
+                _connected.Remove(identity);
+            }
+        }
+    }
+
+    private async Task ServeConnectedAsync(ReplicationSubscriber subscriber, CancellationToken cancellationToken)
+    {
         var snapshotsOnly = subscriber.FromSequence is null;
 
         // The cadence starts at subscription, before anything is sent.
