@@ -51,25 +51,32 @@ internal static class StatusCommand
         return command;
     }
 
+    /// <summary>Sends <c>server_status</c> to <paramref name="server"/>: its reply, or the error text it answered instead.</summary>
+    internal static async Task<(System.Text.Json.JsonElement? Status, string? Refused)> QueryAsync(System.Net.EndPoint server, TlsClientTrust? trust, string adminToken, CancellationToken cancellationToken)
+    {
+        await using var client = await LoadClient.ConnectAsync(server, trust, cancellationToken);
+        var reply = await client.RequestAsync(adminToken, static (w, token) =>
+        {
+            w.WriteString("type", StandbyPolicy.StatusType);
+            w.WriteString("admin_token", token);
+        }, StandbyPolicy.StatusType + "_ok", cancellationToken);
+        return reply.Ok ? (client.LastReply(), null) : (null, reply.Text);
+    }
+
     /// <summary>Sends <c>server_status</c> and prints the reply: one JSON object without its type, or one member per line.</summary>
     private static async Task<int> AskServerAsync(CliContext context, System.Net.EndPoint endPoint, TlsClientTrust? trust, string adminToken, bool json, CancellationToken cancellationToken)
     {
         System.Text.Json.JsonElement status;
         try
         {
-            await using var client = await LoadClient.ConnectAsync(endPoint, trust, cancellationToken);
-            var reply = await client.RequestAsync(adminToken, static (w, token) =>
+            var (reply, refused) = await QueryAsync(endPoint, trust, adminToken, cancellationToken);
+            if (reply is not { } answered)
             {
-                w.WriteString("type", StandbyPolicy.StatusType);
-                w.WriteString("admin_token", token);
-            }, StandbyPolicy.StatusType + "_ok", cancellationToken);
-            if (!reply.Ok)
-            {
-                context.Err.WriteLine($"registry status: the server refused ({reply.Text})");
+                context.Err.WriteLine($"registry status: the server refused ({refused})");
                 return ExitCodes.Damaged;
             }
 
-            status = client.LastReply();
+            status = answered;
         }
         catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException or System.Security.Authentication.AuthenticationException)
         {

@@ -107,18 +107,10 @@ internal static class SwitchoverCommand
     /// <summary>A server's <c>server_status_ok</c> reply; neither it nor a refusal when the server does not know the request (an older build).</summary>
     private static async Task<(JsonElement? Status, string? Refused)> StatusAsync(EndPoint server, TlsClientTrust? trust, string token, CancellationToken cancellationToken)
     {
-        await using var client = await LoadClient.ConnectAsync(server, trust, cancellationToken);
-        var reply = await client.RequestAsync(token, static (w, t) =>
-        {
-            w.WriteString("type", "server_status");
-            w.WriteString("admin_token", t);
-        }, "server_status_ok", cancellationToken);
-        if (reply.Ok)
-        {
-            return (client.LastReply(), null);
-        }
-
-        return string.Equals(reply.Text, "request failed", StringComparison.Ordinal) ? (null, null) : (null, $"{server} refused server_status ({reply.Text})");
+        var (status, refused) = await StatusCommand.QueryAsync(server, trust, token, cancellationToken);
+        return status is not null || string.Equals(refused, "request failed", StringComparison.Ordinal)
+            ? (status, null)
+            : (null, $"{server} refused server_status ({refused})");
     }
 
     private sealed record Targets(EndPoint Primary, TlsClientTrust? PrimaryTrust, string PrimaryToken, EndPoint Standby, TlsClientTrust? StandbyTrust, string StandbyToken);
