@@ -40,7 +40,7 @@ public sealed class PersistenceMetrics
         Gauge(meter, "registry.replication.subscribers", "Connected replication subscribers.", s => s.ReplicationSubscribers);
         Gauge(meter, "registry.replication.lag", "Standby lag behind the primary.", s => s.ReplicationLag?.TotalSeconds ?? 0, "s");
         Gauge(meter, "registry.replication.lag_sequences", "Records a standby is behind its primary.", s => s.ReplicationLagSequences ?? 0);
-        Gauge(meter, "registry.replication.confirmed_sequence", "On a synchronous primary: the highest sequence a standby confirmed holding durably.", s => (double)(s.ReplicationConfirmedSequence ?? 0));
+        Gauge(meter, "registry.replication.confirmed_sequence", "On a synchronous primary: the highest sequence that SynchronousStandbys standbys (one by default) confirmed holding durably.", s => (double)(s.ReplicationConfirmedSequence ?? 0));
         Gauge(meter, "registry.replication.confirming_standbys", "On a synchronous primary or one with MinStandbysToWrite: standbys connected and confirming what they hold.", s => s.ReplicationConfirmingStandbys);
         Gauge(meter, "registry.replication.standbys_heard", "On a primary with MinStandbysToWrite: standbys heard from within its lag; writes are refused below the minimum.", s => s.ReplicationStandbysHeard);
         Gauge(meter, "registry.replication.diverged", "1 when the primary refused this standby because their histories diverged.", s => s.ReplicationDiverged ? 1 : 0);

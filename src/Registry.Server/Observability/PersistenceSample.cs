@@ -48,7 +48,7 @@ public sealed record PersistenceSample
     /// <summary>On a standby, true once its primary refused it because their histories diverged (until restart).</summary>
     public bool ReplicationDiverged { get; init; }
 
-    /// <summary>On a synchronous primary, the highest sequence a standby confirmed holding durably (null otherwise).</summary>
+    /// <summary>On a synchronous primary, the highest sequence that the required number of standbys confirmed holding durably (null otherwise).</summary>
     public ulong? ReplicationConfirmedSequence { get; init; }
 
     /// <summary>On a synchronous primary, the standbys connected and confirming.</summary>
