@@ -164,6 +164,10 @@ public sealed class MinimumStandbysTests
         Assert.Contains("cannot confirm enough standbys (0 of 1", refused, StringComparison.Ordinal);
         Assert.Equal(start, Applied(primary));
         Assert.StartsWith("writes refused: 0 of the 1 standbys", Backend(primary).CheckReadiness().Reason, StringComparison.Ordinal);
+        var status = await client.OkAsync(new { type = "server_status", admin_token = RegistryTestHost.AdminToken }, ct);
+        Assert.False(status.GetProperty("writes").GetBoolean());
+        Assert.Contains("MinStandbysToWrite", status.GetProperty("writes_refused").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, status.GetProperty("standbys_heard").GetInt32());
 
         // A standby, reached through a link the test can cut.
         await using var link = new LoopbackProxy(primary.EndPoint);
