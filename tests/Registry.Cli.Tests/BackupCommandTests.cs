@@ -46,9 +46,15 @@ public class BackupCommandTests
             var last = Inspect(dir.Combine("primary"))["last_seq"]!.GetValue<ulong>();
             Assert.True(last > copy["sequence"]!.GetValue<ulong>());
             Directory.Move(dir.Combine("copy"), dir.Combine("standby"));
-            standby = ChildProcess.Start(null, [], "serve", "--data", dir.Combine("standby"), "--listen", $"127.0.0.1:{LoopbackPort.Free()}", "--replication-token", "r", "--standby-of", $"127.0.0.1:{primaryPort}");
+            var standbyPort = LoopbackPort.Free();
+            standby = ChildProcess.Start(null, [], "serve", "--data", dir.Combine("standby"), "--listen", $"127.0.0.1:{standbyPort}", "--replication-token", "r", "--standby-of", $"127.0.0.1:{primaryPort}");
             await LoadgenTests.WaitListeningAsync(standby, cts.Token);
             Assert.True(SpinWait.SpinUntil(() => LastSequenceOf(dir.Combine("standby")) == last, TimeSpan.FromSeconds(30)), "the standby seeded from the copy did not catch up");
+
+            // A standby serves copies too, so backups can be taken off the primary.
+            var (fromStandby, fromStandbyOutput, fromStandbyErr) = CliRunner.Run("backup", "--server", $"127.0.0.1:{standbyPort}", "--replication-token", "r", "--out", dir.Combine("off-standby"), "--json");
+            Assert.True(fromStandby == 0, fromStandbyErr);
+            Assert.Equal(last, JsonNode.Parse(fromStandbyOutput)!["sequence"]!.GetValue<ulong>());
 
             // A second copy, restored as a primary, begins a new epoch after its last record and takes writes.
             var (again, againOutput, againErr) = CliRunner.Run("backup", "--server", $"127.0.0.1:{primaryPort}", "--replication-token", "r", "--out", dir.Combine("restore"), "--json");
