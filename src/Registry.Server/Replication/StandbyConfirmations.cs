@@ -69,12 +69,38 @@ public sealed class StandbyConfirmations
     }
 
     /// <summary>How many distinct connected standbys confirmed something within <paramref name="maxLag"/> of now.</summary>
+    /// <remarks>Called before every mutation when MinStandbysToWrite is set: no allocation, and a primary has few standbys.</remarks>
     public int HeardWithin(TimeSpan maxLag)
     {
         var now = _time.GetTimestamp();
+        var heard = 0;
         lock (_lock)
         {
-            return _connected.Where(s => _time.GetElapsedTime(s.LastHeard, now) <= maxLag).Select(s => s.Key).Distinct(StringComparer.Ordinal).Count();
+            for (var i = 0; i < _connected.Count; i++)
+            {
+                if (Heard(_connected[i]) && !HeardEarlier(i))
+                {
+                    heard++;
+                }
+            }
+        }
+
+        return heard;
+
+        bool Heard(Standby standby) => _time.GetElapsedTime(standby.LastHeard, now) <= maxLag;
+
+        // Another connection of the same standby, earlier in the list, was counted already.
+        bool HeardEarlier(int index)
+        {
+            for (var j = 0; j < index; j++)
+            {
+                if (string.Equals(_connected[j].Key, _connected[index].Key, StringComparison.Ordinal) && Heard(_connected[j]))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
     }
 
