@@ -78,7 +78,7 @@ public sealed partial class StoreBackend
         if (wasStandby && _timeline is { } timeline)
         {
             // Durable before the first write of the new epoch can be accepted, so a split always shows in the timelines.
-            timeline.Replace(timeline.Current.Promote(sequence + 1));
+            timeline.Update(current => current.Promote(sequence + 1));
         }
 
         registry.Store.IsStandby = false;
@@ -130,7 +130,7 @@ public sealed partial class StoreBackend
         try
         {
             // Recorded before the answer, so a restart before the switchover completes does not take writes again.
-            _timeline?.Replace(_timeline.Current.WithSteppedDown(sequence));
+            _timeline?.Update(current => current.WithSteppedDown(sequence));
         }
         catch (IOException ex)
         {
@@ -150,18 +150,29 @@ public sealed partial class StoreBackend
     /// <summary>Takes writes again on a primary that stepped down for a switchover that did not happen (a <c>promote</c> request to it); false when it is not stepped down.</summary>
     private bool ResumeAfterStepDown(DurableRegistry registry)
     {
-        if (_timeline is not { } timeline || timeline.Current.SteppedDownAt is null || timeline.Current.SupersededBy is not null)
+        lock (_writesGate)
         {
-            return false;
+            // Never after a fence, even one still being recorded; the mark is cleared first, and if that cannot be
+            // saved the step-down stands (and the request fails with the I/O error).
+            if (_fencedBy != 0 || _timeline is not { } timeline
+                || !timeline.Update(current => current.SteppedDownAt is not null && current.SupersededBy is null ? current.WithSteppedDown(null) : null))
+            {
+                return false;
+            }
+
+            _writesClosedReason = null;
+            registry.ReopenWrites();
         }
 
-        // Recorded first: if it cannot be, the step-down stands (and the request fails with the I/O error).
-        timeline.Replace(timeline.Current.WithSteppedDown(null));
-        _writesClosedReason = null;
-        registry.ReopenWrites();
         ResumedAfterStepDown(_logger, registry.Store.Log.AppendedSequence);
         return true;
     }
+
+    // Orders a fence against the resumption of writes after a step-down: whichever comes second sees the first.
+    private readonly Lock _writesGate = new();
+
+    // The newest epoch known to supersede this primary (0: none); set under _writesGate.
+    private ulong _fencedBy;
 
     /// <summary>A server on a newer epoch subscribed: a promotion superseded this primary, which stops taking writes as after <c>step_down</c> (fencing).</summary>
     private void OnSuperseded(ulong epoch)
@@ -171,20 +182,19 @@ public sealed partial class StoreBackend
             return;
         }
 
-        if (registry.WritesClosed)
+        lock (_writesGate)
         {
-            // Stepped down for the switchover that superseded it: writes are closed already, but the fence must be
-            // recorded too, so that neither a restart nor a promote request resumes writes here.
-            if (_timeline is { } timeline && timeline.Current.SteppedDownAt is not null && (timeline.Current.SupersededBy ?? 0) < epoch)
+            if (_fencedBy >= epoch)
             {
-                _writesClosedReason = SupersededReason(epoch);
-                RecordSuperseded(epoch);
+                return;
             }
 
-            return;
+            // Also when writes are closed already (a step-down for the switchover that superseded it): the fence is
+            // recorded too, so that neither a restart nor a promote request resumes writes here.
+            _fencedBy = epoch;
+            _writesClosedReason = SupersededReason(epoch);
         }
 
-        _writesClosedReason ??= SupersededReason(epoch);
         _ = CloseAsSupersededAsync(registry, epoch);
     }
 
@@ -193,7 +203,7 @@ public sealed partial class StoreBackend
         try
         {
             // Recorded so that a restart as a primary stays fenced.
-            _timeline?.Replace(_timeline.Current.Superseded(epoch));
+            _timeline?.Update(current => current.Superseded(epoch));
         }
         catch (IOException ex)
         {

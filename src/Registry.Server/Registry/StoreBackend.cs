@@ -173,6 +173,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
         if (!store.IsStandby && _timeline.Current.SupersededBy is { } superseding)
         {
             // Fenced at an earlier run: the fence outlives the restart (docs/replication.md, "Fencing on promotion").
+            _fencedBy = superseding;
             _writesClosedReason = SupersededReason(superseding);
             await _registry.CloseWritesAsync(cancellationToken).ConfigureAwait(false);
             StillSuperseded(_logger, superseding);

@@ -28,9 +28,25 @@ public sealed class TimelineKeeper
     public bool Replace(Timeline next)
     {
         ArgumentNullException.ThrowIfNull(next);
+        return Update(_ => next);
+    }
+
+    /// <summary>Applies <paramref name="change"/> to the current timeline and saves the result, as one step: no other change can come between the read and the save.</summary>
+    /// <param name="change">The next timeline from the current one; null or an equal one changes nothing.</param>
+    /// <returns>Whether anything changed.</returns>
+    /// <exception cref="IOException">Saving failed; the current timeline is unchanged.</exception>
+    /// <remarks>
+    /// Marks set from different requests (a step-down, its resumption, a fence) each derive from the timeline as it is
+    /// when saved, so one never overwrites another with a stale copy; and while a save is under way (a file already
+    /// renamed into place, its directory not yet synced) a concurrent change waits for it and sees its result.
+    /// </remarks>
+    public bool Update(Func<Timeline, Timeline?> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
         lock (_lock)
         {
-            if (next.SameAs(_current))
+            var next = change(_current);
+            if (next is null || next.SameAs(_current))
             {
                 return false;
             }
