@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -72,36 +73,59 @@ internal static class SwitchoverCommand
     /// </remarks>
     private static async Task<string?> PreflightAsync(Targets targets, CancellationToken cancellationToken)
     {
+        // A standby reconnects within its retry delay (3 s) after a blip: give it that long to show up before refusing.
+        var deadline = Stopwatch.GetTimestamp() + (long)(StandbyReconnectAllowance.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            var (problem, standbyMissing) = await CheckOnceAsync(targets, cancellationToken);
+            if (!standbyMissing || Stopwatch.GetTimestamp() >= deadline)
+            {
+                return problem;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
+    }
+
+    /// <summary>How long the check waits for a standby that follows the primary but is not connected at the moment.</summary>
+    private static readonly TimeSpan StandbyReconnectAllowance = TimeSpan.FromSeconds(5);
+
+    /// <summary>One look at both servers; the problem found, and whether it is only that the standby is not connected to the primary (yet).</summary>
+    private static async Task<(string? Problem, bool StandbyMissing)> CheckOnceAsync(Targets targets, CancellationToken cancellationToken)
+    {
         var (primary, primaryRefused) = await StatusAsync(targets.Primary, targets.PrimaryTrust, targets.PrimaryToken, cancellationToken);
         var (standby, standbyRefused) = await StatusAsync(targets.Standby, targets.StandbyTrust, targets.StandbyToken, cancellationToken);
         if ((primaryRefused ?? standbyRefused) is { } refused)
         {
-            return refused;
+            return (refused, false);
         }
 
         if (primary is not { } p || standby is not { } s)
         {
-            return null;
+            return (null, false);
         }
 
         if (!p.GetProperty("role").ValueEquals("primary") || !p.GetProperty("writes").GetBoolean())
         {
-            return $"{targets.Primary} is not a primary taking writes ({(p.TryGetProperty("writes_refused", out var why) ? why.GetString() : p.GetProperty("role").GetString())})";
+            return ($"{targets.Primary} is not a primary taking writes ({(p.TryGetProperty("writes_refused", out var why) ? why.GetString() : p.GetProperty("role").GetString())})", false);
         }
 
         if (!s.GetProperty("role").ValueEquals("standby"))
         {
-            return $"{targets.Standby} is not a standby (it is a {s.GetProperty("role").GetString()})";
+            return ($"{targets.Standby} is not a standby (it is a {s.GetProperty("role").GetString()})", false);
         }
 
         var id = s.TryGetProperty("server_id", out var sid) ? sid.GetString() : null;
         if (id is null || !p.GetProperty("standby_ids").EnumerateArray().Any(e => e.ValueEquals(id)))
         {
+            // A standby in touch with a primary right now is in touch with another one; one that is not may be
+            // between two connection attempts to this one.
             var follows = s.TryGetProperty("standby_of", out var of) ? of.GetString() : "an unknown primary";
-            return $"{targets.Standby} is not connected to {targets.Primary} as its standby (it follows {follows})";
+            var inTouch = s.TryGetProperty("since_primary_ms", out var since) && since.TryGetUInt64(out var ms) && ms < 2000;
+            return ($"{targets.Standby} is not connected to {targets.Primary} as its standby (it follows {follows})", id is not null && !inTouch);
         }
 
-        return null;
+        return (null, false);
     }
 
     /// <summary>A server's <c>server_status_ok</c> reply; neither it nor a refusal when the server does not know the request (an older build).</summary>
