@@ -167,7 +167,7 @@ internal static class StatusCommand
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDeltaException)
         {
-            context.Err.WriteLine($"registry status: {ex.Message}. A running server holds it: 'registry inspect --data {dataDirectory}' reads it without the lock");
+            context.Err.WriteLine($"registry status: {ex.Message}");
             return ExitCodes.UsageOrIo;
         }
     }
