@@ -87,8 +87,7 @@ internal static class BackupCommand
         try
         {
             Directory.CreateDirectory(parent);
-            var copied = await CopyAsync(context, source, partial, cancellationToken);
-            if (copied is null)
+            if (!await CopyAsync(context, source, partial, cancellationToken))
             {
                 return ExitCodes.UsageOrIo;
             }
@@ -128,8 +127,9 @@ internal static class BackupCommand
         }
     }
 
-    /// <summary>Follows the server as a standby would until its first snapshot is installed, then closes the copy; null (after saying why) when that did not happen in time.</summary>
-    private static async Task<ulong?> CopyAsync(CliContext context, BackupSource source, string directory, CancellationToken cancellationToken)
+    /// <summary>Follows the server as a standby would until its first snapshot is installed, then closes the copy; false (after saying why) when that did not happen in time.</summary>
+    /// <remarks>Records that arrived after the snapshot are in the copy too: closing the store syncs them.</remarks>
+    private static async Task<bool> CopyAsync(CliContext context, BackupSource source, string directory, CancellationToken cancellationToken)
     {
         var time = TimeProvider.System;
         var deltaLog = new WalDeltaLog();
@@ -159,13 +159,13 @@ internal static class BackupCommand
                 if (first != follower.FirstSnapshotInstalled)
                 {
                     context.Err.WriteLine($"registry backup: no copy of {source.Server}: {await problems.First.ConfigureAwait(false)}; nothing was written");
-                    return null;
+                    return false;
                 }
             }
             catch (TimeoutException)
             {
                 context.Err.WriteLine($"registry backup: no snapshot from {source.Server} within {source.Timeout.TotalSeconds:0.###} s; nothing was written");
-                return null;
+                return false;
             }
             finally
             {
@@ -173,9 +173,7 @@ internal static class BackupCommand
                 await following.ConfigureAwait(false);
             }
 
-            // Records that arrived after the snapshot are in the copy too, once durable; the close syncs them.
-            await store.Log.FlushAsync(cancellationToken).ConfigureAwait(false);
-            return store.Log.AcknowledgedSequence;
+            return true;
         }
     }
 
@@ -184,7 +182,7 @@ internal static class BackupCommand
     /// <summary>Recovers the closed copy read-only, as <c>serve</c> would at start; null (after saying why) if that refuses or finds anything to repair.</summary>
     private static Verified? Verify(CliContext context, string directory, CancellationToken cancellationToken)
     {
-        var machine = new RegistryStateMachine(new NodeRegistry(ReadOnlyDeltaLog.Instance));
+        var machine = RegistryStateMachine.ReadOnly();
         RecoveryReport report;
         try
         {

@@ -156,7 +156,7 @@ internal static class InspectCommand
         var outcome = RepeatedRead.Run(
             () =>
             {
-                var machine = new RegistryStateMachine(new NodeRegistry(ReadOnlyDeltaLog.Instance));
+                var machine = RegistryStateMachine.ReadOnly();
                 try
                 {
                     return (Report: Store.Inspect(dataDirectory, machine, cancellationToken), Machine: machine, Refusal: (Exception?)null);

@@ -158,7 +158,7 @@ internal static class PromoteCommand
     /// <summary>The last sequence a server starting on <paramref name="directory"/> would recover, found read-only.</summary>
     private static ulong LastSequence(string directory, CancellationToken cancellationToken)
     {
-        var machine = new RegistryStateMachine(new NodeRegistry(ReadOnlyDeltaLog.Instance));
+        var machine = RegistryStateMachine.ReadOnly();
         return Store.Inspect(directory, machine, cancellationToken).LastSequence;
     }
 

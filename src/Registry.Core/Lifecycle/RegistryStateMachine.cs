@@ -12,6 +12,9 @@ namespace Registry.Core.Lifecycle;
 /// </remarks>
 public sealed class RegistryStateMachine(NodeRegistry registry) : IStateMachine
 {
+    /// <summary>A state machine over a registry that refuses every mutation: for recovering a directory read-only (tools, tests).</summary>
+    public static RegistryStateMachine ReadOnly() => new(new NodeRegistry(ReadOnlyDeltaLog.Instance));
+
     /// <summary>The registry being recovered and captured.</summary>
     public NodeRegistry Registry { get; } = registry;
 

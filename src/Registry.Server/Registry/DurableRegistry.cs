@@ -83,7 +83,7 @@ internal sealed class DurableRegistry
     /// <exception cref="NotEnoughStandbysException">Fewer standbys than required were heard from recently; nothing changed.</exception>
     public async ValueTask<T> MutateAsync<T>(Func<NodeRegistry, T> mutation, Func<T, ulong> sequenceOf, CancellationToken cancellationToken)
     {
-        if (_minimum is { } minimum && !_store.IsStandby && minimum.Heard is var heard && heard < minimum.Required)
+        if (_minimum is { } minimum && !_store.IsStandby && !minimum.Met(out var heard))
         {
             throw new NotEnoughStandbysException(heard, minimum.Required, minimum.MaxLag);
         }

@@ -7,6 +7,13 @@ internal sealed record MinimumStandbys(StandbyConfirmations Confirmations, int R
 {
     /// <summary>How many standbys count now.</summary>
     public int Heard => Confirmations.HeardWithin(MaxLag);
+
+    /// <summary>Whether enough standbys count now; <paramref name="heard"/> says how many do.</summary>
+    public bool Met(out int heard)
+    {
+        heard = Heard;
+        return heard >= Required;
+    }
 }
 
 /// <summary>A mutation refused before it changed anything because fewer standbys than <c>MinStandbysToWrite</c> were heard from recently.</summary>

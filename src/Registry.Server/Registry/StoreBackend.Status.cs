@@ -25,7 +25,7 @@ public sealed partial class StoreBackend
         var refused = store.IsStandby ? "a standby takes no writes"
             : registry.WritesClosed ? _writesClosedReason ?? "read-only"
             : store.Log.Failure is not null ? "the log failed (fail-stop): restart after checking the disk"
-            : _minimum is { } minimum && minimum.Heard < minimum.Required ? "fewer standbys heard from than Registry:MinStandbysToWrite"
+            : _minimum is { } minimum && !minimum.Met(out _) ? "fewer standbys heard from than Registry:MinStandbysToWrite"
             : null;
         var status = new ServerStatus(
             Role: store.IsStandby ? "standby" : "primary",

@@ -32,8 +32,9 @@ public sealed partial class StoreBackend
 
     /// <summary>
     /// <c>{"type":"promote","admin_token":…[,"after_sequence":N]}</c>: a standby stops following its primary and accepts
-    /// writes from now on. Replies <c>promote_ok</c> with the sequence it continues from and its epoch; on a primary it
-    /// changes nothing. With <c>after_sequence</c> (what <c>step_down</c> answered on the old primary) it first waits,
+    /// writes from now on. Replies <c>promote_ok</c> with the sequence it continues from and its epoch. On a primary it
+    /// changes nothing, except that a stepped-down one takes writes again (<c>"resumed":true</c>) and a superseded one
+    /// refuses. With <c>after_sequence</c> (what <c>step_down</c> answered on the old primary) it first waits,
     /// up to <c>timeout_ms</c> (default <see cref="CatchUpTimeout"/>), until its log durably holds that sequence, and
     /// refuses to promote otherwise.
     /// </summary>

@@ -250,7 +250,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
                 : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"synchronous replication: {confirming} of the {confirmations.Quorum} standbys required are connected to confirm writes"));
         }
 
-        if (registry is { Store.IsStandby: false } && _minimum is { } minimum && minimum.Heard is var heard && heard < minimum.Required)
+        if (registry is { Store.IsStandby: false } && _minimum is { } minimum && !minimum.Met(out var heard))
         {
             return ReadinessReport.NotReady(string.Create(
                 System.Globalization.CultureInfo.InvariantCulture,

@@ -55,15 +55,13 @@ public sealed partial class DeltaReplicationSource(
     public async Task ServeAsync(ReplicationSubscriber subscriber, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subscriber);
-        if (subscriber.StandbyId is not { } identity)
+        var identity = subscriber.StandbyId;
+        if (identity is not null)
         {
-            await ServeConnectedAsync(subscriber, cancellationToken);
-            return;
-        }
-
-        lock (_connectedLock)
-        {
-            _connected.Add(identity);
+            lock (_connectedLock)
+            {
+                _connected.Add(identity);
+            }
         }
 
         try
@@ -72,9 +70,12 @@ public sealed partial class DeltaReplicationSource(
         }
         finally
         {
-            lock (_connectedLock)
+            if (identity is not null)
             {
-                _connected.Remove(identity);
+                lock (_connectedLock)
+                {
+                    _connected.Remove(identity);
+                }
             }
         }
     }

@@ -44,16 +44,7 @@ public sealed class StandbyConfirmations
     public ulong Confirmed => Volatile.Read(ref _confirmed);
 
     /// <summary>How many distinct standbys are connected and have confirmed at least once.</summary>
-    public int ConfirmingStandbys
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _connected.Select(s => s.Key).Distinct(StringComparer.Ordinal).Count();
-            }
-        }
-    }
+    public int ConfirmingStandbys => HeardWithin(TimeSpan.MaxValue);
 
     /// <summary>Counts a connected standby (identified by <paramref name="identity"/>, or by this connection when null) from its first confirmation until the returned handle is disposed; its confirmations go through the handle.</summary>
     public Standby Attach(string? identity = null)

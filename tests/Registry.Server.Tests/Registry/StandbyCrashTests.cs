@@ -1,4 +1,3 @@
-using Registry.Core;
 using Registry.Core.Lifecycle;
 using Registry.Persistence.Lifecycle;
 using Registry.Persistence.Tests;
@@ -66,7 +65,7 @@ public sealed class StandbyCrashTests
             Assert.Equal(0, await standby.WaitForExitAsync(ct));
         }
 
-        var machine = new RegistryStateMachine(new NodeRegistry(ReadOnlyDeltaLog.Instance));
+        var machine = RegistryStateMachine.ReadOnly();
         var report = Store.Inspect(standbyDirectory, machine, ct);
         Assert.Equal(expectedSequence, report.LastSequence);
         Assert.Equal(expected, machine.Registry.ToCanonicalJson());
