@@ -134,7 +134,7 @@ public sealed partial class WriteAheadLog
             _open.Add(seq, type, nodeId, data, hasData);
             Interlocked.Add(ref _size, size);
             completion = _open.Completion.Task;
-            if (_flusherWaiting)
+            if (_flusherWaiting && !t_callerCommits)
             {
                 Monitor.Pulse(_gate);
             }

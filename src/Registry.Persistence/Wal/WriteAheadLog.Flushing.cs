@@ -33,28 +33,88 @@ public sealed partial class WriteAheadLog
             }
 
             GatherReturningAppenders();
-            AppendBatch? batch = null;
-            lock (_gate)
+            lock (_commitGate)
             {
-                if (_open.Count > 0)
+                var batch = TakeOpenBatch();
+                if (batch is null)
                 {
-                    batch = _open;
-                    _open = _spare ?? new AppendBatch();
-                    _spare = null;
-                    _inFlight = batch.Completion.Task;
-                    _inFlightLastSeq = batch.LastSeq;
+                    // Woken only because an interval sync is due, or a caller committed the batch first.
+                    SyncIfDue();
+                    continue;
                 }
-            }
 
-            if (batch is null)
+                WriteBatch(batch);
+                Recycle(batch);
+            }
+        }
+    }
+
+    /// <summary>Makes every entry appended so far acknowledged, writing (and syncing, per the mode) on the calling thread what no commit has taken yet.</summary>
+    /// <remarks>
+    /// For a caller that appends many entries in one pass and then waits for all of them (an event loop): with
+    /// <see cref="CallerCommitsOnThisThread"/> set its appends do not wake the flusher, and this call writes them as one
+    /// batch where the caller already runs, sparing the flusher's wake-up and the caller's. A batch the flusher took
+    /// first is waited for; batches are written in the order their entries were appended whoever writes them.
+    /// </remarks>
+    /// <exception cref="WalPoisonedException">The log failed before the entries were acknowledged.</exception>
+    public void CommitAppended()
+    {
+        ulong target;
+        lock (_gate)
+        {
+            target = _nextSeq - 1;
+            if (target <= _acknowledgedSeq)
             {
-                // Woken only because an interval sync is due; there is nothing to write.
-                SyncIfDue();
-                continue;
+                return;
             }
 
-            WriteBatch(batch);
-            Recycle(batch);
+            ThrowIfPoisoned();
+        }
+
+        lock (_commitGate)
+        {
+            // Holding the commit gate, nothing is in flight: what is not acknowledged is in the open batch.
+            if (TakeOpenBatch() is { } batch)
+            {
+                WriteBatch(batch, byCaller: true);
+                Recycle(batch);
+            }
+        }
+
+        lock (_gate)
+        {
+            if (target > _acknowledgedSeq)
+            {
+                ThrowIfPoisoned();
+                throw new InvalidOperationException($"entries up to {target} were appended but not acknowledged after a commit");
+            }
+        }
+    }
+
+    /// <summary>Whether the calling thread's appends leave the flusher asleep, because the thread calls <see cref="CommitAppended"/> itself after them.</summary>
+    /// <remarks>A thread that sets this must commit after every pass of appends; until it does, nothing wakes the flusher for them.</remarks>
+    public static bool CallerCommitsOnThisThread
+    {
+        get => t_callerCommits;
+        set => t_callerCommits = value;
+    }
+
+    /// <summary>Takes the open batch for writing, or null when it is empty; the caller holds <c>_commitGate</c>.</summary>
+    private AppendBatch? TakeOpenBatch()
+    {
+        lock (_gate)
+        {
+            if (_open.Count == 0)
+            {
+                return null;
+            }
+
+            var batch = _open;
+            _open = _spare ?? new AppendBatch();
+            _spare = null;
+            _inFlight = batch.Completion.Task;
+            _inFlightLastSeq = batch.LastSeq;
+            return batch;
         }
     }
 
@@ -92,7 +152,7 @@ public sealed partial class WriteAheadLog
         }
     }
 
-    private void WriteBatch(AppendBatch batch)
+    private void WriteBatch(AppendBatch batch, bool byCaller = false)
     {
         Exception? failure = null;
         lock (_segments.Gate)
@@ -111,7 +171,12 @@ public sealed partial class WriteAheadLog
 
         if (failure is null)
         {
-            _lastBatchCount = batch.Count;
+            if (!byCaller)
+            {
+                // The gather heuristic expects the flusher's own appenders back, not a committing caller's pass.
+                _lastBatchCount = batch.Count;
+            }
+
             lock (_gate)
             {
                 _acknowledgedSeq = batch.LastSeq;

@@ -37,6 +37,13 @@ public sealed partial class WriteAheadLog : IDisposable
 
     // _gate guards the open batch, sequence assignment, the size cap check, poison, closing and the flusher's sleep.
     private readonly object _gate = new();
+
+    // _commitGate is held while a batch is taken and written, by the flusher or by a committing caller, so batches
+    // reach the file in sequence order and at most one is in flight. Taken before _gate and _segments.Gate, never inside them.
+    private readonly Lock _commitGate = new();
+
+    [ThreadStatic]
+    private static bool t_callerCommits;
     private AppendBatch _open = new();
     private AppendBatch? _spare = new();
     private Task? _inFlight;
