@@ -31,6 +31,43 @@ public sealed class SignatureVerifierTests
     }
 
     [Fact]
+    public void TryVerifyCheaply_OnlyAnUnseenWellFormedSignatureNeedsTheComputation()
+    {
+        var (key, pub) = NewKey();
+        using (key)
+        {
+            var verifier = new SignatureVerifier();
+            var challenge = Challenges.SetTags(9);
+            var good = Sign(key, challenge);
+
+            // Unseen and well formed: the caller must compute (on the pool, if it serves many connections).
+            Assert.False(verifier.TryVerifyCheaply(pub, good, challenge, adminTokenValid: false, out _));
+            Assert.Null(verifier.VerifyNode(pub, good, challenge, adminTokenValid: false));
+
+            // Memoized now, and malformed or missing inputs: answered without Ed25519, with VerifyNode's answer.
+            Assert.True(verifier.TryVerifyCheaply(pub, good, challenge, adminTokenValid: false, out var remembered));
+            Assert.Null(remembered);
+            Assert.True(verifier.TryVerifyCheaply(pub, "not base64!", challenge, adminTokenValid: false, out var malformed));
+            Assert.Equal(verifier.VerifyNode(pub, "not base64!", challenge, adminTokenValid: false), malformed);
+            Assert.True(verifier.TryVerifyCheaply(pub, null, challenge, adminTokenValid: false, out var missing));
+            Assert.Equal(SignatureVerifier.SignatureRequired, missing);
+            Assert.True(verifier.TryVerifyCheaply(null, null, challenge, adminTokenValid: true, out var keyless));
+            Assert.Null(keyless);
+
+            // A forged signature is never memoized, so it always needs the computation, which refuses it.
+            var forged = Sign(key, Challenges.SetTags(10));
+            Assert.False(verifier.TryVerifyCheaply(pub, forged, challenge, adminTokenValid: false, out _));
+            Assert.Equal(SignatureVerifier.VerificationFailed, verifier.VerifyNode(pub, forged, challenge, adminTokenValid: false));
+            Assert.False(verifier.TryVerifyCheaply(pub, forged, challenge, adminTokenValid: false, out _));
+
+            // With the memo off every well-formed signature is computed.
+            var noMemo = new SignatureVerifier(verifiedCapacity: 0);
+            Assert.Null(noMemo.VerifyNode(pub, good, challenge, adminTokenValid: false));
+            Assert.False(noMemo.TryVerifyCheaply(pub, good, challenge, adminTokenValid: false, out _));
+        }
+    }
+
+    [Fact]
     public void Memo_ExactRepeatOfAVerifiedSignature_AnsweredWithoutVerifying_AnythingElseVerified()
     {
         var (key, pub) = NewKey();

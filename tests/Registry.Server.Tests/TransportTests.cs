@@ -1,11 +1,17 @@
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
+using Registry.Server.Dispatch;
 using Registry.Server.Protocol;
+using Registry.Server.Transport;
 
 namespace Registry.Server.Tests;
 
-public sealed class TransportTests
+/// <summary>The transport's contract, served by a task per connection; <see cref="EventLoopTransportTests"/> runs the same tests against the event loop.</summary>
+public class TransportTests
 {
+    /// <summary>Event-loop threads of the servers these tests start (0: a task per connection).</summary>
+    private protected virtual int EventLoops => 0;
+
     public static TheoryData<string, byte[]> MalformedFrames => new()
     {
         { "length 0", [0, 0, 0, 0] },
@@ -24,11 +30,12 @@ public sealed class TransportTests
     public async Task Request_ValidFrame_RoundTripsThroughTcp()
     {
         var ct = Timeouts.Bounded();
-        await using var server = TestServer.Start(configure: o => o with { MaxFrameBytes = 4096 });
+        await using var server = Start(configure: o => o with { MaxFrameBytes = 4096 });
         using var client = await server.ConnectAsync(ct);
 
         var reply = await client.RequestAsync("{\"type\":\"echo\",\"n\":7}", ct);
 
+        Assert.Equal(EventLoops, server.Listener.EventLoopCount);
         Assert.Equal("echo_ok", reply.GetProperty("type").GetString());
         Assert.Equal(7, reply.GetProperty("n").GetInt32());
     }
@@ -38,7 +45,7 @@ public sealed class TransportTests
     public async Task Read_MalformedFrame_ClosesWithoutReplyWhileOtherConnectionIsServed(string name, byte[] bytes)
     {
         var ct = Timeouts.Bounded();
-        await using var server = TestServer.Start(configure: o => o with { MaxFrameBytes = 4096 });
+        await using var server = Start(configure: o => o with { MaxFrameBytes = 4096 });
         using var healthy = await server.ConnectAsync(ct);
         using var hostile = await server.ConnectAsync(ct);
 
@@ -53,7 +60,7 @@ public sealed class TransportTests
     public async Task Read_TruncatedBody_ClosesWithoutReply()
     {
         var ct = Timeouts.Bounded();
-        await using var server = TestServer.Start();
+        await using var server = Start();
         using var healthy = await server.ConnectAsync(ct);
         using var client = await server.ConnectAsync(ct);
         var frame = WireClient.Frame("{\"type\":\"echo\"}");
@@ -69,7 +76,7 @@ public sealed class TransportTests
     public async Task Read_TruncatedPrefix_ClosesWithoutReply()
     {
         var ct = Timeouts.Bounded();
-        await using var server = TestServer.Start();
+        await using var server = Start();
         using var client = await server.ConnectAsync(ct);
 
         await client.SendRawAsync([0, 0], ct);
@@ -82,7 +89,7 @@ public sealed class TransportTests
     public async Task Request_FrameSplitAcrossWrites_IsReassembled()
     {
         var ct = Timeouts.Bounded();
-        await using var server = TestServer.Start();
+        await using var server = Start();
         using var client = await server.ConnectAsync(ct);
         var frame = WireClient.Frame("{\"type\":\"echo\",\"n\":3}");
 
@@ -96,10 +103,57 @@ public sealed class TransportTests
     }
 
     [Fact]
+    public async Task Requests_ManyClientsOfHandlersThatFinishElsewhere_EveryOneIsAnswered()
+    {
+        // Handlers that complete on other threads hand their replies back concurrently; none may be lost or stall
+        // (an event loop once lost its wake-up when a completion arrived while it was draining its signal).
+        var ct = Timeouts.Bounded(60);
+        await using var server = Start(map: d => d
+            .Map("elsewhere", static async (_, request, _) =>
+            {
+                await Task.Yield();
+                return Response.Build("elsewhere_ok", RequestFields.GetUInt32(request, "n"), static (w, n) => w.WriteNumber("n", n));
+            })
+            .Map("here", static (_, request, _) => ValueTask.FromResult(Response.Build("here_ok", RequestFields.GetUInt32(request, "n"), static (w, n) => w.WriteNumber("n", n))), bounded: true));
+        const int Clients = 16;
+        const int Requests = 300;
+
+        await Task.WhenAll(Enumerable.Range(0, Clients).Select(c => Task.Run(async () =>
+        {
+            using var client = await server.ConnectAsync(ct);
+            for (var i = 0; i < Requests; i++)
+            {
+                var type = (i + c) % 4 == 0 ? "here" : "elsewhere";
+                var reply = await client.RequestAsync($"{{\"type\":\"{type}\",\"n\":{i}}}", ct);
+                Assert.Equal(type + "_ok", reply.GetProperty("type").GetString());
+                Assert.Equal(i, reply.GetProperty("n").GetInt32());
+            }
+        }, ct)));
+    }
+
+    [Fact]
+    public async Task Request_FrameAboveTheInlineParseLimit_IsServedInOrderBetweenSmallOnes()
+    {
+        // An event loop hands such a connection, with what it already read, to a task of its own.
+        var ct = Timeouts.Bounded();
+        await using var server = Start(configure: o => o with { MaxFrameBytes = 64 * 1024 });
+        using var client = await server.ConnectAsync(ct);
+        var pad = new string('x', FrameReader.InlineParseLimit + 4096);
+
+        Assert.Equal(1, (await client.RequestAsync("{\"type\":\"echo\",\"n\":1}", ct)).GetProperty("n").GetInt32());
+        var frames = WireClient.Frame($"{{\"type\":\"echo\",\"n\":2,\"pad\":\"{pad}\"}}").Concat(WireClient.Frame("{\"type\":\"echo\",\"n\":3}")).ToArray();
+        await client.SendRawAsync(frames, ct);
+
+        Assert.Equal(2, JsonDocument.Parse((await client.ReadAsync(ct))!).RootElement.GetProperty("n").GetInt32());
+        Assert.Equal(3, JsonDocument.Parse((await client.ReadAsync(ct))!).RootElement.GetProperty("n").GetInt32());
+        Assert.Equal(4, (await client.RequestAsync("{\"type\":\"echo\",\"n\":4}", ct)).GetProperty("n").GetInt32());
+    }
+
+    [Fact]
     public async Task Request_Pipelined_RepliesInRequestOrder()
     {
         var ct = Timeouts.Bounded();
-        await using var server = TestServer.Start();
+        await using var server = Start();
         using var client = await server.ConnectAsync(ct);
         const int Count = 200;
         var all = new List<byte>();
@@ -128,7 +182,7 @@ public sealed class TransportTests
     public async Task Request_UnknownType_RequestFailedAndConnectionStaysOpen()
     {
         var ct = Timeouts.Bounded();
-        await using var server = TestServer.Start();
+        await using var server = Start();
         using var client = await server.ConnectAsync(ct);
 
         await client.SendAsync("{\"type\":\"no_such_type\"}", ct);
@@ -146,7 +200,7 @@ public sealed class TransportTests
     public async Task Request_HandlerError_SanitizedOnTheWire(string message, string expected)
     {
         var ct = Timeouts.Bounded();
-        await using var server = TestServer.Start();
+        await using var server = Start();
         using var client = await server.ConnectAsync(ct);
 
         var reply = await client.RequestAsync(JsonSerializer.Serialize(new { type = "fail", message }), ct);
@@ -159,7 +213,7 @@ public sealed class TransportTests
     public async Task Request_HandlerThrows_RequestFailedWithoutDetailAndConnectionStaysOpen()
     {
         var ct = Timeouts.Bounded();
-        await using var server = TestServer.Start();
+        await using var server = Start();
         using var client = await server.ConnectAsync(ct);
 
         Assert.Equal("request failed", (await client.RequestAsync("{\"type\":\"throw\"}", ct)).GetProperty("error").GetString());
@@ -171,7 +225,7 @@ public sealed class TransportTests
     {
         var ct = Timeouts.Bounded();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var server = TestServer.Start(map: d => d.Map("slow", async (_, _, token) =>
+        await using var server = Start(map: d => d.Map("slow", async (_, _, token) =>
         {
             await release.Task.WaitAsync(token);
             return Response.Ok("slow_ok");
@@ -191,7 +245,7 @@ public sealed class TransportTests
     {
         var ct = Timeouts.Bounded();
         var time = new FakeTimeProvider();
-        await using var server = TestServer.Start(configure: o => o with { TimeProvider = time, IdleTimeout = TimeSpan.FromMinutes(5), WriteTimeout = TimeSpan.FromDays(1) });
+        await using var server = Start(configure: o => o with { TimeProvider = time, IdleTimeout = TimeSpan.FromMinutes(5), WriteTimeout = TimeSpan.FromDays(1) });
         using var client = await server.ConnectAsync(ct);
         Assert.Equal("echo_ok", (await client.RequestAsync("{\"type\":\"echo\"}", ct)).GetProperty("type").GetString());
         var read = client.ReadAsync(ct);
@@ -211,7 +265,7 @@ public sealed class TransportTests
     {
         var ct = Timeouts.Bounded();
         var time = new FakeTimeProvider();
-        await using var server = TestServer.Start(configure: o => o with { TimeProvider = time, IdleTimeout = TimeSpan.FromMinutes(5), WriteTimeout = TimeSpan.FromDays(1) });
+        await using var server = Start(configure: o => o with { TimeProvider = time, IdleTimeout = TimeSpan.FromMinutes(5), WriteTimeout = TimeSpan.FromDays(1) });
         using var client = await server.ConnectAsync(ct);
 
         for (var i = 0; i < 3; i++)
@@ -228,7 +282,7 @@ public sealed class TransportTests
     {
         var ct = Timeouts.Bounded(30);
         var time = new FakeTimeProvider();
-        await using var server = TestServer.Start(configure: o => o with { TimeProvider = time, WriteTimeout = TimeSpan.FromDays(1) });
+        await using var server = Start(configure: o => o with { TimeProvider = time, WriteTimeout = TimeSpan.FromDays(1) });
         using var client = await server.ConnectAsync(ct);
 
         // 2,600 requests inside the 5 s grace period, then 5 s pass: the next request averages 520 req/s > 500.
@@ -254,7 +308,7 @@ public sealed class TransportTests
     public async Task Connect_AboveConnectionCap_ClosedImmediately()
     {
         var ct = Timeouts.Bounded();
-        await using var server = TestServer.Start(configure: o => o with { MaxConnections = 1 });
+        await using var server = Start(configure: o => o with { MaxConnections = 1 });
         using var first = await server.ConnectAsync(ct);
         Assert.Equal("echo_ok", (await first.RequestAsync("{\"type\":\"echo\"}", ct)).GetProperty("type").GetString());
 
@@ -270,7 +324,7 @@ public sealed class TransportTests
         var ct = Timeouts.Bounded();
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var server = TestServer.Start(map: d => d.Map("slow", async (_, _, token) =>
+        var server = Start(map: d => d.Map("slow", async (_, _, token) =>
         {
             entered.SetResult();
             await release.Task.WaitAsync(token);
@@ -305,7 +359,7 @@ public sealed class TransportTests
         "{\"type\":\"big_ok\",\"pad\":\""u8.CopyTo(huge);
         huge.AsSpan(24, huge.Length - 26).Fill((byte)'x');
         "\"}"u8.CopyTo(huge.AsSpan(huge.Length - 2));
-        await using var server = TestServer.Start(
+        await using var server = Start(
             map: d => d.Map("big", (_, _, _) =>
             {
                 entered.TrySetResult();
@@ -326,4 +380,13 @@ public sealed class TransportTests
         var text = server.Exporter.Render();
         Assert.True(text.Contains("registry_server_connections_closed_total{reason=\"write_timeout\"} 1", StringComparison.Ordinal), text);
     }
+
+    private TestServer Start(Action<RequestDispatcher>? map = null, Func<TransportOptions, TransportOptions>? configure = null) =>
+        TestServer.Start(map, o => (configure?.Invoke(o) ?? o) with { EventLoops = EventLoops });
+}
+
+/// <summary>The transport tests against one event loop (docs/adr/0016): the same contract, served without a task per connection.</summary>
+public sealed class EventLoopTransportTests : TransportTests
+{
+    private protected override int EventLoops => 1;
 }

@@ -72,6 +72,9 @@ public sealed class RegistryServerOptions
     /// <summary>Client socket send/receive buffer size in bytes; unset keeps the OS default (Go uses 4096 for very many connections).</summary>
     public int? SocketBufferBytes { get; set; }
 
+    /// <summary>Event-loop threads serving plaintext JSON connections (docs/adr/0016); 0 gives every connection a task of its own. Default 1.</summary>
+    public int EventLoops { get; set; } = 1;
+
     /// <summary>False disables the per-connection rate rule (§1.4). Default true.</summary>
     public bool RateLimit { get; set; } = true;
 

@@ -61,6 +61,9 @@ public sealed partial class RegistryServerService : IHostedService, IReadinessPr
     /// <summary>The bound client endpoint (real port when 0 was configured); null before start.</summary>
     public IPEndPoint? ListenEndPoint => _listener?.LocalEndPoint;
 
+    /// <summary>Open client connections (replication subscribers included); 0 before start.</summary>
+    public int ConnectionCount => _listener?.ConnectionCount ?? 0;
+
     /// <summary>True when the server stopped because its listener failed (the process should exit non-zero).</summary>
     public bool Failed => _failed;
 
@@ -160,6 +163,8 @@ public sealed partial class RegistryServerService : IHostedService, IReadinessPr
         DrainTimeout = options.DrainTimeout,
         RateRule = new RateRule { Enabled = options.RateLimit },
         SocketBufferBytes = options.SocketBufferBytes,
+        EventLoops = options.EventLoops,
+        Durability = _backend as IDurabilityWaiter,
         ReplicationToken = () => _backend.ReplicationToken,
         TlsCertificate = _certificate?.Context,
         TimeProvider = _time,

@@ -20,7 +20,7 @@ public sealed class FrameReader
     private const int PrefixLength = 4;
 
     /// <summary>Frames with larger bodies are parsed on the thread pool, not on a socket engine thread (<see cref="Transport.EngineThread"/>).</summary>
-    private const int InlineParseLimit = 16 * 1024;
+    internal const int InlineParseLimit = 16 * 1024;
 
     // Go reads depth-unbounded maps; 64 levels is far beyond any registry request and bounds stack use.
     private static readonly JsonDocumentOptions s_documentOptions = new() { MaxDepth = 64 };
@@ -189,7 +189,8 @@ public sealed class FrameReader
         return new FrameReadResult(FrameOutcome.Request, null, (int)body.Length) { MessageType = type, Payload = memory };
     }
 
-    private static FrameReadResult Parse(ReadOnlySequence<byte> body)
+    /// <summary>Parses one JSON-protocol frame body with the rules of <see cref="ReadAsync"/>; the document references <paramref name="body"/>'s memory.</summary>
+    internal static FrameReadResult Parse(ReadOnlySequence<byte> body)
     {
         var length = (int)body.Length;
 

@@ -85,7 +85,23 @@ public sealed class FrameWriter
         await _output.FlushAsync(cancellationToken);
     }
 
-    private static void WriteBody(PipeWriter output, ReadOnlySpan<byte> body)
+    /// <summary>Encodes one JSON-protocol reply frame into <paramref name="output"/>, sanitizing an error as <see cref="WriteAsync"/> does.</summary>
+    /// <param name="output">Where the frame goes.</param>
+    /// <param name="response">The reply.</param>
+    /// <param name="scratch">A buffer the error object is encoded in first.</param>
+    internal static void Encode(IBufferWriter<byte> output, Response response, ArrayBufferWriter<byte> scratch)
+    {
+        if (response.IsError)
+        {
+            WriteBody(output, EncodeError(scratch, ErrorSanitizer.Sanitize(response.Error)));
+        }
+        else
+        {
+            WriteBody(output, response.Body.Span);
+        }
+    }
+
+    private static void WriteBody(IBufferWriter<byte> output, ReadOnlySpan<byte> body)
     {
         var span = output.GetSpan(4 + body.Length);
         BinaryPrimitives.WriteUInt32BigEndian(span, (uint)body.Length);
@@ -111,14 +127,16 @@ public sealed class FrameWriter
         output.Advance(7 + length);
     }
 
-    private void WriteError(PipeWriter output, string text) => WriteBody(output, EncodeError(text));
+    private void WriteError(PipeWriter output, string text) => WriteBody(output, EncodeError(_scratch, text));
 
-    private ReadOnlySpan<byte> EncodeError(string text)
+    private ReadOnlySpan<byte> EncodeError(string text) => EncodeError(_scratch, text);
+
+    private static ReadOnlySpan<byte> EncodeError(ArrayBufferWriter<byte> scratch, string text)
     {
         // The pipe's memory must not be touched after Advance, so the (small) error object is encoded aside first.
         // GoJsonWriter gives Go's exact escaping (\" and \u003c rather than \u0022), so error bytes match the Go server's.
-        _scratch.ResetWrittenCount();
-        var writer = new GoJsonWriter(_scratch);
+        scratch.ResetWrittenCount();
+        var writer = new GoJsonWriter(scratch);
         writer.WriteStartObject();
         writer.WritePropertyName("error"u8);
         writer.WriteStringValue(text);
@@ -126,6 +144,6 @@ public sealed class FrameWriter
         writer.WriteStringValue("error"u8);
         writer.WriteEndObject();
         writer.Flush();
-        return _scratch.WrittenSpan;
+        return scratch.WrittenSpan;
     }
 }

@@ -1,6 +1,7 @@
 using Registry.Core;
 using Registry.Persistence.Lifecycle;
 using Registry.Persistence.Wal;
+using Registry.Server.Dispatch;
 
 namespace Registry.Server.Registry;
 
@@ -105,6 +106,13 @@ internal sealed class DurableRegistry
         if (sequence != 0)
         {
             _store.TriggerSave();
+            if (_synchronous is null && DeferredDurability.Current is { } ticket)
+            {
+                // The transport sends the reply only once the log acknowledged this sequence (DurabilityTicket).
+                ticket.RequireAcknowledged(sequence);
+                return result;
+            }
+
             await _store.Log.WhenAcknowledged(sequence).WaitAsync(cancellationToken).ConfigureAwait(false);
             if (_synchronous is { } synchronous && !_store.IsStandby
                 && !await synchronous.Confirmations.WaitAsync(sequence, synchronous.Timeout, synchronous.Time, cancellationToken).ConfigureAwait(false))
@@ -134,6 +142,31 @@ internal sealed class DurableRegistry
         }
     }
 
+    /// <summary>Commits every delta appended so far on the calling thread, which covers what tickets recorded (<see cref="DurabilityTicket"/>).</summary>
+    /// <returns>Null when the log acknowledged <paramref name="acknowledged"/>; the text a mutation answers when the log failed first.</returns>
+    public string? WaitFor(ulong acknowledged, ulong covered)
+    {
+        var log = _store.Log;
+        try
+        {
+            // Everything appended is acknowledged afterwards, so a read's covered sequence needs nothing more.
+            log.CommitAppended();
+        }
+        catch (WalPoisonedException) when (acknowledged > log.AcknowledgedSequence)
+        {
+            return HandlerGuard.StorageFailure;
+        }
+        catch (WalPoisonedException)
+        {
+            // Reads are still answered after the log failed (see the remarks), and so are mutations acknowledged before.
+        }
+
+        return null;
+    }
+
+    /// <summary>Marks the calling thread as one that commits its own appends with <see cref="WaitFor"/> after each pass.</summary>
+    public static void AttachCommitter() => WriteAheadLog.CallerCommitsOnThisThread = true;
+
     /// <summary>Runs a query and returns its result once everything it could have seen is acknowledged.</summary>
     public async ValueTask<T> ReadAsync<T>(Func<NodeRegistry, T> query, CancellationToken cancellationToken)
     {
@@ -143,6 +176,12 @@ internal sealed class DurableRegistry
         var seen = _registry.LastAppliedSequence;
         if (_store.Log.Failure is not null)
         {
+            return result;
+        }
+
+        if (DeferredDurability.Current is { } ticket)
+        {
+            ticket.RequireCovered(seen);
             return result;
         }
 

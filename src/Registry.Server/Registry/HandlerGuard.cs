@@ -14,6 +14,9 @@ namespace Registry.Server.Registry;
 /// </remarks>
 internal sealed partial class HandlerGuard(ILogger logger)
 {
+    /// <summary>The reply to a mutation the log failed to make durable.</summary>
+    public const string StorageFailure = "storage failure: mutation not persisted";
+
     /// <summary>Wraps <paramref name="handler"/>.</summary>
     public RequestHandler Wrap(RequestHandler handler) =>
         (context, request, cancellationToken) => RunAsync((handler, request), static (s, c, ct) => s.handler(c, s.request, ct), context, cancellationToken);
@@ -40,7 +43,7 @@ internal sealed partial class HandlerGuard(ILogger logger)
         catch (WalPoisonedException ex)
         {
             StorageFailed(logger, context.RequestType, ex.Message);
-            return Response.Failure("storage failure: mutation not persisted");
+            return Response.Failure(StorageFailure);
         }
         catch (WalFullException ex)
         {

@@ -25,7 +25,7 @@ internal sealed class IdentityHandlers(DurableRegistry registry, RequestAuth aut
     private async ValueTask<Response> SetKeyExpiryAsync(RequestContext context, JsonElement request, CancellationToken cancellationToken)
     {
         var nodeId = RequestFields.GetUInt32(request, "node_id");
-        if (auth.RequireSignatureOrAdmin(request, nodeId, Challenges.SetKeyExpiry(nodeId)) is { } denied)
+        if (await auth.RequireSignatureOrAdminAsync(request, nodeId, Challenges.SetKeyExpiry(nodeId)).ConfigureAwait(false) is { } denied)
         {
             return Response.Failure(denied);
         }

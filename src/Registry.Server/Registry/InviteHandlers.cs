@@ -29,7 +29,7 @@ internal sealed class InviteHandlers(DurableRegistry registry, RequestAuth auth)
         var targetId = RequestFields.GetUInt32(request, "target_node_id");
 
         // S|A by the inviter, then the inviter's role (owner/admin) unless a global or per-network admin token vouches.
-        var denied = auth.RequireSignatureOrAdmin(request, inviterId, Challenges.InviteToNetwork(inviterId, networkId, targetId))
+        var denied = await auth.RequireSignatureOrAdminAsync(request, inviterId, Challenges.InviteToNetwork(inviterId, networkId, targetId)).ConfigureAwait(false)
             ?? auth.RequireNetworkRole(request, networkId, inviterId, MemberRoles.Owner, MemberRoles.Admin);
         if (denied is not null)
         {
@@ -52,7 +52,7 @@ internal sealed class InviteHandlers(DurableRegistry registry, RequestAuth auth)
     private async ValueTask<Response> PollInvitesAsync(RequestContext context, JsonElement request, CancellationToken cancellationToken)
     {
         var nodeId = RequestFields.GetUInt32(request, "node_id");
-        if (auth.RequireSignature(request, nodeId, Challenges.PollInvites(nodeId)) is { } denied)
+        if (await auth.RequireSignatureAsync(request, nodeId, Challenges.PollInvites(nodeId)).ConfigureAwait(false) is { } denied)
         {
             return Response.Failure(denied);
         }
@@ -82,7 +82,7 @@ internal sealed class InviteHandlers(DurableRegistry registry, RequestAuth auth)
     {
         var nodeId = RequestFields.GetUInt32(request, "node_id");
         var networkId = RequestFields.GetUInt16(request, "network_id");
-        if (auth.RequireSignature(request, nodeId, Challenges.RespondInvite(nodeId, networkId)) is { } denied)
+        if (await auth.RequireSignatureAsync(request, nodeId, Challenges.RespondInvite(nodeId, networkId)).ConfigureAwait(false) is { } denied)
         {
             return Response.Failure(denied);
         }

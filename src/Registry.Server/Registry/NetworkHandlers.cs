@@ -55,7 +55,7 @@ internal sealed class NetworkHandlers(DurableRegistry registry, RequestAuth auth
     {
         var nodeId = RequestFields.GetUInt32(request, "node_id");
         var networkId = RequestFields.GetUInt16(request, "network_id");
-        if (auth.RequireSignatureOrAdmin(request, nodeId, Challenges.JoinNetwork(nodeId, networkId)) is { } denied)
+        if (await auth.RequireSignatureOrAdminAsync(request, nodeId, Challenges.JoinNetwork(nodeId, networkId)).ConfigureAwait(false) is { } denied)
         {
             return Response.Failure(denied);
         }
@@ -85,7 +85,7 @@ internal sealed class NetworkHandlers(DurableRegistry registry, RequestAuth auth
     {
         var nodeId = RequestFields.GetUInt32(request, "node_id");
         var networkId = RequestFields.GetUInt16(request, "network_id");
-        if (auth.RequireSignatureOrAdmin(request, nodeId, Challenges.LeaveNetwork(nodeId, networkId)) is { } denied)
+        if (await auth.RequireSignatureOrAdminAsync(request, nodeId, Challenges.LeaveNetwork(nodeId, networkId)).ConfigureAwait(false) is { } denied)
         {
             return Response.Failure(denied);
         }

@@ -75,7 +75,7 @@ internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth, T
         // Opt-in verify-skip (Registry:HeartbeatVerifySkip, default off): a node verified within the window is trusted.
         if (!recent.IsFresh(nodeId))
         {
-            if (auth.RequireSignature(request, nodeId, Challenges.Heartbeat(nodeId)) is { } denied)
+            if (await auth.RequireSignatureAsync(request, nodeId, Challenges.Heartbeat(nodeId)).ConfigureAwait(false) is { } denied)
             {
                 return Response.Failure(denied);
             }
@@ -120,7 +120,7 @@ internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth, T
     private async ValueTask<Response> DeregisterAsync(RequestContext context, JsonElement request, CancellationToken cancellationToken)
     {
         var nodeId = RequestFields.GetUInt32(request, "node_id");
-        if (auth.RequireSignatureOrAdmin(request, nodeId, Challenges.Deregister(nodeId)) is { } denied)
+        if (await auth.RequireSignatureOrAdminAsync(request, nodeId, Challenges.Deregister(nodeId)).ConfigureAwait(false) is { } denied)
         {
             // An unknown node is not an error for deregister (§3.1).
             return string.Equals(denied, RequestAuth.NotFound(nodeId), StringComparison.Ordinal) ? Response.Ok("deregister_ok") : Response.Failure(denied);
@@ -176,7 +176,7 @@ internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth, T
     private async ValueTask<Response> SetVisibilityAsync(RequestContext context, JsonElement request, CancellationToken cancellationToken)
     {
         var nodeId = RequestFields.GetUInt32(request, "node_id");
-        if (auth.RequireSignatureOrAdmin(request, nodeId, Challenges.SetVisibility(nodeId)) is { } denied)
+        if (await auth.RequireSignatureOrAdminAsync(request, nodeId, Challenges.SetVisibility(nodeId)).ConfigureAwait(false) is { } denied)
         {
             return Response.Failure(denied);
         }
@@ -193,7 +193,7 @@ internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth, T
     private async ValueTask<Response> SetHostnameAsync(RequestContext context, JsonElement request, CancellationToken cancellationToken)
     {
         var nodeId = RequestFields.GetUInt32(request, "node_id");
-        if (auth.RequireSignatureOrAdmin(request, nodeId, Challenges.SetHostname(nodeId)) is { } denied)
+        if (await auth.RequireSignatureOrAdminAsync(request, nodeId, Challenges.SetHostname(nodeId)).ConfigureAwait(false) is { } denied)
         {
             return Response.Failure(denied);
         }
@@ -210,7 +210,7 @@ internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth, T
     private async ValueTask<Response> SetTagsAsync(RequestContext context, JsonElement request, CancellationToken cancellationToken)
     {
         var nodeId = RequestFields.GetUInt32(request, "node_id");
-        if (auth.RequireSignatureOrAdmin(request, nodeId, Challenges.SetTags(nodeId)) is { } denied)
+        if (await auth.RequireSignatureOrAdminAsync(request, nodeId, Challenges.SetTags(nodeId)).ConfigureAwait(false) is { } denied)
         {
             return Response.Failure(denied);
         }
@@ -227,7 +227,7 @@ internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth, T
     private async ValueTask<Response> SetTaskExecAsync(RequestContext context, JsonElement request, CancellationToken cancellationToken)
     {
         var nodeId = RequestFields.GetUInt32(request, "node_id");
-        if (auth.RequireSignatureOrAdmin(request, nodeId, Challenges.SetTaskExec(nodeId)) is { } denied)
+        if (await auth.RequireSignatureOrAdminAsync(request, nodeId, Challenges.SetTaskExec(nodeId)).ConfigureAwait(false) is { } denied)
         {
             return Response.Failure(denied);
         }

@@ -93,7 +93,7 @@ internal sealed class QueryHandlers(DurableRegistry registry, RequestAuth auth, 
     {
         var nodeId = RequestFields.GetUInt32(request, "node_id");
         var requesterId = RequestFields.GetUInt32(request, "requester_id");
-        if (auth.RequireSignature(request, requesterId, Challenges.Resolve(requesterId, nodeId)) is { } denied)
+        if (await auth.RequireSignatureAsync(request, requesterId, Challenges.Resolve(requesterId, nodeId)).ConfigureAwait(false) is { } denied)
         {
             return Response.Failure(ResolveDenied(denied, requesterId));
         }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Registry.Core;
 using Registry.Server.Protocol;
 using Registry.Server.Security;
+using Registry.Server.Transport;
 
 namespace Registry.Server.Registry;
 
@@ -20,14 +21,15 @@ internal sealed class RequestAuth(NodeRegistry registry, SignatureVerifier verif
     public string? RequireAdmin(JsonElement request) => adminToken.Check(RequestFields.GetString(request, "admin_token"));
 
     /// <summary>Sig: the node's signature over <paramref name="challenge"/> (a keyless node needs the admin token); null when allowed.</summary>
-    public string? RequireSignature(JsonElement request, uint nodeId, string challenge) =>
-        Verify(request, nodeId, challenge, IsAdmin(request));
+    /// <remarks>On a thread serving many connections (<see cref="EngineThread"/>), a check that needs Ed25519 continues on the pool.</remarks>
+    public ValueTask<string?> RequireSignatureAsync(JsonElement request, uint nodeId, string challenge) =>
+        VerifyAsync(request, nodeId, challenge, IsAdmin(request));
 
     /// <summary>S|A: the node's signature, or else a valid global admin token; null when allowed.</summary>
-    public string? RequireSignatureOrAdmin(JsonElement request, uint nodeId, string challenge)
+    public ValueTask<string?> RequireSignatureOrAdminAsync(JsonElement request, uint nodeId, string challenge)
     {
         var admin = IsAdmin(request);
-        return admin ? null : Verify(request, nodeId, challenge, admin);
+        return admin ? ValueTask.FromResult<string?>(null) : VerifyAsync(request, nodeId, challenge, admin);
     }
 
     /// <summary>R(roles), §2.2: global admin token, else the network's admin token, else the role of <c>node_id</c> (trusted as sent, as in Go).</summary>
@@ -78,8 +80,28 @@ internal sealed class RequestAuth(NodeRegistry registry, SignatureVerifier verif
     public string? RequireRawSignature(uint nodeId, ReadOnlySpan<byte> signature, string challenge) =>
         KnownNode(nodeId, out var key) is { } notFound ? notFound : verifier.VerifyNodeRaw(key, signature, challenge);
 
-    private string? Verify(JsonElement request, uint nodeId, string challenge, bool admin) =>
-        KnownNode(nodeId, out var key) is { } notFound ? notFound : verifier.VerifyNode(key, RequestFields.GetString(request, "signature"), challenge, admin);
+    private ValueTask<string?> VerifyAsync(JsonElement request, uint nodeId, string challenge, bool admin)
+    {
+        if (KnownNode(nodeId, out var key) is { } notFound)
+        {
+            return ValueTask.FromResult<string?>(notFound);
+        }
+
+        var signature = RequestFields.GetString(request, "signature");
+        if (verifier.TryVerifyCheaply(key, signature, challenge, admin, out var result))
+        {
+            return ValueTask.FromResult(result);
+        }
+
+        // About 70 µs of Ed25519: not on a socket engine or event-loop thread, which serves every other connection meanwhile.
+        return EngineThread.ShouldOffload ? VerifyOnPoolAsync(key, signature, challenge, admin) : ValueTask.FromResult(verifier.VerifyNode(key, signature, challenge, admin));
+    }
+
+    private async ValueTask<string?> VerifyOnPoolAsync(string? key, string? signature, string challenge, bool admin)
+    {
+        await EngineThread.Leave();
+        return verifier.VerifyNode(key, signature, challenge, admin);
+    }
 
     private string? KnownNode(uint nodeId, out string? key)
     {

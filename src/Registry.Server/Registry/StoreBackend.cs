@@ -20,7 +20,7 @@ namespace Registry.Server.Registry;
 /// the registry, starts the save loop and logs one line describing the recovery. Stop disposes the store, which writes
 /// a final snapshot; by then the listener has drained, so the snapshot holds every acknowledged request.
 /// </remarks>
-public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
+public sealed partial class StoreBackend : IRegistryBackend, IDurabilityWaiter, IAsyncDisposable
 {
     private readonly RegistryServerOptions _options;
     private readonly TimeProvider _time;
@@ -85,6 +85,12 @@ public sealed partial class StoreBackend : IRegistryBackend, IAsyncDisposable
 
     /// <summary>The registry once started, else null (the reaper skips ticks until then).</summary>
     internal DurableRegistry? Registry => _registry;
+
+    /// <inheritdoc />
+    public string? WaitFor(ulong acknowledged, ulong covered) => _registry?.WaitFor(acknowledged, covered);
+
+    /// <inheritdoc />
+    public void AttachCommitter() => DurableRegistry.AttachCommitter();
 
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)

@@ -28,7 +28,7 @@ internal sealed class TrustHandlers(DurableRegistry registry, RequestAuth auth, 
     {
         var nodeId = RequestFields.GetUInt32(request, "node_id");
         var peerId = RequestFields.GetUInt32(request, "peer_id");
-        if (auth.RequireSignature(request, nodeId, Challenges.ReportTrust(nodeId, peerId)) is { } denied)
+        if (await auth.RequireSignatureAsync(request, nodeId, Challenges.ReportTrust(nodeId, peerId)).ConfigureAwait(false) is { } denied)
         {
             return Response.Failure(denied);
         }
@@ -41,7 +41,7 @@ internal sealed class TrustHandlers(DurableRegistry registry, RequestAuth auth, 
     {
         var nodeId = RequestFields.GetUInt32(request, "node_id");
         var peerId = RequestFields.GetUInt32(request, "peer_id");
-        if (auth.RequireSignature(request, nodeId, Challenges.RevokeTrust(nodeId, peerId)) is { } denied)
+        if (await auth.RequireSignatureAsync(request, nodeId, Challenges.RevokeTrust(nodeId, peerId)).ConfigureAwait(false) is { } denied)
         {
             return Response.Failure(denied);
         }
@@ -86,7 +86,7 @@ internal sealed class TrustHandlers(DurableRegistry registry, RequestAuth auth, 
     private async ValueTask<Response> PollHandshakesAsync(RequestContext context, JsonElement request, CancellationToken cancellationToken)
     {
         var nodeId = RequestFields.GetUInt32(request, "node_id");
-        if (auth.RequireSignature(request, nodeId, Challenges.PollHandshakes(nodeId)) is { } denied)
+        if (await auth.RequireSignatureAsync(request, nodeId, Challenges.PollHandshakes(nodeId)).ConfigureAwait(false) is { } denied)
         {
             return Response.Failure(denied);
         }
@@ -130,7 +130,7 @@ internal sealed class TrustHandlers(DurableRegistry registry, RequestAuth auth, 
     {
         var nodeId = RequestFields.GetUInt32(request, "node_id");
         var peerId = RequestFields.GetUInt32(request, "peer_id");
-        if (auth.RequireSignature(request, nodeId, Challenges.RespondHandshake(nodeId, peerId)) is { } denied)
+        if (await auth.RequireSignatureAsync(request, nodeId, Challenges.RespondHandshake(nodeId, peerId)).ConfigureAwait(false) is { } denied)
         {
             return Response.Failure(denied);
         }

@@ -31,10 +31,13 @@ internal sealed class ClientConnection
     private readonly RequestContext _context;
     private readonly IPEndPoint _remote;
     private readonly long _id;
+    private readonly byte[]? _prefix;
 
+    /// <summary>A connection on <paramref name="socket"/>; <paramref name="prefix"/> holds bytes an event loop already read from it.</summary>
     public ClientConnection(
-        long id, Socket socket, TransportOptions options, RequestDispatcher dispatcher, IReplicationSource? replication, ServerMetrics metrics, ILogger logger)
+        long id, Socket socket, TransportOptions options, RequestDispatcher dispatcher, IReplicationSource? replication, ServerMetrics metrics, ILogger logger, byte[]? prefix = null)
     {
+        _prefix = prefix;
         _socket = socket;
         _options = options;
         _dispatcher = dispatcher;
@@ -79,7 +82,8 @@ internal sealed class ClientConnection
         }
 
         // The plaintext path reads the NetworkStream directly: TLS off costs nothing per request.
-        await RunOverAsync(tls ?? (Stream)network, stopReading, abort);
+        var plain = _prefix is { Length: > 0 } prefix ? new PrefixedStream(prefix, network) : (Stream)network;
+        await RunOverAsync(tls ?? plain, stopReading, abort);
     }
 
     /// <summary>Runs the server side of the TLS handshake within the idle timeout; returns why the connection must close, or null when it succeeded.</summary>

@@ -29,6 +29,8 @@ public sealed class RegistryListener : IAsyncDisposable
     private readonly ConcurrentDictionary<long, (ClientConnection Connection, Task Run)> _connections = new();
     private readonly CancellationTokenSource _stopReading = new();
     private readonly CancellationTokenSource _abort = new();
+    private EventLoop[] _loops = [];
+    private int _loopConnections;
     private Socket? _socket;
     private Task _acceptLoop = Task.CompletedTask;
     private long _nextId;
@@ -55,7 +57,10 @@ public sealed class RegistryListener : IAsyncDisposable
     public Task Completion => _acceptLoop;
 
     /// <summary>Open connections right now.</summary>
-    public int ConnectionCount => _connections.Count;
+    public int ConnectionCount => _connections.Count + Volatile.Read(ref _loopConnections);
+
+    /// <summary>The number of event-loop threads serving connections; 0 when every connection has a task of its own.</summary>
+    public int EventLoopCount => _loops.Length;
 
     /// <summary>Freezes the dispatcher, binds and starts accepting; throws <see cref="SocketException"/> when the address cannot be bound.</summary>
     public void Start()
@@ -80,6 +85,15 @@ public sealed class RegistryListener : IAsyncDisposable
         }
 
         _socket = socket;
+        if (_options.EventLoops > 0 && _options.TlsCertificate is null && Epoll.IsSupported)
+        {
+            _loops = new EventLoop[_options.EventLoops];
+            for (var i = 0; i < _loops.Length; i++)
+            {
+                _loops[i] = new EventLoop(i, _options, _dispatcher, _options.Durability, _metrics, _logger, HandOff, Ended, _abort.Token);
+            }
+        }
+
         _acceptLoop = AcceptLoopAsync(socket, _stopReading.Token);
     }
 
@@ -103,7 +117,12 @@ public sealed class RegistryListener : IAsyncDisposable
         {
         }
 
-        var running = _connections.Values.Select(c => c.Run).ToArray();
+        foreach (var loop in _loops)
+        {
+            loop.StopReading();
+        }
+
+        var running = _connections.Values.Select(c => c.Run).Concat(_loops.Select(l => l.Drained)).ToArray();
         var drained = Task.WhenAll(running);
         try
         {
@@ -115,9 +134,21 @@ public sealed class RegistryListener : IAsyncDisposable
         }
 
         await _abort.CancelAsync();
+        foreach (var loop in _loops)
+        {
+            loop.Abort();
+        }
+
         foreach (var (connection, _) in _connections.Values)
         {
             connection.Abort();
+        }
+
+        // A loop blocked on a log that never answers cannot end; the process exits around it.
+        await Task.WhenAll(_loops.Select(l => l.Exited)).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        foreach (var loop in _loops.Where(l => l.Exited.IsCompleted))
+        {
+            loop.Dispose();
         }
 
         // Aborted sockets fail their pending I/O promptly; this wait is short and bounded by the socket teardown.
@@ -169,7 +200,7 @@ public sealed class RegistryListener : IAsyncDisposable
                 continue;
             }
 
-            if (_connections.Count >= _options.MaxConnections)
+            if (ConnectionCount >= _options.MaxConnections)
             {
                 // §1.1: above the cap a connection is accepted and closed at once, with no message.
                 _metrics.ConnectionRejected();
@@ -177,7 +208,8 @@ public sealed class RegistryListener : IAsyncDisposable
                 continue;
             }
 
-            ClientConnection connection;
+            ClientConnection? connection = null;
+            LoopConnection? looped = null;
             var id = Interlocked.Increment(ref _nextId);
             try
             {
@@ -187,7 +219,18 @@ public sealed class RegistryListener : IAsyncDisposable
                     client.ReceiveBufferSize = size;
                     client.SendBufferSize = size;
                 }
-                connection = new ClientConnection(id, client, _options, _dispatcher, _replication, _metrics, _logger);
+
+                if (_loops.Length > 0)
+                {
+                    client.Blocking = false;
+                    var remote = client.RemoteEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.None, 0);
+                    var time = _options.TimeProvider;
+                    looped = new LoopConnection(id, client, new RequestContext(id, remote, time.GetUtcNow()), new ConnectionRateLimiter(time, _options.RateRule), time.GetTimestamp());
+                }
+                else
+                {
+                    connection = new ClientConnection(id, client, _options, _dispatcher, _replication, _metrics, _logger);
+                }
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
@@ -198,13 +241,47 @@ public sealed class RegistryListener : IAsyncDisposable
             }
 
             _metrics.ConnectionOpened();
-
-            // Registered before it starts so StopAsync always sees it; removal happens when it ends.
-            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _connections[id] = (connection, RunConnectionAsync(connection, gate.Task));
-            gate.SetResult();
+            if (looped is not null)
+            {
+                Interlocked.Increment(ref _loopConnections);
+                _loops[(int)(id % _loops.Length)].Adopt(looped);
+            }
+            else
+            {
+                Track(connection!);
+            }
         }
     }
+
+    private void Track(ClientConnection connection)
+    {
+        // Registered before it starts so StopAsync always sees it; removal happens when it ends.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _connections[connection.Id] = (connection, RunConnectionAsync(connection, gate.Task));
+        gate.SetResult();
+    }
+
+    /// <summary>Takes a connection over from an event loop (the binary protocol, a subscription, a large frame): a task of its own, starting with the bytes the loop read.</summary>
+    private void HandOff(LoopConnection looped, byte[] prefix)
+    {
+        try
+        {
+            looped.Socket.Blocking = true;
+            Track(new ClientConnection(looped.Id, looped.Socket, _options, _dispatcher, _replication, _metrics, _logger, prefix));
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            TransportLog.SetupFailed(_logger, ex, looped.Id);
+            looped.Socket.Dispose();
+            _metrics.ConnectionClosed(CloseReason.IoError);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _loopConnections);
+        }
+    }
+
+    private void Ended(LoopConnection looped) => Interlocked.Decrement(ref _loopConnections);
 
     private async Task RunConnectionAsync(ClientConnection connection, Task registered)
     {

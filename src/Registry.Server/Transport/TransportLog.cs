@@ -45,4 +45,13 @@ internal static partial class TransportLog
 
     [LoggerMessage(12, LogLevel.Debug, "Closing connection {ConnectionId} from {Remote}: TLS handshake failed")]
     public static partial void TlsHandshakeFailed(ILogger logger, Exception exception, long connectionId, IPEndPoint remote);
+
+    [LoggerMessage(13, LogLevel.Debug, "Connection {ConnectionId} from {Remote} failed: errno {Errno}")]
+    public static partial void SocketCallFailed(ILogger logger, long connectionId, IPEndPoint remote, int errno);
+
+    [LoggerMessage(14, LogLevel.Critical, "Event loop {Loop} failed; its connections are closed")]
+    public static partial void LoopFailed(ILogger logger, Exception exception, int loop);
+
+    [LoggerMessage(15, LogLevel.Error, "Replies of {Count} requests held back: the log failed before their changes were durable")]
+    public static partial void RepliesFailed(ILogger logger, int count);
 }

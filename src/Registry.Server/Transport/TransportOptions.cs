@@ -45,6 +45,12 @@ public sealed record TransportOptions
     /// <summary>The certificate every connection is wrapped in TLS with (§1.1); null serves plaintext.</summary>
     public SslStreamCertificateContext? TlsCertificate { get; init; }
 
+    /// <summary>Event-loop threads serving plaintext JSON connections (docs/adr/0016); 0 serves every connection with a task of its own. Ignored with TLS and off Linux x86-64.</summary>
+    public int EventLoops { get; init; }
+
+    /// <summary>What the event loops wait on before sending replies; without it they send every reply as its handler returns it (handlers then wait for the log themselves).</summary>
+    public Dispatch.IDurabilityWaiter? Durability { get; init; }
+
     /// <summary>The clock for idle, handshake and write timeouts and the rate rule.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

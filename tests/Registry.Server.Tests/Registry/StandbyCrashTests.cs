@@ -1,6 +1,8 @@
+using Microsoft.Extensions.DependencyInjection;
 using Registry.Core.Lifecycle;
 using Registry.Persistence.Lifecycle;
 using Registry.Persistence.Tests;
+using Registry.Server.Hosting;
 
 namespace Registry.Server.Tests.Registry;
 
@@ -48,6 +50,10 @@ public sealed class StandbyCrashTests
 
         await stopWriting.CancelAsync();
         await Task.WhenAll(writers);
+
+        // A writer stopped while its request was on the wire: once its connection is gone, that request is applied or dropped.
+        var service = primary.Services.GetRequiredService<RegistryServerService>();
+        await WaitUntilAsync(() => Task.FromResult(service.ConnectionCount == 0), "the writers' connections never closed", ct);
         var expected = PrimaryStandbyTests.Backend(primary).Registry!.State.ToCanonicalJson();
         var expectedSequence = PrimaryStandbyTests.Applied(primary);
 

@@ -1,0 +1,88 @@
+using Registry.Server.Dispatch;
+using Registry.Server.Protocol;
+
+namespace Registry.Server.Tests;
+
+/// <summary>The event loop sends a reply only once the log positions its handler recorded are confirmed (docs/adr/0016).</summary>
+public sealed class EventLoopDurabilityTests
+{
+    [Fact]
+    public async Task Reply_HandlerRecordedASequence_IsHeldUntilTheWaitReturns()
+    {
+        var ct = Timeouts.Bounded();
+        using var waiter = new GatedWaiter();
+        await using var server = StartWith(waiter);
+        using var client = await server.ConnectAsync(ct);
+
+        await client.SendAsync("{\"type\":\"mutate\",\"n\":7}", ct);
+        await waiter.Entered.Task.WaitAsync(ct);
+        var reply = client.ReadAsync(ct);
+
+        // The loop is inside the wait: nothing can have been sent yet.
+        Assert.False(reply.IsCompleted);
+        Assert.Equal((7UL, 0UL), waiter.LastCall);
+        waiter.Release();
+        Assert.Equal("{\"n\":7,\"type\":\"mutate_ok\"}", await reply);
+    }
+
+    [Fact]
+    public async Task Reply_LogFailedBeforeTheChangeWasDurable_IsAnErrorButReadsAreAnswered()
+    {
+        var ct = Timeouts.Bounded();
+        using var waiter = new GatedWaiter { Failure = "storage failure: mutation not persisted" };
+        waiter.Release();
+        await using var server = StartWith(waiter);
+        using var client = await server.ConnectAsync(ct);
+
+        var mutated = await client.RequestAsync("{\"type\":\"mutate\",\"n\":3}", ct);
+        var read = await client.RequestAsync("{\"type\":\"read\",\"n\":3}", ct);
+
+        Assert.Equal("error", mutated.GetProperty("type").GetString());
+        Assert.Equal("request failed", mutated.GetProperty("error").GetString());
+        Assert.Equal("read_ok", read.GetProperty("type").GetString());
+        Assert.Equal((0UL, 3UL), waiter.LastCall);
+    }
+
+    private static TestServer StartWith(IDurabilityWaiter waiter) => TestServer.Start(
+        map: d => d
+            .Map("mutate", static (_, request, _) =>
+            {
+                var n = RequestFields.GetUInt32(request, "n");
+                DeferredDurability.Current!.RequireAcknowledged(n);
+                return ValueTask.FromResult(Response.Build("mutate_ok", n, static (w, v) => w.WriteNumber("n", v)));
+            }, bounded: true)
+            .Map("read", static (_, request, _) =>
+            {
+                DeferredDurability.Current!.RequireCovered(RequestFields.GetUInt32(request, "n"));
+                return ValueTask.FromResult(Response.Ok("read_ok"));
+            }, bounded: true),
+        configure: o => o with { EventLoops = 1, Durability = waiter });
+
+    /// <summary>A durability wait the test opens; it fails mutations with <see cref="Failure"/> when set.</summary>
+    private sealed class GatedWaiter : IDurabilityWaiter, IDisposable
+    {
+        private readonly ManualResetEventSlim _open = new();
+
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string? Failure { get; init; }
+
+        public (ulong Acknowledged, ulong Covered) LastCall { get; private set; }
+
+        public void Release() => _open.Set();
+
+        public void AttachCommitter()
+        {
+        }
+
+        public string? WaitFor(ulong acknowledged, ulong covered)
+        {
+            LastCall = (acknowledged, covered);
+            Entered.TrySetResult();
+            _open.Wait(TimeSpan.FromSeconds(30));
+            return acknowledged != 0 ? Failure : null;
+        }
+
+        public void Dispose() => _open.Dispose();
+    }
+}
