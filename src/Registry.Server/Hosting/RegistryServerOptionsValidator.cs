@@ -81,6 +81,11 @@ public sealed class RegistryServerOptionsValidator : IValidateOptions<RegistrySe
             failures.Add("Registry:RegistrationsPerIpPerMinute and Registry:QueriesPerIpPerMinute must not be negative");
         }
 
+        if (options.EventLoops is < 0 or > 64)
+        {
+            failures.Add($"Registry:EventLoops {options.EventLoops} is not between 0 (a task per connection) and 64");
+        }
+
         if (options.MaxConnections < 1)
         {
             failures.Add("Registry:MaxConnections must be at least 1");

@@ -1,0 +1,62 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Registry.Persistence.Tests;
+using Registry.Server.Hosting;
+
+namespace Registry.Server.Tests.Registry;
+
+/// <summary>The host with and without event loops (Registry:EventLoops): the same answers, and a setting out of range refused at start.</summary>
+public sealed class EventLoopHostTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Mutations_AnyNumberOfLoops_AcknowledgedDurableAndVisible(int loops)
+    {
+        var ct = Timeouts.Bounded(60);
+        using var dir = new TempDirectory();
+        uint id;
+        await using (var host = await RegistryTestHost.StartAsync(dir.Path, ct, settings: new Dictionary<string, string?> { ["Registry:EventLoops"] = loops.ToString(System.Globalization.CultureInfo.InvariantCulture) }))
+        {
+            using var key = new NodeKey();
+            var clients = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => host.ConnectAsync(ct)));
+            var ids = await Task.WhenAll(clients.Select(async (client, i) =>
+            {
+                using var own = new NodeKey();
+                var node = await client.RegisterAsync(own, ct);
+                await client.OkAsync(new { type = "set_tags", node_id = node, tags = new[] { $"c{i}" }, signature = own.Sign($"set_tags:{node}") }, ct);
+                return node;
+            }));
+            id = await clients[0].RegisterAsync(key, ct);
+            await clients[1].OkAsync(new { type = "set_tags", node_id = id, tags = new[] { "last" }, signature = key.Sign($"set_tags:{id}") }, ct);
+            var lookup = await clients[2].OkAsync(new { type = "lookup", node_id = id }, ct);
+            Assert.Equal("last", lookup.GetProperty("tags")[0].GetString());
+            Assert.Equal(5, ids.Append(id).Distinct().Count());
+            var service = host.Services.GetRequiredService<RegistryServerService>();
+            Assert.Equal(4, service.ConnectionCount);
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+        }
+
+        // Acknowledged means on disk: a restart (with the other transport) has every change.
+        await using var restarted = await RegistryTestHost.StartAsync(dir.Path, ct, settings: new Dictionary<string, string?> { ["Registry:EventLoops"] = loops == 0 ? "1" : "0" });
+        using var reader = await restarted.ConnectAsync(ct);
+        Assert.Equal("last", (await reader.OkAsync(new { type = "lookup", node_id = id }, ct)).GetProperty("tags")[0].GetString());
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("65")]
+    public async Task EventLoops_OutOfRange_RefusedAtStart(string value)
+    {
+        var ct = Timeouts.Bounded(30);
+        using var dir = new TempDirectory();
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => RegistryTestHost.StartAsync(dir.Path, ct, settings: new Dictionary<string, string?> { ["Registry:EventLoops"] = value }));
+
+        Assert.Contains("Registry:EventLoops", ex.Message, StringComparison.Ordinal);
+    }
+}
