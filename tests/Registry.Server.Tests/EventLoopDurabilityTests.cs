@@ -43,6 +43,22 @@ public sealed class EventLoopDurabilityTests
         Assert.Equal((0UL, 3UL), waiter.LastCall);
     }
 
+    [Fact]
+    public async Task Reply_TheWaitThrows_RequestFailedAndTheLoopKeepsServing()
+    {
+        var ct = Timeouts.Bounded();
+        var waiter = new ThrowingOnceWaiter();
+        await using var server = StartWith(waiter);
+        using var client = await server.ConnectAsync(ct);
+
+        var first = await client.RequestAsync("{\"type\":\"mutate\",\"n\":5}", ct);
+        var second = await client.RequestAsync("{\"type\":\"mutate\",\"n\":6}", ct);
+
+        Assert.Equal("request failed", first.GetProperty("error").GetString());
+        Assert.Equal("mutate_ok", second.GetProperty("type").GetString());
+        Assert.Equal(2, waiter.Calls);
+    }
+
     private static TestServer StartWith(IDurabilityWaiter waiter) => TestServer.Start(
         map: d => d
             .Map("mutate", static (_, request, _) =>
@@ -84,5 +100,18 @@ public sealed class EventLoopDurabilityTests
         }
 
         public void Dispose() => _open.Dispose();
+    }
+
+    /// <summary>A durability wait whose first call throws, as a bug behind it would.</summary>
+    private sealed class ThrowingOnceWaiter : IDurabilityWaiter
+    {
+        public int Calls { get; private set; }
+
+        public void AttachCommitter()
+        {
+        }
+
+        public string? WaitFor(ulong acknowledged, ulong covered) =>
+            ++Calls == 1 ? throw new InvalidOperationException("a bug behind the wait") : null;
     }
 }

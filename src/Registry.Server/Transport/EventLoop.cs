@@ -535,7 +535,20 @@ internal sealed class EventLoop : IDisposable
         }
 
         // Every pass that dispatched commits: a handler that went asynchronous may wait for what it appended here.
-        var failure = _durability is not null && (_dispatched || (acknowledged | covered) != 0) ? _durability.WaitFor(acknowledged, covered) : null;
+        string? failure = null;
+        var unknown = false;
+        try
+        {
+            failure = _durability is not null && (_dispatched || (acknowledged | covered) != 0) ? _durability.WaitFor(acknowledged, covered) : null;
+        }
+#pragma warning disable CA1031 // A bug behind the wait must cost this batch's replies, not the loop and every connection on it.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            TransportLog.CommitFailed(_logger, ex, _batch.Count);
+            unknown = true;
+        }
+
         _dispatched = false;
         var failed = 0;
         var now = _options.TimeProvider.GetTimestamp();
@@ -543,7 +556,13 @@ internal sealed class EventLoop : IDisposable
         {
             var response = connection.Reply;
             var outcome = connection.Outcome;
-            if (failure is not null && connection.Ticket.Acknowledged != 0 && !response.IsError
+            if (unknown && !connection.Ticket.IsEmpty)
+            {
+                // Whether its change (or what it read) is durable is unknown: not a success.
+                response = Response.Failure(ErrorSanitizer.RequestFailed);
+                outcome = DispatchOutcome.Fault;
+            }
+            else if (failure is not null && connection.Ticket.Acknowledged != 0 && !response.IsError
                 && _durability!.WaitFor(connection.Ticket.Acknowledged, 0) is { } text)
             {
                 // Only the replies whose own change did not become durable: the wait above was for the highest.

@@ -54,4 +54,7 @@ internal static partial class TransportLog
 
     [LoggerMessage(15, LogLevel.Error, "Replies of {Count} requests held back: the log failed before their changes were durable")]
     public static partial void RepliesFailed(ILogger logger, int count);
+
+    [LoggerMessage(16, LogLevel.Error, "Committing a pass of {Count} requests failed unexpectedly; their replies are failures")]
+    public static partial void CommitFailed(ILogger logger, Exception exception, int count);
 }
