@@ -11,37 +11,20 @@ namespace Registry.Server.Transport;
 /// A read whose bytes were already there when it was called returns a task that completes only once awaited, by
 /// queuing its caller's continuation to the pool: completed earlier, the caller would go on where it was.
 /// </remarks>
-internal sealed class HandshakeStream(Stream inner) : Stream
+internal sealed class HandshakeStream(Stream inner) : WrappingStream(inner)
 {
     /// <summary>Whether reads continue on the thread pool (during the handshake).</summary>
     public bool ResumeOnPool { get; set; } = true;
 
-    public override bool CanRead => inner.CanRead;
-
-    public override bool CanWrite => inner.CanWrite;
-
-    public override bool CanSeek => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
     // After the handshake a read is the inner stream's own, with no extra state machine per record.
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        ResumeOnPool ? ReadThenLeaveAsync(buffer, cancellationToken) : inner.ReadAsync(buffer, cancellationToken);
+        ResumeOnPool ? ReadThenLeaveAsync(buffer, cancellationToken) : Inner.ReadAsync(buffer, cancellationToken);
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+    public override int Read(byte[] buffer, int offset, int count) => Inner.Read(buffer, offset, count);
 
     private ValueTask<int> ReadThenLeaveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
-        var pending = inner.ReadAsync(buffer, cancellationToken);
+        var pending = Inner.ReadAsync(buffer, cancellationToken);
         if (pending.IsCompletedSuccessfully && EngineThread.ShouldOffload)
         {
             return new ValueTask<int>(new ResultOnPool(pending.Result), 0);
@@ -80,18 +63,4 @@ internal sealed class HandshakeStream(Stream inner) : Stream
             }
         }
     }
-
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => inner.WriteAsync(buffer, cancellationToken);
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.WriteAsync(buffer, offset, count, cancellationToken);
-
-    public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-    public override void Flush() => inner.Flush();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
