@@ -31,5 +31,16 @@ internal static class InlineCompletions
         {
             Environment.SetEnvironmentVariable(Variable, "1");
         }
+
+        if (loadgen && Environment.GetEnvironmentVariable(EngineThreads) is null)
+        {
+            // One engine thread runs every client's continuation: against an event-loop server on the same two cores,
+            // 12% more registrations per second and less CPU on both sides than one thread per core, which wake
+            // each other across cores (docs/benchmarks.md, eighth pass).
+            Environment.SetEnvironmentVariable(EngineThreads, "1");
+        }
     }
+
+    /// <summary>The runtime's number of socket engine threads (default: one per core).</summary>
+    public const string EngineThreads = "DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT";
 }
