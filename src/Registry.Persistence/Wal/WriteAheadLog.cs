@@ -161,7 +161,7 @@ public sealed partial class WriteAheadLog : IDisposable
         }
     }
 
-    /// <summary>Sets the one listener told of every acknowledged batch (its encoded records), on the flusher thread; null removes it.</summary>
+    /// <summary>Sets the one listener told of every acknowledged batch (its encoded records), on the thread that wrote it (the flusher, or a caller of <see cref="CommitAppended"/>); null removes it.</summary>
     /// <remarks>The listener must be quick and must copy what it keeps: the bytes are valid only during the call.</remarks>
     public void SetBatchListener(WalBatchListener? listener) => _listener = listener;
 
