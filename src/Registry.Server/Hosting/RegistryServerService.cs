@@ -115,7 +115,9 @@ public sealed partial class RegistryServerService : IHostedService, IReadinessPr
         }
 
         _started = true;
-        Started(_logger, listener.LocalEndPoint!, _metricsEndpoint?.LocalEndPoint?.ToString() ?? "off", _dispatcher.Types.Count());
+        // Says which transport serves plaintext clients: EventLoops is ignored with TLS and off Linux x86-64.
+        var transport = listener.EventLoopCount > 0 ? $"{listener.EventLoopCount} event loop(s)" : "a task per connection";
+        Started(_logger, listener.LocalEndPoint!, _metricsEndpoint?.LocalEndPoint?.ToString() ?? "off", _dispatcher.Types.Count(), transport);
     }
 
     /// <inheritdoc />
@@ -208,8 +210,8 @@ public sealed partial class RegistryServerService : IHostedService, IReadinessPr
         }
     }
 
-    [LoggerMessage(100, LogLevel.Information, "Registry server listening on {Endpoint} (metrics: {Metrics}, {Handlers} request types)")]
-    private static partial void Started(ILogger logger, IPEndPoint endpoint, string metrics, int handlers);
+    [LoggerMessage(100, LogLevel.Information, "Registry server listening on {Endpoint} (metrics: {Metrics}, {Handlers} request types, clients served by {Transport})")]
+    private static partial void Started(ILogger logger, IPEndPoint endpoint, string metrics, int handlers, string transport);
 
     [LoggerMessage(103, LogLevel.Information, "TLS on the client listener with the {Source} certificate; pin (sha256 of the DER) {Pin}, expires {NotAfter:u}")]
     private static partial void TlsEnabled(ILogger logger, string source, string pin, DateTime notAfter);

@@ -48,6 +48,21 @@ public sealed class EventLoopHostTests
     }
 
     [Theory]
+    [InlineData(null, "clients served by 1 event loop(s)")]
+    [InlineData("0", "clients served by a task per connection")]
+    [InlineData("2", "clients served by 2 event loop(s)")]
+    public async Task Serve_StartLine_SaysWhichTransportServesClients(string? loops, string expected)
+    {
+        var ct = Timeouts.Bounded(60);
+        using var dir = new TempDirectory();
+        var environment = loops is null ? null : new Dictionary<string, string> { ["Registry__EventLoops"] = loops };
+        using var serve = await ServeProcess.StartAsync(dir.Path, ct, environment: environment);
+
+        Assert.Contains(expected, serve.Output, StringComparison.Ordinal);
+        await serve.TerminateAsync(ct);
+    }
+
+    [Theory]
     [InlineData("-1")]
     [InlineData("65")]
     public async Task EventLoops_OutOfRange_RefusedAtStart(string value)
