@@ -261,6 +261,27 @@ public class TransportTests
     }
 
     [Fact]
+    public async Task Read_PartialFrameBeyondIdleTimeout_ClosesConnection()
+    {
+        // A client that starts a frame and never finishes it must not hold the connection (a slow-loris).
+        var ct = Timeouts.Bounded();
+        var time = new FakeTimeProvider();
+        await using var server = Start(configure: o => o with { TimeProvider = time, IdleTimeout = TimeSpan.FromMinutes(5), WriteTimeout = TimeSpan.FromDays(1) });
+        using var client = await server.ConnectAsync(ct);
+        Assert.Equal("echo_ok", (await client.RequestAsync("{\"type\":\"echo\"}", ct)).GetProperty("type").GetString());
+        await client.SendRawAsync(WireClient.Frame("{\"type\":\"echo\"}")[..7], ct);
+        var read = client.ReadAsync(ct);
+
+        while (!read.IsCompleted)
+        {
+            time.Advance(TimeSpan.FromMinutes(5));
+            await Task.WhenAny(read, Task.Delay(20, ct));
+        }
+
+        Assert.Null(await read);
+    }
+
+    [Fact]
     public async Task Read_ShortOfIdleTimeout_KeepsConnection()
     {
         var ct = Timeouts.Bounded();
@@ -316,6 +337,32 @@ public class TransportTests
         await second.SendAsync("{\"type\":\"echo\"}", ct);
 
         Assert.Null(await second.ReadAsync(ct));
+    }
+
+    [Fact]
+    public async Task Request_ClientGoneBeforeItsReply_ConnectionClosedOthersServed()
+    {
+        var ct = Timeouts.Bounded();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = Start(map: d => d.Map("slow", async (_, _, token) =>
+        {
+            entered.SetResult();
+            await release.Task.WaitAsync(token);
+            return Response.Ok("slow_ok");
+        }));
+        using var other = await server.ConnectAsync(ct);
+        using (var gone = await server.ConnectAsync(ct))
+        {
+            await gone.SendAsync("{\"type\":\"slow\"}", ct);
+            await entered.Task.WaitAsync(ct);
+        }
+
+        release.SetResult();
+
+        // The reply has nowhere to go: that connection ends, and nobody else notices.
+        Assert.True(SpinWait.SpinUntil(() => server.Listener.ConnectionCount == 1, TimeSpan.FromSeconds(10)), $"{server.Listener.ConnectionCount} connections open");
+        Assert.Equal("echo_ok", (await other.RequestAsync("{\"type\":\"echo\"}", ct)).GetProperty("type").GetString());
     }
 
     [Fact]
