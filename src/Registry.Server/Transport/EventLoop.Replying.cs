@@ -1,7 +1,3 @@
-using System.Buffers;
-using System.Buffers.Binary;
-using System.Text.Json;
-using Microsoft.Extensions.Logging;
 using Registry.Server.Dispatch;
 using Registry.Server.Observability;
 using Registry.Server.Protocol;
