@@ -23,15 +23,7 @@ public sealed class FrameWriter
     /// <summary>Writes one response frame and flushes it.</summary>
     public async ValueTask WriteAsync(Response response, CancellationToken cancellationToken)
     {
-        if (response.IsError)
-        {
-            WriteError(_output, ErrorSanitizer.Sanitize(response.Error));
-        }
-        else
-        {
-            WriteBody(_output, response.Body.Span);
-        }
-
+        Encode(_output, response, _scratch);
         await FlushAsync(cancellationToken);
     }
 

@@ -94,13 +94,13 @@ internal sealed class RequestAuth(NodeRegistry registry, SignatureVerifier verif
         }
 
         // About 70 µs of Ed25519: not on a socket engine or event-loop thread, which serves every other connection meanwhile.
-        return EngineThread.ShouldOffload ? VerifyOnPoolAsync(key, signature, challenge, admin) : ValueTask.FromResult(verifier.VerifyNode(key, signature, challenge, admin));
+        return EngineThread.ShouldOffload ? VerifyOnPoolAsync(key!, signature!, challenge) : ValueTask.FromResult(verifier.VerifyComputed(key!, signature!, challenge));
     }
 
-    private async ValueTask<string?> VerifyOnPoolAsync(string? key, string? signature, string challenge, bool admin)
+    private async ValueTask<string?> VerifyOnPoolAsync(string key, string signature, string challenge)
     {
         await EngineThread.Leave();
-        return verifier.VerifyNode(key, signature, challenge, admin);
+        return verifier.VerifyComputed(key, signature, challenge);
     }
 
     private string? KnownNode(uint nodeId, out string? key)

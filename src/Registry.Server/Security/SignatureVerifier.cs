@@ -91,14 +91,17 @@ public sealed class SignatureVerifier
     /// <param name="adminTokenValid">True when the request carried a valid global admin token (the only way to act for a keyless node).</param>
     public string? VerifyNode(string? storedPublicKey, string? signatureBase64, string challenge, bool adminTokenValid)
     {
-        if (TryVerifyCheaply(storedPublicKey, signatureBase64, challenge, adminTokenValid, out var result))
-        {
-            return result;
-        }
+        return TryVerifyCheaply(storedPublicKey, signatureBase64, challenge, adminTokenValid, out var result)
+            ? result
+            : VerifyComputed(storedPublicKey!, signatureBase64!, challenge);
+    }
 
+    /// <summary>The Ed25519 check of a signature <see cref="TryVerifyCheaply"/> could not answer (present, well formed, not memoized); memoizes a success.</summary>
+    internal string? VerifyComputed(string storedPublicKey, string signatureBase64, string challenge)
+    {
         Span<byte> signature = stackalloc byte[SignatureBytes + 1];
-        _ = Convert.TryFromBase64String(signatureBase64!, signature, out _);
-        return Compute(storedPublicKey!, signature[..SignatureBytes], challenge);
+        _ = Convert.TryFromBase64String(signatureBase64, signature, out _);
+        return Compute(storedPublicKey, signature[..SignatureBytes], challenge);
     }
 
     /// <summary>Gives <see cref="VerifyNode"/>'s answer when it needs no Ed25519 computation (a missing or malformed input, a memoized signature); false when it does.</summary>

@@ -200,7 +200,6 @@ internal sealed partial class EventLoop
         var context = connection.Context;
         context.RequestCount++;
         context.RequestType = type;
-        connection.RequestType = type;
         connection.Started = _options.TimeProvider.GetTimestamp();
         connection.LastActivity = connection.Started;
         connection.InFlight = true;
@@ -212,18 +211,8 @@ internal sealed partial class EventLoop
             return;
         }
 
-        ValueTask<(Response Response, DispatchOutcome Outcome)> pending;
         _dispatched = true;
-        DeferredDurability.Current = _durability is null ? null : connection.Ticket;
-        try
-        {
-            pending = _dispatcher.DispatchAsync(context, type, document.RootElement, _abortHandlers);
-        }
-        finally
-        {
-            DeferredDurability.Current = null;
-        }
-
+        var pending = DispatchWithTicket(connection);
         if (pending.IsCompletedSuccessfully)
         {
             (connection.Reply, connection.Outcome) = pending.Result;
@@ -235,20 +224,33 @@ internal sealed partial class EventLoop
         }
     }
 
+    /// <summary>Runs the connection's request with its ticket as <see cref="DeferredDurability.Current"/> (when replies wait for a commit).</summary>
+    private ValueTask<(Response Response, DispatchOutcome Outcome)> DispatchWithTicket(LoopConnection connection)
+    {
+        DeferredDurability.Current = _durability is null ? null : connection.Ticket;
+        try
+        {
+            return _dispatcher.DispatchAsync(connection.Context, connection.Context.RequestType, connection.Document!.RootElement, _abortHandlers);
+        }
+        finally
+        {
+            DeferredDurability.Current = null;
+        }
+    }
+
     private async Task DelayThenDispatchAsync(LoopConnection connection)
     {
         try
         {
             await Task.Delay(connection.Limiter.ThrottleDelay, _options.TimeProvider, _abortHandlers).ConfigureAwait(false);
-            DeferredDurability.Current = _durability is null ? null : connection.Ticket;
-            (connection.Reply, connection.Outcome) = await _dispatcher.DispatchAsync(
-                connection.Context, connection.RequestType, connection.Document!.RootElement, _abortHandlers).ConfigureAwait(false);
-            Post(connection, Command.Completed);
         }
         catch (OperationCanceledException)
         {
             Post(connection, Command.Cancelled);
+            return;
         }
+
+        await FinishAsync(connection, DispatchWithTicket(connection)).ConfigureAwait(false);
     }
 
     private async Task FinishAsync(LoopConnection connection, ValueTask<(Response Response, DispatchOutcome Outcome)> pending)

@@ -59,7 +59,7 @@ internal sealed partial class EventLoop
                 failed++;
             }
 
-            _metrics.RecordRequest(connection.RequestType, outcome, _options.TimeProvider.GetElapsedTime(connection.Started, now));
+            _metrics.RecordRequest(connection.Context.RequestType, outcome, _options.TimeProvider.GetElapsedTime(connection.Started, now));
             DisposeRequest(connection);
             if (connection.Closed)
             {

@@ -55,13 +55,13 @@ internal sealed partial class EventLoop : IDisposable
     private bool _dispatched;
 
     public EventLoop(
-        int index, TransportOptions options, RequestDispatcher dispatcher, IDurabilityWaiter? durability, ServerMetrics metrics, ILogger logger,
+        int index, TransportOptions options, RequestDispatcher dispatcher, ServerMetrics metrics, ILogger logger,
         Action<LoopConnection, byte[]> handOff, Action<LoopConnection> ended, CancellationToken abortHandlers)
     {
         _index = index;
         _options = options;
         _dispatcher = dispatcher;
-        _durability = durability;
+        _durability = options.Durability;
         _metrics = metrics;
         _logger = logger;
         _handOff = handOff;

@@ -75,8 +75,6 @@ internal sealed class LoopConnection
 
     public JsonDocument? Document { get; set; }
 
-    public string RequestType { get; set; } = string.Empty;
-
     public long Started { get; set; }
 
     public Response Reply { get; set; }

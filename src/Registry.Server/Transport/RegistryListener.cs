@@ -90,7 +90,7 @@ public sealed class RegistryListener : IAsyncDisposable
             _loops = new EventLoop[_options.EventLoops];
             for (var i = 0; i < _loops.Length; i++)
             {
-                _loops[i] = new EventLoop(i, _options, _dispatcher, _options.Durability, _metrics, _logger, HandOff, Ended, _abort.Token);
+                _loops[i] = new EventLoop(i, _options, _dispatcher, _metrics, _logger, HandOff, Ended, _abort.Token);
             }
         }
 
