@@ -4,6 +4,7 @@ using System.Text.Json;
 using Registry.Server.Dispatch;
 using Registry.Server.Observability;
 using Registry.Server.Protocol;
+using Registry.Server.Security;
 
 namespace Registry.Server.Transport;
 
@@ -212,7 +213,17 @@ internal sealed partial class EventLoop
         }
 
         _dispatched = true;
-        var pending = DispatchWithTicket(connection);
+        ValueTask<(Response Response, DispatchOutcome Outcome)> pending;
+        VerificationBatch.Current = _verifications;
+        try
+        {
+            pending = DispatchWithTicket(connection);
+        }
+        finally
+        {
+            VerificationBatch.Current = null;
+        }
+
         if (pending.IsCompletedSuccessfully)
         {
             (connection.Reply, connection.Outcome) = pending.Result;
@@ -258,7 +269,15 @@ internal sealed partial class EventLoop
         try
         {
             (connection.Reply, connection.Outcome) = await pending.ConfigureAwait(false);
-            Post(connection, Command.Completed);
+            if (_runningVerifications && Thread.CurrentThread == _thread)
+            {
+                // Resumed by the pass's verification batch on this loop: the reply joins this pass's commit.
+                Completed(connection);
+            }
+            else
+            {
+                Post(connection, Command.Completed);
+            }
         }
         catch (OperationCanceledException)
         {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Registry.Server.Dispatch;
 using Registry.Server.Observability;
 using Registry.Server.Protocol;
+using Registry.Server.Security;
 
 namespace Registry.Server.Transport;
 
@@ -44,6 +45,7 @@ internal sealed partial class EventLoop : IDisposable
     private readonly List<LoopConnection> _batch = [];
     private readonly List<LoopConnection> _ready = [];
     private readonly ArrayBufferWriter<byte> _scratch = new(128);
+    private readonly VerificationBatch _verifications = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
@@ -53,6 +55,7 @@ internal sealed partial class EventLoop : IDisposable
     private bool _stopping;
     private bool _exit;
     private bool _dispatched;
+    private bool _runningVerifications;
 
     public EventLoop(
         int index, TransportOptions options, RequestDispatcher dispatcher, ServerMetrics metrics, ILogger logger,
@@ -110,6 +113,7 @@ internal sealed partial class EventLoop : IDisposable
     public void Dispose()
     {
         _tick?.Dispose();
+        _verifications.Dispose();
         if (_wake >= 0)
         {
             Epoll.CloseDescriptor(_wake);
@@ -158,6 +162,7 @@ internal sealed partial class EventLoop : IDisposable
                 }
 
                 StartReady();
+                RunVerifications();
                 CompleteBatch();
             }
         }
@@ -204,11 +209,8 @@ internal sealed partial class EventLoop : IDisposable
                 case Command.Adopt:
                     AdoptNow(connection!);
                     break;
-                case Command.Completed when connection!.Closed:
-                    DisposeRequest(connection);
-                    break;
                 case Command.Completed:
-                    _batch.Add(connection);
+                    Completed(connection!);
                     break;
                 case Command.Cancelled:
                     DisposeRequest(connection!);
@@ -224,6 +226,38 @@ internal sealed partial class EventLoop : IDisposable
                     _exit = true;
                     break;
             }
+        }
+    }
+
+    /// <summary>A request that finished asynchronously: its reply joins the pass's batch, unless its connection is gone.</summary>
+    private void Completed(LoopConnection connection)
+    {
+        if (connection.Closed)
+        {
+            DisposeRequest(connection);
+        }
+        else
+        {
+            _batch.Add(connection);
+        }
+    }
+
+    /// <summary>Computes the signature checks the pass's requests asked for; their handlers resume here and their replies join the batch.</summary>
+    private void RunVerifications()
+    {
+        if (_verifications.Count == 0)
+        {
+            return;
+        }
+
+        _runningVerifications = true;
+        try
+        {
+            _verifications.Run();
+        }
+        finally
+        {
+            _runningVerifications = false;
         }
     }
 

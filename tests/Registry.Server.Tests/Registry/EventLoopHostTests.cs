@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Registry.Persistence.Tests;
 using Registry.Server.Hosting;
+using Registry.Server.Security;
 
 namespace Registry.Server.Tests.Registry;
 
@@ -45,6 +46,48 @@ public sealed class EventLoopHostTests
         await using var restarted = await RegistryTestHost.StartAsync(dir.Path, ct, settings: new Dictionary<string, string?> { ["Registry:EventLoops"] = loops == 0 ? "1" : "0" });
         using var reader = await restarted.ConnectAsync(ct);
         Assert.Equal("last", (await reader.OkAsync(new { type = "lookup", node_id = id }, ct)).GetProperty("tags")[0].GetString());
+    }
+
+    [Fact]
+    public async Task SignedRequests_ManyClientsMemoOff_EverySignatureVerifiedAndForgeriesRefused()
+    {
+        var ct = Timeouts.Bounded(60);
+        using var dir = new TempDirectory();
+        await using var host = await RegistryTestHost.StartAsync(dir.Path, ct, settings: new Dictionary<string, string?> { ["Registry:VerifiedSignatureCacheEntries"] = "0" });
+        var verifier = host.Services.GetRequiredService<SignatureVerifier>();
+        using var forger = new NodeKey();
+        const int Clients = 12, Rounds = 10;
+
+        // Concurrent clients put several checks into the loop's passes, forged ones among them.
+        var lastTags = await Task.WhenAll(Enumerable.Range(0, Clients).Select(async c =>
+        {
+            using var client = await host.ConnectAsync(ct);
+            using var own = new NodeKey();
+            var node = await client.RegisterAsync(own, ct);
+            var last = string.Empty;
+            for (var r = 0; r < Rounds; r++)
+            {
+                var tag = $"c{c}-r{r}";
+                if ((c + r) % 3 == 0)
+                {
+                    var refused = await client.ErrorAsync(new { type = "set_tags", node_id = node, tags = new[] { tag }, signature = forger.Sign($"set_tags:{node}") }, ct);
+                    Assert.Equal(SignatureVerifier.VerificationFailed, refused);
+                }
+                else
+                {
+                    await client.OkAsync(new { type = "set_tags", node_id = node, tags = new[] { tag }, signature = own.Sign($"set_tags:{node}") }, ct);
+                    last = tag;
+                }
+            }
+
+            var lookup = await client.OkAsync(new { type = "lookup", node_id = node }, ct);
+            Assert.Equal(last, lookup.GetProperty("tags")[0].GetString());
+            return last;
+        }));
+
+        Assert.Equal(Clients * Rounds, verifier.Computed);
+        Assert.Equal(0, verifier.MemoHits);
+        Assert.Equal(Clients, lastTags.Distinct().Count());
     }
 
     [Theory]
