@@ -20,4 +20,14 @@ public static class HostPort
         endPoint = IPAddress.TryParse(host, out var address) ? new IPEndPoint(address, port) : new DnsEndPoint(host, port);
         return true;
     }
+
+    /// <summary>True when <paramref name="text"/> is an address other machines can be told to dial: HOST:PORT with a port from 1, printable ASCII without spaces, at most 262 characters (a 253-character name, brackets, colon, port).</summary>
+    public static bool IsAdvertisable(string? text) =>
+        text is { Length: > 0 and <= 262 } && text.All(c => c is > ' ' and < (char)0x7F)
+        && TryParse(text, out var endPoint) && endPoint switch
+        {
+            IPEndPoint ip => ip.Port > 0,
+            DnsEndPoint dns => dns.Port > 0,
+            _ => false,
+        };
 }

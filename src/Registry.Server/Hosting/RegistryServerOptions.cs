@@ -95,6 +95,9 @@ public sealed class RegistryServerOptions
     /// <summary>How old a cached <c>list_nodes</c> reply may be; Go used 1 s. Default 0: a reply is reused only while the state is unchanged.</summary>
     public TimeSpan ListNodesMaxStaleness { get; set; } = TimeSpan.Zero;
 
+    /// <summary>The beacon (relay) address given for relay-only nodes in lookup and resolve replies (§3.2), HOST:PORT; empty (default) gives them no address.</summary>
+    public string BeaconAddress { get; set; } = string.Empty;
+
     /// <summary>A node not heard from for this long is reaped (§2.4). Default 30 minutes.</summary>
     public TimeSpan StaleThreshold { get; set; } = TimeSpan.FromMinutes(30);
 

@@ -71,6 +71,11 @@ public sealed class RegistryServerOptionsValidator : IValidateOptions<RegistrySe
             failures.Add("Registry:ListNodesMaxStaleness must be between 0 and 1 minute");
         }
 
+        if (!string.IsNullOrEmpty(options.BeaconAddress) && !HostPort.IsAdvertisable(options.BeaconAddress))
+        {
+            failures.Add($"Registry:BeaconAddress '{options.BeaconAddress}' is not HOST:PORT");
+        }
+
         if (options.SocketBufferBytes is < 1024)
         {
             failures.Add($"Registry:SocketBufferBytes {options.SocketBufferBytes} is below 1024");

@@ -12,7 +12,7 @@ namespace Registry.Server.Registry;
 /// for what they saw to be acknowledged), different encoding. A payload of the wrong size is answered with an error
 /// frame and the connection stays open: the frame itself was well formed. Public keys travel as their 32 raw bytes.
 /// </remarks>
-internal sealed class BinaryHandlers(DurableRegistry registry, RequestAuth auth, TimeProvider time, PerIpLimits limits, RecentVerifications recent, NodeHandlers nodes)
+internal sealed class BinaryHandlers(DurableRegistry registry, RequestAuth auth, TimeProvider time, PerIpLimits limits, RecentVerifications recent, NodeHandlers nodes, string beaconAddress)
 {
     private const int IdBytes = 4;
     private const int PublicKeyBytes = 32;
@@ -78,8 +78,9 @@ internal sealed class BinaryHandlers(DurableRegistry registry, RequestAuth auth,
             return Response.Failure($"node {nodeId}: external_id too long for the binary protocol (use JSON lookup)");
         }
 
-        return Response.BuildBinary(BinaryWire.Lookup | BinaryWire.ReplyBit, node, static (w, n) =>
+        return Response.BuildBinary(BinaryWire.Lookup | BinaryWire.ReplyBit, (node, beaconAddress), static (w, s) =>
         {
+            var n = s.node;
             w.U32(n.Id);
             w.U8((byte)((n.Public ? 1 : 0) | (n.TaskExec ? 2 : 0)));
             w.U32(0);
@@ -99,8 +100,7 @@ internal sealed class BinaryHandlers(DurableRegistry registry, RequestAuth auth,
                 w.String8(tag);
             }
 
-            // No beacon is configured in this server, so a relay-only public node shows no address, as in JSON.
-            w.String16(n.Public && !n.RelayOnly ? n.RealAddr : string.Empty);
+            w.String16(n.Public ? QueryHandlers.AdvertisedAddress(n, s.beaconAddress) : string.Empty);
             w.String8(n.ExternalId);
         });
     }
@@ -121,11 +121,11 @@ internal sealed class BinaryHandlers(DurableRegistry registry, RequestAuth auth,
 
         var node = await registry.ReadAsync(r => r.Resolve(nodeId, requesterId), cancellationToken).ConfigureAwait(false);
         var keyAge = node.Key.AgeDays(time.GetUtcNow()) is { } days ? (uint)Math.Max(days, 0) : UnknownKeyAge;
-        return Response.BuildBinary(BinaryWire.Resolve | BinaryWire.ReplyBit, (node, keyAge), static (w, s) =>
+        return Response.BuildBinary(BinaryWire.Resolve | BinaryWire.ReplyBit, (node, keyAge, beaconAddress), static (w, s) =>
         {
             var n = s.node;
             w.U32(n.Id);
-            w.String16(n.RelayOnly ? string.Empty : n.RealAddr);
+            w.String16(QueryHandlers.AdvertisedAddress(n, s.beaconAddress));
             var lan = n.RelayOnly ? [] : n.LanAddrs;
             w.U16((ushort)lan.Count);
             foreach (var address in lan)

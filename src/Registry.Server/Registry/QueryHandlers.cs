@@ -8,7 +8,7 @@ namespace Registry.Server.Registry;
 
 /// <summary>Discovery (§3.2): lookup, resolve, resolve_hostname, list_nodes, list_networks.</summary>
 /// <remarks>Each read waits until the state it returned is acknowledged (<see cref="DurableRegistry.ReadAsync"/>).</remarks>
-internal sealed class QueryHandlers(DurableRegistry registry, RequestAuth auth, TimeProvider time, PerIpLimits limits, ListNodesCache cache)
+internal sealed class QueryHandlers(DurableRegistry registry, RequestAuth auth, TimeProvider time, PerIpLimits limits, ListNodesCache cache, string beaconAddress)
 {
     /// <summary>Maps this area's request types.</summary>
     public void Map(RequestDispatcher dispatcher, HandlerGuard guard)
@@ -33,6 +33,9 @@ internal sealed class QueryHandlers(DurableRegistry registry, RequestAuth auth, 
             ? $"resolve denied: requester node {requesterId} is not registered"
             : denied;
 
+    /// <summary>The address a node is dialled at: its recorded one, or for a relay-only node the configured beacon (empty when none is).</summary>
+    internal static string AdvertisedAddress(NodeInfo node, string beaconAddress) => node.RelayOnly ? beaconAddress : node.RealAddr;
+
     /// <summary>The query bucket in front of a handler.</summary>
     private RequestHandler Limited(RequestHandler handler) => (context, request, cancellationToken) =>
         QueryRefusal(limits, context) is { } refused
@@ -48,8 +51,9 @@ internal sealed class QueryHandlers(DurableRegistry registry, RequestAuth auth, 
             return Response.Failure(RequestAuth.NotFound(nodeId));
         }
 
-        return Response.Build("lookup_ok", node, static (w, n) =>
+        return Response.Build("lookup_ok", (node, beaconAddress), static (w, s) =>
         {
+            var n = s.node;
             w.WriteNumber("node_id", n.Id);
             w.WriteString("address", n.Address);
             w.WriteStartArray("networks");
@@ -74,8 +78,7 @@ internal sealed class QueryHandlers(DurableRegistry registry, RequestAuth auth, 
 
             if (n.Public)
             {
-                // No beacon is configured in this server, so a relay-only node shows its flag and no address.
-                var address = n.RelayOnly ? string.Empty : n.RealAddr;
+                var address = AdvertisedAddress(n, s.beaconAddress);
                 w.WriteString("real_addr", address);
                 w.WriteString("endpoint", address);
                 if (n.RelayOnly)
@@ -100,11 +103,11 @@ internal sealed class QueryHandlers(DurableRegistry registry, RequestAuth auth, 
 
         var node = await registry.ReadAsync(r => r.Resolve(nodeId, requesterId), cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
-        return Response.Build("resolve_ok", (node, now), static (w, s) =>
+        return Response.Build("resolve_ok", (node, now, beaconAddress), static (w, s) =>
         {
             var n = s.node;
             w.WriteNumber("node_id", n.Id);
-            w.WriteString("real_addr", n.RelayOnly ? string.Empty : n.RealAddr);
+            w.WriteString("real_addr", AdvertisedAddress(n, s.beaconAddress));
             if (n.RelayOnly)
             {
                 w.WriteBoolean("relay_only", true);

@@ -220,8 +220,9 @@ public sealed partial class StoreBackend : IRegistryBackend, IDurabilityWaiter, 
         var guard = new HandlerGuard(_logger);
         var nodes = new NodeHandlers(registry, auth, _time, _limits, _recent);
         nodes.Map(dispatcher, guard);
-        new BinaryHandlers(registry, auth, _time, _limits, _recent, nodes).Map(dispatcher, guard);
-        new QueryHandlers(registry, auth, _time, _limits, new ListNodesCache(_time, _options.ListNodesMaxStaleness)).Map(dispatcher, guard);
+        new BinaryHandlers(registry, auth, _time, _limits, _recent, nodes, _options.BeaconAddress).Map(dispatcher, guard);
+        new QueryHandlers(registry, auth, _time, _limits, new ListNodesCache(_time, _options.ListNodesMaxStaleness), _options.BeaconAddress).Map(dispatcher, guard);
+        new RelayHandlers(registry, auth, new BeaconTable(_time)).Map(dispatcher, guard);
         new TrustHandlers(registry, auth, _verifier).Map(dispatcher, guard);
         new NetworkHandlers(registry, auth).Map(dispatcher, guard);
         new IdentityHandlers(registry, auth, _time).Map(dispatcher, guard);
