@@ -34,11 +34,11 @@ public sealed class VerificationBatchTests
     }
 
     [Fact]
-    public async Task Run_WithThePoolHelping_EveryCheckComputedAndCompletedOnTheRunningThreadInOrder()
+    public async Task Run_WithItsHelperThread_EveryCheckComputedAndCompletedOnTheRunningThreadInOrder()
     {
         var checks = Checks(24);
         var verifier = new SignatureVerifier(verifiedCapacity: 0);
-        using var batch = new VerificationBatch();
+        using var batch = new VerificationBatch("test-verify");
         var resumed = new List<(int Index, int Thread)>();
         var answers = checks.Select(c => batch.Add(verifier, c.Key, c.Signature, c.Challenge)).ToList();
         var continuations = answers.Select(async (answer, i) =>
@@ -77,7 +77,7 @@ public sealed class VerificationBatchTests
         using var batch = new VerificationBatch(help => helper = help);
         var answers = checks.Select(c => batch.Add(verifier, c.Key, c.Signature, c.Challenge)).ToList();
 
-        // A pool with no thread to spare must not stall the loop: Run does not wait for a helper that never started.
+        // A helper that is slow to wake must not stall the loop: Run does not wait for a helper that never started.
         batch.Run();
 
         AssertAnswers(checks, answers);

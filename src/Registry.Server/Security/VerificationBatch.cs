@@ -5,7 +5,8 @@ namespace Registry.Server.Security;
 /// <para>Why: a check that misses the memo costs ~50–70 µs of a core. Sent to the pool one by one, each costs a pool
 /// wake-up, a post back to the loop and an eventfd wake-up, and the mutation behind it appends from a pool thread
 /// (waking the log's flusher): on two cores that hand-off work cost about as much as the rest of a set_tags. Here the
-/// loop collects a pass's checks, verifies them itself with one pool worker helping (one wake-up per pass, work
+/// loop collects a pass's checks, verifies them itself with one helper thread (<see cref="HelperThread"/>; one wake-up
+/// per pass, work
 /// taken one check at a time from a shared counter, so neither waits for the other longer than one check), and
 /// completes them on its own thread: the handlers resume there, their mutations join the pass's commit.</para>
 /// <para>Every check is still computed: this changes where and when, not whether (the memo of
@@ -23,11 +24,13 @@ internal sealed class VerificationBatch : IDisposable
     // Reused by every pass: a helper that started always sets it before Run returns; one that did not never touches it.
     private readonly ManualResetEventSlim _helperFinished = new(false);
     private readonly Action<Action> _startHelper;
+    private readonly HelperThread? _helperThread;
 
-    /// <summary>Creates a batch whose helper is a thread-pool work item.</summary>
-    public VerificationBatch()
-        : this(static help => ThreadPool.UnsafeQueueUserWorkItem(static h => h(), help, preferLocal: false))
+    /// <summary>Creates a batch whose helper is a thread of its own, named <paramref name="helperName"/>.</summary>
+    public VerificationBatch(string helperName)
     {
+        _helperThread = new HelperThread(helperName);
+        _startHelper = _helperThread.Start;
     }
 
     /// <summary>Creates a batch that starts its helper with <paramref name="startHelper"/> (tests decide when, or whether, it runs).</summary>
@@ -55,7 +58,7 @@ internal sealed class VerificationBatch : IDisposable
         return new ValueTask<string?>(check.Done.Task);
     }
 
-    /// <summary>Computes every added check (with one pool worker helping when there are several) and then completes them in the order they were added, running their continuations on this thread.</summary>
+    /// <summary>Computes every added check (with the helper when there are several) and then completes them in the order they were added, running their continuations on this thread.</summary>
     public void Run()
     {
         if (_pending.Count == 0)
@@ -80,7 +83,11 @@ internal sealed class VerificationBatch : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _helperFinished.Dispose();
+    public void Dispose()
+    {
+        _helperThread?.Dispose();
+        _helperFinished.Dispose();
+    }
 
     private sealed class Check(Func<string?> compute)
     {
@@ -138,7 +145,7 @@ internal sealed class VerificationBatch : IDisposable
             }
         }
 
-        /// <summary>The pool worker: helps unless the loop already finished without it.</summary>
+        /// <summary>The helper: helps unless the loop already finished without it.</summary>
         public void Help()
         {
             if (Interlocked.CompareExchange(ref _helper, Helping, Queued) != Queued)

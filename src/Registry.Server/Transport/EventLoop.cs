@@ -45,7 +45,7 @@ internal sealed partial class EventLoop : IDisposable
     private readonly List<LoopConnection> _batch = [];
     private readonly List<LoopConnection> _ready = [];
     private readonly ArrayBufferWriter<byte> _scratch = new(128);
-    private readonly VerificationBatch _verifications = new();
+    private readonly VerificationBatch _verifications;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
@@ -70,6 +70,7 @@ internal sealed partial class EventLoop : IDisposable
         _handOff = handOff;
         _ended = ended;
         _abortHandlers = abortHandlers;
+        _verifications = new VerificationBatch($"registry-verify-{index}");
         _epoll = Epoll.Create();
         _wake = Epoll.CreateEventFd();
         if (_epoll < 0 || _wake < 0 || Epoll.Control(_epoll, Epoll.Add, _wake, Epoll.In, WakeToken) != 0)
