@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Registry.Persistence.Tests;
 using Registry.Server.Hosting;
 using Registry.Server.Security;
@@ -110,10 +109,7 @@ public sealed class EventLoopHostTests
     [InlineData("65")]
     public async Task EventLoops_OutOfRange_RefusedAtStart(string value)
     {
-        var ct = Timeouts.Bounded(30);
-        using var dir = new TempDirectory();
-
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => RegistryTestHost.StartAsync(dir.Path, ct, settings: new Dictionary<string, string?> { ["Registry:EventLoops"] = value }));
+        var ex = await RegistryTestHost.RefusedAtStartAsync("Registry:EventLoops", value, Timeouts.Bounded(30));
 
         Assert.Contains("Registry:EventLoops", ex.Message, StringComparison.Ordinal);
     }

@@ -5,7 +5,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using NSec.Cryptography;
+using Registry.Persistence.Tests;
 using Registry.Server.Hosting;
 using Registry.Server.Registry;
 
@@ -55,6 +57,13 @@ internal sealed class RegistryTestHost : IAsyncDisposable
         }
 
         return new RegistryTestHost(host);
+    }
+
+    /// <summary>Starts a host on a fresh data directory with <paramref name="key"/> = <paramref name="value"/> and returns the validation failure it must stop with.</summary>
+    public static async Task<OptionsValidationException> RefusedAtStartAsync(string key, string value, CancellationToken cancellationToken)
+    {
+        using var dir = new TempDirectory();
+        return await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(dir.Path, cancellationToken, settings: new Dictionary<string, string?> { [key] = value }));
     }
 
     public async Task<RegistryClient> ConnectAsync(CancellationToken cancellationToken) =>

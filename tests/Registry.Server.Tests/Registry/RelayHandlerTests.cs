@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Registry.Persistence.Tests;
 using Registry.Server.Protocol;
@@ -135,10 +134,7 @@ public sealed class RelayHandlerTests : StoreHostTestBase
     [InlineData("relay host:9001")]
     public async Task BeaconAddress_NotHostPort_RefusedAtStart(string value)
     {
-        var ct = Timeouts.Bounded(30);
-        using var dir = new TempDirectory();
-
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => RegistryTestHost.StartAsync(dir.Path, ct, settings: new Dictionary<string, string?> { ["Registry:BeaconAddress"] = value }));
+        var ex = await RegistryTestHost.RefusedAtStartAsync("Registry:BeaconAddress", value, Timeouts.Bounded(30));
 
         Assert.Contains("Registry:BeaconAddress", ex.Message, StringComparison.Ordinal);
     }
