@@ -192,3 +192,24 @@ internal static class Timeouts
         return source.Token;
     }
 }
+
+/// <summary>Waits for a condition another process or thread brings about, checking it every 20 ms for at most 30 s.</summary>
+internal static class Poll
+{
+    /// <summary>Returns once <paramref name="condition"/> holds; fails the test with <paramref name="failure"/> after 30 s.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, string failure, CancellationToken ct)
+    {
+        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+        for (var i = 0; i < 1500; i++)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await tick.WaitForNextTickAsync(ct);
+        }
+
+        Assert.Fail(failure);
+    }
+}

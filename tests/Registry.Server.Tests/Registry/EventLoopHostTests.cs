@@ -89,6 +89,42 @@ public sealed class EventLoopHostTests
         Assert.Equal(Clients, lastTags.Distinct().Count());
     }
 
+    [Fact]
+    public async Task SignedRequests_ClientsGoneBeforeTheirChecks_ChangesAppliedAndTheLoopKeepsServing()
+    {
+        var ct = Timeouts.Bounded(60);
+        using var dir = new TempDirectory();
+        await using var host = await RegistryTestHost.StartAsync(dir.Path, ct, settings: new Dictionary<string, string?> { ["Registry:VerifiedSignatureCacheEntries"] = "0" });
+        var service = host.Services.GetRequiredService<RegistryServerService>();
+        using var live = await host.ConnectAsync(ct);
+        var keys = Enumerable.Range(0, 8).Select(_ => new NodeKey()).ToArray();
+        var ids = new uint[keys.Length];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            ids[i] = await live.RegisterAsync(keys[i], ct);
+        }
+
+        // Each request is sent and its connection closed at once: the check, the change and the reply meet a peer that is gone.
+        await Task.WhenAll(keys.Select(async (key, i) =>
+        {
+            using var gone = await WireClient.ConnectAsync(host.EndPoint, ct);
+            await gone.SendAsync(System.Text.Json.JsonSerializer.Serialize(new { type = "set_tags", node_id = ids[i], tags = new[] { $"gone-{i}" }, signature = key.Sign($"set_tags:{ids[i]}") }), ct);
+        }));
+
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var (id, tag) = (ids[i], $"gone-{i}");
+            await Poll.UntilAsync(async () => (await live.OkAsync(new { type = "lookup", node_id = id }, ct)).TryGetProperty("tags", out var tags) && tags[0].GetString() == tag, $"node {id} never got {tag}", ct);
+        }
+
+        await Poll.UntilAsync(() => Task.FromResult(service.ConnectionCount == 1), "the closed connections were never let go", ct);
+        await live.OkAsync(new { type = "set_tags", node_id = ids[0], tags = new[] { "still-served" }, signature = keys[0].Sign($"set_tags:{ids[0]}") }, ct);
+        foreach (var key in keys)
+        {
+            key.Dispose();
+        }
+    }
+
     [Theory]
     [InlineData(null, "clients served by 1 event loop(s)")]
     [InlineData("0", "clients served by a task per connection")]

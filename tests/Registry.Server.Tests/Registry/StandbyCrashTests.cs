@@ -39,11 +39,11 @@ public sealed class StandbyCrashTests
 
             // Streaming, not catching up from a snapshot: a node registered after the start is visible there.
             var later = progress.Acknowledged + 2 * Writers * 2;
-            await WaitUntilAsync(() => Task.FromResult(progress.Acknowledged >= later), "the writers stalled", ct);
+            await Poll.UntilAsync(() => Task.FromResult(progress.Acknowledged >= later), "the writers stalled", ct);
             var (recent, _) = progress.Last(0);
-            await WaitUntilAsync(async () => await IsVisibleAsync(standby, recent, null, ct), $"cycle {cycle}: the standby never showed node {recent}\n{standby.Output}", ct);
+            await Poll.UntilAsync(async () => await IsVisibleAsync(standby, recent, null, ct), $"cycle {cycle}: the standby never showed node {recent}\n{standby.Output}", ct);
             var killAt = progress.Acknowledged + 150;
-            await WaitUntilAsync(() => Task.FromResult(progress.Acknowledged >= killAt), "the writers stalled", ct);
+            await Poll.UntilAsync(() => Task.FromResult(progress.Acknowledged >= killAt), "the writers stalled", ct);
             standby.KillHard();
             await standby.WaitForExitAsync(ct);
         }
@@ -53,7 +53,7 @@ public sealed class StandbyCrashTests
 
         // A writer stopped while its request was on the wire: once its connection is gone, that request is applied or dropped.
         var service = primary.Services.GetRequiredService<RegistryServerService>();
-        await WaitUntilAsync(() => Task.FromResult(service.ConnectionCount == 0), "the writers' connections never closed", ct);
+        await Poll.UntilAsync(() => Task.FromResult(service.ConnectionCount == 0), "the writers' connections never closed", ct);
         var expected = PrimaryStandbyTests.Backend(primary).Registry!.State.ToCanonicalJson();
         var expectedSequence = PrimaryStandbyTests.Applied(primary);
 
@@ -64,7 +64,7 @@ public sealed class StandbyCrashTests
             for (var w = 0; w < Writers; w++)
             {
                 var (id, tag) = progress.Last(w);
-                await WaitUntilAsync(async () => await IsVisibleAsync(standby, id, tag, ct), $"writer {w}'s last write (node {id}, tag {tag}) never reached the standby\n{standby.Output}", ct);
+                await Poll.UntilAsync(async () => await IsVisibleAsync(standby, id, tag, ct), $"writer {w}'s last write (node {id}, tag {tag}) never reached the standby\n{standby.Output}", ct);
             }
 
             await standby.TerminateAsync(ct);
@@ -115,22 +115,6 @@ public sealed class StandbyCrashTests
         {
             return false;
         }
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string failure, CancellationToken ct)
-    {
-        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
-        for (var i = 0; i < 1500; i++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await tick.WaitForNextTickAsync(ct);
-        }
-
-        Assert.Fail(failure);
     }
 
     /// <summary>What the writers had acknowledged: a count, and each writer's last write.</summary>
