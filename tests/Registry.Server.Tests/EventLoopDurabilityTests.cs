@@ -59,20 +59,54 @@ public sealed class EventLoopDurabilityTests
         Assert.Equal(2, waiter.Calls);
     }
 
-    private static TestServer StartWith(IDurabilityWaiter waiter) => TestServer.Start(
-        map: d => d
-            .Map("mutate", static (_, request, _) =>
+    [Fact]
+    public async Task Pass_ARequestArrivesWhileItRuns_JoinsItsCommit()
+    {
+        var ct = Timeouts.Bounded();
+        var waiter = new RecordingWaiter();
+        using var entered = new ManualResetEventSlim(false);
+        using var release = new ManualResetEventSlim(false);
+        await using var server = TestServer.Start(
+            map: d => MapMutations(d).Map("mutate_held", (_, request, handlerCt) =>
             {
-                var n = RequestFields.GetUInt32(request, "n");
-                DeferredDurability.Current!.RequireAcknowledged(n);
-                return ValueTask.FromResult(Response.Build("mutate_ok", n, static (w, v) => w.WriteNumber("n", v)));
-            }, bounded: true)
-            .Map("read", static (_, request, _) =>
-            {
-                DeferredDurability.Current!.RequireCovered(RequestFields.GetUInt32(request, "n"));
-                return ValueTask.FromResult(Response.Ok("read_ok"));
+                // Holds the loop inside this pass until the test has put a second request on the wire.
+                DeferredDurability.Current!.RequireAcknowledged(RequestFields.GetUInt32(request, "n"));
+                entered.Set();
+                release.Wait(TimeSpan.FromSeconds(30), handlerCt);
+                return ValueTask.FromResult(Response.Ok("mutate_held_ok"));
             }, bounded: true),
-        configure: o => o with { EventLoops = 1, Durability = waiter });
+            configure: o => o with { EventLoops = 1, Durability = waiter });
+        using var first = await server.ConnectAsync(ct);
+        using var second = await server.ConnectAsync(ct);
+        await second.RequestAsync("{\"type\":\"read\",\"n\":0}", ct);
+        var callsBefore = waiter.Calls.Count;
+
+        await first.SendAsync("{\"type\":\"mutate_held\",\"n\":1}", ct);
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(30), ct));
+        await second.SendAsync("{\"type\":\"mutate\",\"n\":2}", ct);
+        release.Set();
+        var replies = await Task.WhenAll(first.ReadAsync(ct), second.ReadAsync(ct));
+
+        // One commit for both: the second request was read before the pass committed, not in a pass of its own.
+        Assert.Equal("{\"type\":\"mutate_held_ok\"}", replies[0]);
+        Assert.Equal("{\"n\":2,\"type\":\"mutate_ok\"}", replies[1]);
+        Assert.Equal([(2UL, 0UL)], waiter.Calls.Skip(callsBefore));
+    }
+
+    private static TestServer StartWith(IDurabilityWaiter waiter) => TestServer.Start(map: d => MapMutations(d), configure: o => o with { EventLoops = 1, Durability = waiter });
+
+    private static RequestDispatcher MapMutations(RequestDispatcher d) => d
+        .Map("mutate", static (_, request, _) =>
+        {
+            var n = RequestFields.GetUInt32(request, "n");
+            DeferredDurability.Current!.RequireAcknowledged(n);
+            return ValueTask.FromResult(Response.Build("mutate_ok", n, static (w, v) => w.WriteNumber("n", v)));
+        }, bounded: true)
+        .Map("read", static (_, request, _) =>
+        {
+            DeferredDurability.Current!.RequireCovered(RequestFields.GetUInt32(request, "n"));
+            return ValueTask.FromResult(Response.Ok("read_ok"));
+        }, bounded: true);
 
     /// <summary>A durability wait the test opens; it fails mutations with <see cref="Failure"/> when set.</summary>
     private sealed class GatedWaiter : IDurabilityWaiter, IDisposable
@@ -100,6 +134,38 @@ public sealed class EventLoopDurabilityTests
         }
 
         public void Dispose() => _open.Dispose();
+    }
+
+    /// <summary>A durability wait that records its calls and returns at once.</summary>
+    private sealed class RecordingWaiter : IDurabilityWaiter
+    {
+        private readonly Lock _lock = new();
+        private readonly List<(ulong Acknowledged, ulong Covered)> _calls = [];
+
+        public IReadOnlyList<(ulong Acknowledged, ulong Covered)> Calls
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return [.. _calls];
+                }
+            }
+        }
+
+        public void AttachCommitter()
+        {
+        }
+
+        public string? WaitFor(ulong acknowledged, ulong covered)
+        {
+            lock (_lock)
+            {
+                _calls.Add((acknowledged, covered));
+            }
+
+            return null;
+        }
     }
 
     /// <summary>A durability wait whose first call throws, as a bug behind it would.</summary>

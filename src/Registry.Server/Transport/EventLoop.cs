@@ -29,6 +29,9 @@ internal sealed partial class EventLoop : IDisposable
 {
     private const ulong WakeToken = 0;
 
+    /// <summary>How many more times a pass that dispatched something looks for newly ready connections before it commits.</summary>
+    private const int MaxExtraPolls = 8;
+
     private readonly int _index;
     private readonly TransportOptions _options;
     private readonly RequestDispatcher _dispatcher;
@@ -144,22 +147,15 @@ internal sealed partial class EventLoop : IDisposable
             while (!_exit)
             {
                 var count = Epoll.Wait(_epoll, events, _ready.Count > 0 ? 0 : -1);
-                for (var i = 0; i < count; i++)
+                HandleEvents(events, count);
+
+                // Requests that arrived while this pass ran join it before the commit: one fsync shared by more requests
+                // (passes of ~36 registers became ~55 with 64 clients: register +6%, better in 16 of 18 alternating rounds).
+                // Bounded, so the first requests of a pass wait at most a few more reads for their reply. Not when
+                // signature checks wait: that pass is dominated by Ed25519, and reading more only delays the helper.
+                for (var extra = 0; extra < MaxExtraPolls && _dispatched && _verifications.Count == 0 && (count = Epoll.Wait(_epoll, events, 0)) > 0; extra++)
                 {
-                    var token = events[i].Data;
-                    if (token == WakeToken)
-                    {
-                        // Drain, then re-arm, then read the inbox: a post that found the flag set was enqueued before the
-                        // re-arm and is read below; one that found it clear signalled again. Re-arming before the drain
-                        // could swallow that signal and leave the flag set with nothing left to wake the loop.
-                        Epoll.Drain(_wake);
-                        Interlocked.Exchange(ref _signalled, 0);
-                        RunInbox();
-                    }
-                    else if (_connections.TryGetValue((long)token, out var connection))
-                    {
-                        Guarded(connection, static (loop, c, e) => loop.OnEvents(c, e), events[i].Events);
-                    }
+                    HandleEvents(events, count);
                 }
 
                 StartReady();
@@ -182,6 +178,27 @@ internal sealed partial class EventLoop : IDisposable
 
             _drained.TrySetResult();
             _exited.TrySetResult();
+        }
+    }
+
+    private void HandleEvents(Epoll.Event[] events, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var token = events[i].Data;
+            if (token == WakeToken)
+            {
+                // Drain, then re-arm, then read the inbox: a post that found the flag set was enqueued before the
+                // re-arm and is read below; one that found it clear signalled again. Re-arming before the drain
+                // could swallow that signal and leave the flag set with nothing left to wake the loop.
+                Epoll.Drain(_wake);
+                Interlocked.Exchange(ref _signalled, 0);
+                RunInbox();
+            }
+            else if (_connections.TryGetValue((long)token, out var connection))
+            {
+                Guarded(connection, static (loop, c, e) => loop.OnEvents(c, e), events[i].Events);
+            }
         }
     }
 
