@@ -4,7 +4,8 @@ namespace Registry.Server.Security;
 /// <remarks>
 /// Why not a pool work item: an event loop hands work over once per pass, and a pool worker that ran it spins (with
 /// <c>sched_yield</c>) waiting for more before it sleeps; on two cores shared with the clients that spinning was tens of
-/// thousands of context switches a second and ~8% of the server's CPU under signed load. A wake-up per pass is cheaper.
+/// thousands of context switches a second and about 6% of the server's CPU under signed load. A wake-up per pass is
+/// cheaper.
 /// </remarks>
 internal sealed class HelperThread : IDisposable
 {

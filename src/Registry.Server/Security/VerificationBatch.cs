@@ -5,10 +5,10 @@ namespace Registry.Server.Security;
 /// <para>Why: a check that misses the memo costs ~50–70 µs of a core. Sent to the pool one by one, each costs a pool
 /// wake-up, a post back to the loop and an eventfd wake-up, and the mutation behind it appends from a pool thread
 /// (waking the log's flusher): on two cores that hand-off work cost about as much as the rest of a set_tags. Here the
-/// loop collects a pass's checks, verifies them itself with one helper thread (<see cref="HelperThread"/>; one wake-up
-/// per pass, work
-/// taken one check at a time from a shared counter, so neither waits for the other longer than one check), and
-/// completes them on its own thread: the handlers resume there, their mutations join the pass's commit.</para>
+/// loop collects a pass's checks and verifies them itself with one helper thread (<see cref="HelperThread"/>; one
+/// wake-up per pass; checks are taken one at a time from a shared counter, so neither waits for the other longer than
+/// one check), then completes them on its own thread: the handlers resume there, their mutations join the pass's
+/// commit.</para>
 /// <para>Every check is still computed: this changes where and when, not whether (the memo of
 /// <see cref="SignatureVerifier"/> is the only thing that answers without computing).</para>
 /// <para>Threading: adding checks and <see cref="Run"/> belong to the owning loop thread; only the computation of
