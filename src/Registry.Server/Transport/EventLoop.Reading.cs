@@ -213,17 +213,7 @@ internal sealed partial class EventLoop
         }
 
         _dispatched = true;
-        ValueTask<(Response Response, DispatchOutcome Outcome)> pending;
-        VerificationBatch.Current = _verifications;
-        try
-        {
-            pending = DispatchWithTicket(connection);
-        }
-        finally
-        {
-            VerificationBatch.Current = null;
-        }
-
+        var pending = DispatchWithTicket(connection, _verifications);
         if (pending.IsCompletedSuccessfully)
         {
             (connection.Reply, connection.Outcome) = pending.Result;
@@ -235,10 +225,11 @@ internal sealed partial class EventLoop
         }
     }
 
-    /// <summary>Runs the connection's request with its ticket as <see cref="DeferredDurability.Current"/> (when replies wait for a commit).</summary>
-    private ValueTask<(Response Response, DispatchOutcome Outcome)> DispatchWithTicket(LoopConnection connection)
+    /// <summary>Runs the connection's request with its ticket as <see cref="DeferredDurability.Current"/> (when replies wait for a commit) and <paramref name="verifications"/> as <see cref="VerificationBatch.Current"/> (on the loop's thread; null elsewhere).</summary>
+    private ValueTask<(Response Response, DispatchOutcome Outcome)> DispatchWithTicket(LoopConnection connection, VerificationBatch? verifications)
     {
         DeferredDurability.Current = _durability is null ? null : connection.Ticket;
+        VerificationBatch.Current = verifications;
         try
         {
             return _dispatcher.DispatchAsync(connection.Context, connection.Context.RequestType, connection.Document!.RootElement, _abortHandlers);
@@ -246,6 +237,7 @@ internal sealed partial class EventLoop
         finally
         {
             DeferredDurability.Current = null;
+            VerificationBatch.Current = null;
         }
     }
 
@@ -261,7 +253,8 @@ internal sealed partial class EventLoop
             return;
         }
 
-        await FinishAsync(connection, DispatchWithTicket(connection)).ConfigureAwait(false);
+        // On the pool: its signature checks are made here, not in the loop's batch.
+        await FinishAsync(connection, DispatchWithTicket(connection, verifications: null)).ConfigureAwait(false);
     }
 
     private async Task FinishAsync(LoopConnection connection, ValueTask<(Response Response, DispatchOutcome Outcome)> pending)

@@ -13,7 +13,7 @@ internal static partial class TransportLog
     [LoggerMessage(2, LogLevel.Debug, "Closing connection {ConnectionId} from {Remote}: {Outcome} frame ({Length} bytes)")]
     public static partial void MalformedFrame(ILogger logger, long connectionId, IPEndPoint remote, FrameOutcome outcome, int length);
 
-    [LoggerMessage(12, LogLevel.Debug, "Closing connection {ConnectionId} from {Remote}: binary protocol version {Version} is not supported")]
+    [LoggerMessage(17, LogLevel.Debug, "Closing connection {ConnectionId} from {Remote}: binary protocol version {Version} is not supported")]
     public static partial void UnsupportedWireVersion(ILogger logger, long connectionId, IPEndPoint remote, byte version);
 
     [LoggerMessage(3, LogLevel.Information, "Closing connection {ConnectionId} from {Remote}: above the close rate of the rate rule")]
