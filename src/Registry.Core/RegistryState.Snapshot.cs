@@ -13,6 +13,9 @@ public sealed partial class RegistryState
     /// <summary>The snapshot this state was restored from, kept only for the members Core does not model; never modified.</summary>
     private Snapshot? _carried;
 
+    /// <summary>The nodes of a copy made for encoding (see <see cref="CloneForSnapshot"/>); null otherwise.</summary>
+    private NodeState[]? _frozenNodes;
+
     /// <summary>Builds the snapshot document of this state, recording <paramref name="walSeq"/> as the last delta it contains.</summary>
     /// <remarks>
     /// Members the registry does not model (dashboard history, start time, audit log, identity-provider and audit
@@ -23,25 +26,42 @@ public sealed partial class RegistryState
     /// </remarks>
     public Snapshot ToSnapshot(ulong walSeq, DateTimeOffset now)
     {
+        // One pass for the counters and the nodes, into a map sized up front: at a few hundred thousand nodes every
+        // rehash and sort here was a large array on the large-object heap, each a step towards a full collection
+        // that pauses the whole server. No sorting: the encoder writes map members in key order anyway.
+        // A copy made for encoding holds its nodes in an array, converted only while the encoder writes them.
+        var online = now - _onlineWindow;
+        int onlineNodes = 0, taskExecutors = 0;
+        var tags = new HashSet<string>(StringComparer.Ordinal);
+        var frozen = _frozenNodes;
+        var nodes = frozen is null ? new Dictionary<string, SnapshotNode>(Nodes.Count, StringComparer.Ordinal) : null;
+        foreach (var node in frozen ?? Nodes.Values.AsEnumerable())
+        {
+            onlineNodes += node.LastSeen > online ? 1 : 0;
+            taskExecutors += node.TaskExec ? 1 : 0;
+            for (var t = 0; t < node.Tags.Count; t++)
+            {
+                tags.Add(node.Tags[t]);
+            }
+
+            nodes?.Add(Key(node.Id), ToModel(node));
+        }
+
         var snapshot = new Snapshot
         {
             Version = 1,
             NextNode = NextNode,
             NextNet = NextNet,
-            Nodes = new Dictionary<string, SnapshotNode>(StringComparer.Ordinal),
-            Networks = new Dictionary<string, SnapshotNet>(StringComparer.Ordinal),
+            Nodes = nodes,
+            NodeSource = frozen is null ? null : new FrozenNodeSource(frozen),
+            Networks = new Dictionary<string, SnapshotNet>(Networks.Count, StringComparer.Ordinal),
             WalSeq = walSeq,
-            TotalNodes = Nodes.Count,
-            OnlineNodes = Nodes.Values.Count(n => n.LastSeen > now - _onlineWindow),
+            TotalNodes = frozen?.Length ?? Nodes.Count,
+            OnlineNodes = onlineNodes,
             TrustLinks = TrustPairs.Count,
-            UniqueTags = Nodes.Values.SelectMany(n => n.Tags).Distinct(StringComparer.Ordinal).Count(),
-            TaskExecutors = Nodes.Values.Count(n => n.TaskExec),
+            UniqueTags = tags.Count,
+            TaskExecutors = taskExecutors,
         };
-        foreach (var node in Nodes.Values.OrderBy(n => n.Id))
-        {
-            snapshot.Nodes.Add(Key(node.Id), ToModel(node));
-        }
-
         foreach (var net in Networks.Values.OrderBy(n => n.Id))
         {
             snapshot.Networks.Add(Key(net.Id), ToModel(net));
@@ -80,20 +100,37 @@ public sealed partial class RegistryState
     /// <remarks>
     /// Indexes the snapshot does not carry or rebuilds on load (key, owner, hostname, pending handshakes) are not copied.
     /// Nodes are not copied either but frozen and shared (see <see cref="NodeState"/>): the copy costs a reference per
-    /// node, and each node changed later is cloned once, by the change.
+    /// node, and each node changed later is cloned once, by the change. With <paramref name="forEncoding"/> the
+    /// references go to an array instead of a map, and <see cref="ToSnapshot"/> hands them to the encoder as
+    /// <see cref="Snapshot.NodeSource"/> (a smaller copy under the lock; no model per node).
     /// </remarks>
-    internal RegistryState CloneForSnapshot()
+    internal RegistryState CloneForSnapshot(bool forEncoding = false)
     {
         var copy = new RegistryState { NextNode = NextNode, NextNet = NextNet, _carried = _carried };
 
         // Sized up front: growing from empty rehashes about twenty times at 100k nodes, all of it under the registry lock.
-        copy.Nodes.EnsureCapacity(Nodes.Count);
         copy.Networks.EnsureCapacity(Networks.Count);
         copy.TrustPairs.EnsureCapacity(TrustPairs.Count);
-        foreach (var (id, node) in Nodes)
+        if (forEncoding)
         {
-            node.Freeze();
-            copy.Nodes.Add(id, node);
+            var frozen = new NodeState[Nodes.Count];
+            var i = 0;
+            foreach (var node in Nodes.Values)
+            {
+                node.Freeze();
+                frozen[i++] = node;
+            }
+
+            copy._frozenNodes = frozen;
+        }
+        else
+        {
+            copy.Nodes.EnsureCapacity(Nodes.Count);
+            foreach (var (id, node) in Nodes)
+            {
+                node.Freeze();
+                copy.Nodes.Add(id, node);
+            }
         }
 
         foreach (var (id, net) in Networks)
@@ -211,27 +248,12 @@ public sealed partial class RegistryState
         return state;
     }
 
-    private static SnapshotNode ToModel(NodeState n) => new()
+    private static SnapshotNode ToModel(NodeState n)
     {
-        Id = n.Id,
-        Owner = n.Owner,
-        PublicKey = n.PublicKey,
-        RealAddr = n.RealAddr,
-        Networks = n.Networks.Count == 0 ? null : [.. n.Networks],
-        Public = n.Public,
-        LastSeen = Times.Format(n.LastSeen),
-        Hostname = n.Hostname,
-        Tags = n.Tags.Count == 0 ? null : [.. n.Tags],
-        TaskExec = n.TaskExec,
-        LanAddrs = n.LanAddrs.Count == 0 ? null : [.. n.LanAddrs],
-        KeyCreated = NullIfEmpty(Times.Format(n.KeyCreated)),
-        KeyRotated = NullIfEmpty(Times.Format(n.KeyRotated)),
-        KeyRotCount = n.KeyRotateCount,
-        KeyExpires = NullIfEmpty(Times.Format(n.KeyExpires)),
-        ExternalId = n.ExternalId,
-        Version = n.Version,
-        RelayOnly = n.RelayOnly,
-    };
+        var model = new SnapshotNode();
+        FrozenNodeSource.Fill(n, model, networks: null, tags: null, lanAddrs: null);
+        return model;
+    }
 
     private static NodeState FromModel(SnapshotNode m, DateTimeOffset now) => new()
     {
@@ -346,8 +368,6 @@ public sealed partial class RegistryState
     }
 
     private static DateTimeOffset ParseOrZero(string? text) => Times.Parse(text) ?? default;
-
-    private static string? NullIfEmpty(string text) => text.Length == 0 ? null : text;
 
     private static string Key(uint id) => id.ToString(CultureInfo.InvariantCulture);
 }

@@ -51,4 +51,7 @@ public sealed class RegistryStateMachine(NodeRegistry registry) : IStateMachine
 
     /// <inheritdoc/>
     public (Snapshot Snapshot, ulong Sequence) Capture() => Registry.CaptureSnapshot();
+
+    /// <inheritdoc/>
+    public (Snapshot Snapshot, ulong Sequence) CaptureForEncoding() => Registry.CaptureForEncoding();
 }

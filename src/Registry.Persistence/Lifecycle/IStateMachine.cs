@@ -23,4 +23,7 @@ public interface IStateMachine
 
     /// <summary>Captures the state together with the sequence number of the last delta it contains, atomically with respect to mutations.</summary>
     (Snapshot Snapshot, ulong Sequence) Capture();
+
+    /// <summary>As <see cref="Capture"/>, for a snapshot that is only encoded (the save loop's): the state may hand its nodes over as <see cref="Snapshot.NodeSource"/>.</summary>
+    (Snapshot Snapshot, ulong Sequence) CaptureForEncoding() => Capture();
 }

@@ -222,7 +222,7 @@ public sealed class Store : IAsyncDisposable
     {
         var clock = Stopwatch.StartNew();
         Volatile.Write(ref _dirty, 0);
-        var (snapshot, sequence) = _machine.Capture();
+        var (snapshot, sequence) = _machine.CaptureForEncoding();
 
         // Never put a mutation into a snapshot before it is durable in the log: if the log fails first, the
         // snapshot must not make an unacknowledged mutation permanent.

@@ -56,7 +56,14 @@ public static class SnapshotEncoder
         w.WriteNumberValue((ulong)s.NextNet);
 
         w.WritePropertyName("nodes"u8);
-        GoMap.Write(w, s.Nodes, SnapshotNodeEncoder.Write);
+        if (s.NodeSource is { } source)
+        {
+            SnapshotNodeEncoder.WriteAll(w, source);
+        }
+        else
+        {
+            GoMap.Write(w, s.Nodes, SnapshotNodeEncoder.Write);
+        }
         w.WritePropertyName("networks"u8);
         GoMap.Write(w, s.Networks, SnapshotNetEncoder.Write);
 

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Text;
 using Registry.Persistence.Json;
 using Registry.Persistence.Snapshots.Model;
 
@@ -6,6 +8,56 @@ namespace Registry.Persistence.Snapshots;
 /// <summary>Writes a <see cref="SnapshotNode"/> in the Go member order of §4.2.</summary>
 internal static class SnapshotNodeEncoder
 {
+    /// <summary>The <c>nodes</c> map from <paramref name="source"/>, in the key order <see cref="GoMap.Write{T}"/> gives the decimal ids of a map.</summary>
+    public static void WriteAll(GoJsonWriter w, ISnapshotNodeSource source)
+    {
+        var count = source.Count;
+        var keys = ArrayPool<ulong>.Shared.Rent(count);
+        var order = ArrayPool<int>.Shared.Rent(count);
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                keys[i] = DecimalOrderKey(source.IdAt(i));
+                order[i] = i;
+            }
+
+            Array.Sort(keys, order, 0, count);
+            var node = new SnapshotNode();
+            Span<byte> name = stackalloc byte[10];
+            w.WriteStartObject();
+            for (var i = 0; i < count; i++)
+            {
+                _ = Utf8Formatter.TryFormat(source.IdAt(order[i]), name, out var length);
+                source.Fill(order[i], node);
+                w.WritePropertyName(name[..length]);
+                Write(w, node);
+            }
+
+            w.WriteEndObject();
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(keys);
+            ArrayPool<int>.Shared.Return(order);
+        }
+    }
+
+    /// <summary>A number that orders ids as their decimal texts order byte by byte (Go's map key order): "10" &lt; "9".</summary>
+    /// <remarks>Each of the at most ten digits d counts as d + 1 in base 11, left-aligned, so a text that ends sorts before any digit.</remarks>
+    internal static ulong DecimalOrderKey(uint id)
+    {
+        Span<byte> digits = stackalloc byte[10];
+        _ = Utf8Formatter.TryFormat(id, digits, out var length);
+        ulong key = 0;
+        for (var i = 0; i < 10; i++)
+        {
+            key = (key * 11) + (i < length ? (ulong)(digits[i] - '0' + 1) : 0);
+        }
+
+        return key;
+    }
+
     public static void Write(GoJsonWriter w, SnapshotNode? n)
     {
         if (n is null)

@@ -33,6 +33,29 @@ public class SnapshotEncoderTests
     }
 
     [Fact]
+    public void Encode_NodeSource_SameBytesAsTheNodesMap()
+    {
+        // Ids whose decimal texts sort differently from the numbers ("10" < "9", "4294967295" < "5"), in shuffled order.
+        uint[] ids = [9, 10, 4_294_967_295, 1, 100, 99, 1_000_000_000, 5, 11, 2, 19, 200, 1_000];
+        var nodes = ids.Select(id => new SnapshotNode
+        {
+            Id = id,
+            PublicKey = $"key{id}",
+            Networks = id % 2 == 0 ? [0, (ushort)(id % 7)] : null,
+            LastSeen = "2026-11-27T12:00:00Z",
+            Tags = id % 3 == 0 ? [$"t{id}"] : null,
+            KeyRotCount = id % 4,
+        }).ToList();
+        var asMap = new Snapshot { Version = 1, Nodes = nodes.ToDictionary(n => n.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), Networks = [], WalSeq = 7 };
+        var asSource = new Snapshot { Version = 1, NodeSource = new ListSource(nodes), Networks = [], WalSeq = 7 };
+
+        var expected = Encoding.UTF8.GetString(SnapshotEncoder.EncodeToArray(asMap));
+
+        Assert.Equal(expected, Encoding.UTF8.GetString(SnapshotEncoder.EncodeToArray(asSource)));
+        Assert.True(expected.IndexOf("\"10\":", StringComparison.Ordinal) < expected.IndexOf("\"9\":", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Encode_ReturnsChecksumOfUnsignedBody()
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
@@ -90,5 +113,24 @@ public class SnapshotEncoderTests
         var snapshot = new Snapshot { Networks = new() { ["1"] = new SnapshotNet { ExprPolicy = "{\"a\":"u8.ToArray() } } };
 
         Assert.Throws<Registry.Persistence.Json.GoJsonException>(() => SnapshotEncoder.EncodeToArray(snapshot));
+    }
+
+    /// <summary>Nodes handed over one at a time, copied into the encoder's node as a store's source would.</summary>
+    private sealed class ListSource(List<SnapshotNode> nodes) : ISnapshotNodeSource
+    {
+        public int Count => nodes.Count;
+
+        public uint IdAt(int index) => nodes[index].Id;
+
+        public void Fill(int index, SnapshotNode target)
+        {
+            var n = nodes[index];
+            target.Id = n.Id;
+            target.PublicKey = n.PublicKey;
+            target.Networks = n.Networks;
+            target.LastSeen = n.LastSeen;
+            target.Tags = n.Tags;
+            target.KeyRotCount = n.KeyRotCount;
+        }
     }
 }

@@ -28,6 +28,10 @@ public sealed class Snapshot
     [JsonPropertyName("nodes")]
     public Dictionary<string, SnapshotNode>? Nodes { get; set; }
 
+    /// <summary>When set, the nodes the encoder writes instead of <see cref="Nodes"/> (which is then ignored); never read from a file.</summary>
+    [JsonIgnore]
+    public ISnapshotNodeSource? NodeSource { get; set; }
+
     /// <summary>Networks by decimal id; written as <c>null</c> when <see langword="null"/>.</summary>
     [JsonPropertyName("networks")]
     public Dictionary<string, SnapshotNet>? Networks { get; set; }

@@ -1,0 +1,61 @@
+using Registry.Persistence.Snapshots.Model;
+
+namespace Registry.Core;
+
+/// <summary>Nodes frozen by a capture, converted to the snapshot schema one at a time while the snapshot is encoded.</summary>
+/// <remarks>Frozen nodes never change (a mutation clones them first), so reading them outside the registry lock is safe.</remarks>
+internal sealed class FrozenNodeSource(NodeState[] nodes) : ISnapshotNodeSource
+{
+    private readonly List<ushort> _networks = [];
+    private readonly List<string> _tags = [];
+    private readonly List<string> _lanAddrs = [];
+
+    public int Count => nodes.Length;
+
+    public uint IdAt(int index) => nodes[index].Id;
+
+    public void Fill(int index, SnapshotNode target) => Fill(nodes[index], target, _networks, _tags, _lanAddrs);
+
+    /// <summary>Sets every member of <paramref name="target"/> from <paramref name="n"/> (format-spec §4.4); each list given is cleared and reused, a null one is made anew.</summary>
+    internal static void Fill(NodeState n, SnapshotNode target, List<ushort>? networks, List<string>? tags, List<string>? lanAddrs)
+    {
+        target.Id = n.Id;
+        target.Owner = n.Owner;
+        target.PublicKey = n.PublicKey;
+        target.RealAddr = n.RealAddr;
+        target.Networks = Refill(networks, n.Networks);
+        target.Public = n.Public;
+        target.LastSeen = Times.Format(n.LastSeen);
+        target.Hostname = n.Hostname;
+        target.Tags = Refill(tags, n.Tags);
+        target.TaskExec = n.TaskExec;
+        target.LanAddrs = Refill(lanAddrs, n.LanAddrs);
+        target.KeyCreated = NullIfEmpty(Times.Format(n.KeyCreated));
+        target.KeyRotated = NullIfEmpty(Times.Format(n.KeyRotated));
+        target.KeyRotCount = n.KeyRotateCount;
+        target.KeyExpires = NullIfEmpty(Times.Format(n.KeyExpires));
+        target.ExternalId = n.ExternalId;
+        target.Version = n.Version;
+        target.RelayOnly = n.RelayOnly;
+    }
+
+    /// <summary>Null for no items (Go's nil slice, written as <c>null</c>), else <paramref name="list"/> (or a new one) holding them.</summary>
+    private static List<T>? Refill<T>(List<T>? list, IReadOnlyList<T> items)
+    {
+        if (items.Count == 0)
+        {
+            return null;
+        }
+
+        list ??= new List<T>(items.Count);
+        list.Clear();
+        for (var i = 0; i < items.Count; i++)
+        {
+            list.Add(items[i]);
+        }
+
+        return list;
+    }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+}
