@@ -42,6 +42,24 @@ public sealed class FrameWriterTests
     }
 
     [Fact]
+    public void Build_AfterABuildWhoseFieldsThrew_NextBodiesAreWholeAndIndependent()
+    {
+        // The JSON writer is reused per thread: a reply abandoned half-written must not leak into the next one.
+        Assert.Throws<InvalidOperationException>(() => Response.Build("x_ok", 0, static (w, _) =>
+        {
+            w.WriteStartArray("partial");
+            w.WriteNumberValue(1);
+            throw new InvalidOperationException("handler bug");
+        }));
+
+        var first = Response.Build("a_ok", 1, static (w, n) => w.WriteNumber("n", n));
+        var second = Response.Build("b_ok", "two", static (w, s) => w.WriteString("s", s));
+
+        Assert.Equal("{\"n\":1,\"type\":\"a_ok\"}", first.ToString());
+        Assert.Equal("{\"s\":\"two\",\"type\":\"b_ok\"}", second.ToString());
+    }
+
+    [Fact]
     public async Task WriteAsync_BuildGo_TypeSortedAmongMembers()
     {
         var text = await WriteOneAsync(Response.BuildGo(

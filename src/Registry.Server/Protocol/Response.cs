@@ -17,6 +17,10 @@ public readonly struct Response
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_scratch;
 
+    /// <summary>The JSON writer over <see cref="t_scratch"/>, reset per reply: a new one per reply was ~150 bytes of garbage per request.</summary>
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
     private Response(ReadOnlyMemory<byte> body, string? error, bool closeAfter)
     {
         Body = body;
@@ -56,14 +60,13 @@ public readonly struct Response
         ArgumentNullException.ThrowIfNull(writeFields);
         var scratch = t_scratch ??= new ArrayBufferWriter<byte>(256);
         scratch.ResetWrittenCount();
-        using (var writer = new Utf8JsonWriter(scratch))
-        {
-            writer.WriteStartObject();
-            writeFields(writer, state);
-            writer.WriteString("type"u8, okType);
-            writer.WriteEndObject();
-        }
-
+        var writer = t_writer ??= new Utf8JsonWriter(scratch);
+        writer.Reset(scratch);
+        writer.WriteStartObject();
+        writeFields(writer, state);
+        writer.WriteString("type"u8, okType);
+        writer.WriteEndObject();
+        writer.Flush();
         return new Response(Detach(scratch), null, closeAfter: false);
     }
 

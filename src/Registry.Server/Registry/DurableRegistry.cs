@@ -82,7 +82,11 @@ internal sealed class DurableRegistry
     /// <exception cref="WalFullException">The log is still full after a snapshot.</exception>
     /// <exception cref="ReplicationTimeoutException">Synchronous replication: no standby confirmed the delta in time; it is durable here.</exception>
     /// <exception cref="NotEnoughStandbysException">Fewer standbys than required were heard from recently; nothing changed.</exception>
-    public async ValueTask<T> MutateAsync<T>(Func<NodeRegistry, T> mutation, Func<T, ulong> sequenceOf, CancellationToken cancellationToken)
+    public ValueTask<T> MutateAsync<T>(Func<NodeRegistry, T> mutation, Func<T, ulong> sequenceOf, CancellationToken cancellationToken) =>
+        MutateAsync(mutation, static (registry, m) => m(registry), sequenceOf, cancellationToken);
+
+    /// <summary>As <see cref="MutateAsync{T}(Func{NodeRegistry, T}, Func{T, ulong}, CancellationToken)"/>, with the mutation's input passed as <paramref name="state"/> (a static lambda then allocates no closure per request).</summary>
+    public async ValueTask<T> MutateAsync<TState, T>(TState state, Func<NodeRegistry, TState, T> mutation, Func<T, ulong> sequenceOf, CancellationToken cancellationToken)
     {
         if (_minimum is { } minimum && !_store.IsStandby && !minimum.Met(out var heard))
         {
@@ -92,14 +96,14 @@ internal sealed class DurableRegistry
         T result;
         try
         {
-            result = Gated(mutation);
+            result = Gated(state, mutation);
         }
         catch (WalFullException)
         {
             // The size cap is reached: a snapshot lets the store delete covered segments. The mutation was refused
             // before it changed anything (the enqueue precedes the apply), so running it again is safe.
             await _store.TriggerSnapshotAsync(cancellationToken).ConfigureAwait(false);
-            result = Gated(mutation);
+            result = Gated(state, mutation);
         }
 
         var sequence = sequenceOf(result);
@@ -124,7 +128,7 @@ internal sealed class DurableRegistry
         return result;
     }
 
-    private T Gated<T>(Func<NodeRegistry, T> mutation)
+    private T Gated<TState, T>(TState state, Func<NodeRegistry, TState, T> mutation)
     {
         Interlocked.Increment(ref _mutating);
         try
@@ -134,7 +138,7 @@ internal sealed class DurableRegistry
                 throw new WritesClosedException();
             }
 
-            return mutation(_registry);
+            return mutation(_registry, state);
         }
         finally
         {

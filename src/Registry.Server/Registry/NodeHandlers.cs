@@ -7,7 +7,7 @@ using Registry.Server.Security;
 namespace Registry.Server.Registry;
 
 /// <summary>Node lifecycle and node settings (§3.1, §3.3): register, heartbeat, deregister, rotate_key, set_visibility, set_hostname, set_tags, set_task_exec.</summary>
-/// <remarks>Every mutation returns only after <see cref="DurableRegistry.MutateAsync"/> has its delta acknowledged.</remarks>
+/// <remarks>Every mutation returns only after <c>DurableRegistry.MutateAsync</c> has its delta acknowledged.</remarks>
 internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth, TimeProvider time, PerIpLimits limits, RecentVerifications recent)
 {
     /// <summary>The protocol version this server speaks (§3.1).</summary>
@@ -46,7 +46,7 @@ internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth, T
             Version = RequestFields.GetString(request, "version"),
             RelayOnly = RequestFields.GetBool(request, "relay_only"),
         };
-        var result = await registry.MutateAsync(r => r.Register(registration), static r => r.Sequence, cancellationToken).ConfigureAwait(false);
+        var result = await registry.MutateAsync(registration, static (r, request) => r.Register(request), static r => r.Sequence, cancellationToken).ConfigureAwait(false);
         return Response.Build("register_ok", (result, observed), static (w, s) =>
         {
             w.WriteNumber("node_id", s.result.NodeId);
@@ -103,7 +103,7 @@ internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth, T
         // delta would fork it. It answers from the replicated state; last_seen is the primary's business.
         registry.Store.IsStandby
             ? ValueTask.FromResult(StandbyHeartbeat(nodeId))
-            : registry.MutateAsync(r => r.Heartbeat(nodeId), static r => r.Sequence, cancellationToken);
+            : registry.MutateAsync(nodeId, static (r, id) => r.Heartbeat(id), static r => r.Sequence, cancellationToken);
 
     private HeartbeatResult StandbyHeartbeat(uint nodeId)
     {
@@ -216,7 +216,7 @@ internal sealed class NodeHandlers(DurableRegistry registry, RequestAuth auth, T
         }
 
         var tags = RequestFields.GetStringArray(request, "tags");
-        var result = await registry.MutateAsync(r => r.SetTags(nodeId, tags), static r => r.Sequence, cancellationToken).ConfigureAwait(false);
+        var result = await registry.MutateAsync((nodeId, tags), static (r, s) => r.SetTags(s.nodeId, s.tags), static r => r.Sequence, cancellationToken).ConfigureAwait(false);
         return Response.Build("set_tags_ok", result, static (w, r) =>
         {
             w.WriteNumber("node_id", r.NodeId);
