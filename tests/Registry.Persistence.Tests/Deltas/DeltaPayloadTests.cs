@@ -300,4 +300,64 @@ public class DeltaPayloadTests
         TaskExecDelta p => DeltaPayload.Encode(p),
         _ => throw new InvalidOperationException(payload.GetType().Name),
     };
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Encode_Register_SameBytesAsTheSerializer(int seed)
+    {
+        // Quotes, escapes, controls, HTML characters, base64, non-ASCII, emoji, and lone surrogates (which no writer can encode).
+        string[] pieces = ["a", "Z", "0", "+", "/", "=", "\"", "\\", "\n", "\u0001", "\u001f", "<", ">", "&", "'", " ", "é", "名", "😀", "\u2028", "\ud800", "\udfff", ":", "."];
+        var random = new Random(seed);
+        string? Text(bool optional)
+        {
+            if (optional && random.Next(4) == 0)
+            {
+                return null;
+            }
+
+            var n = random.Next(0, 6);
+            return string.Concat(Enumerable.Range(0, n).Select(_ => pieces[random.Next(pieces.Length)]));
+        }
+
+        for (var i = 0; i < 2_000; i++)
+        {
+            var delta = new RegisterDelta
+            {
+                NodeId = i % 3 == 0 ? uint.MaxValue - (uint)i : (uint)i,
+                Owner = Text(optional: true),
+                PublicKey = Text(optional: false)!,
+                RealAddr = Text(optional: true),
+                Hostname = Text(optional: true),
+                LanAddrs = random.Next(3) switch { 0 => null, 1 => [], _ => [Text(optional: false)!, Text(optional: true)!] },
+                Version = Text(optional: true),
+                CreatedAt = Text(optional: true),
+                RelayOnly = random.Next(2) == 0,
+            };
+
+            byte[]? expected = null, actual = null;
+            Exception? expectedError = null, actualError = null;
+            try
+            {
+                expected = DeltaPayload.EncodeWithSerializer(delta);
+            }
+            catch (ArgumentException ex)
+            {
+                expectedError = ex;
+            }
+
+            try
+            {
+                actual = DeltaPayload.Encode(delta);
+            }
+            catch (ArgumentException ex)
+            {
+                actualError = ex;
+            }
+
+            Assert.Equal(expectedError is null, actualError is null);
+            Assert.Equal(expected, actual);
+        }
+    }
 }
