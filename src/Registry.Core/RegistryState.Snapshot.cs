@@ -283,7 +283,7 @@ public sealed partial class RegistryState
         Name = n.Name,
         JoinRule = n.JoinRule,
         Token = n.Token,
-        Members = n.Members.Count == 0 ? null : [.. n.Members],
+        Members = n.Members.Count == 0 ? null : [.. n.Members.InOrder()],
         MemberRoles = n.MemberRoles.Count == 0 ? null : n.MemberRoles.OrderBy(p => p.Key).ToDictionary(p => Key(p.Key), p => (string?)p.Value, StringComparer.Ordinal),
         MemberTags = n.MemberTags.Count == 0 ? null : n.MemberTags.OrderBy(p => p.Key).ToDictionary(p => Key(p.Key), p => p.Value.Count == 0 ? null : (List<string>?)[.. p.Value], StringComparer.Ordinal),
         AdminToken = n.AdminToken,
