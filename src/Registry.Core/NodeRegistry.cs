@@ -234,9 +234,10 @@ public sealed partial class NodeRegistry
     private ulong Commit<T>(DeltaType type, uint nodeId, T payload)
         where T : class
     {
-        var data = DeltaPayload.Encode(payload);
-        var sequence = _log.Enqueue(type, nodeId, data);
-        ApplyLocked(new DeltaEntry(sequence, type, nodeId, data), goKindsOnly: false, DeltaPayload.RoundTripsExactly(type, data) ? payload : null);
+        // Transient: the log copies the bytes and the apply reads them before anything encodes again on this thread.
+        var data = DeltaPayload.EncodeTransient(payload);
+        var sequence = _log.Enqueue(type, nodeId, data.Span);
+        ApplyLocked(new DeltaEntry(sequence, type, nodeId, data), goKindsOnly: false, DeltaPayload.RoundTripsExactly(type, data.Span) ? payload : null);
         return sequence;
     }
 

@@ -21,8 +21,17 @@ internal static class RegisterDeltaWriter
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
-    public static byte[] Encode(RegisterDelta delta)
+    public static byte[] Encode(RegisterDelta delta) => Write(delta).ToArray();
+
+    /// <summary>The encoded delta in a buffer of the calling thread, valid until the next call on it.</summary>
+    public static ReadOnlyMemory<byte> Write(RegisterDelta delta)
     {
+        if (t_buffer is { Capacity: > MaxRetainedBytes })
+        {
+            // One huge delta must not pin its buffer on this thread forever; memory handed out earlier stays valid.
+            t_buffer = null;
+        }
+
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(512);
         buffer.ResetWrittenCount();
         var w = t_writer ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
@@ -54,13 +63,7 @@ internal static class RegisterDeltaWriter
 
         w.WriteEndObject();
         w.Flush();
-        var bytes = buffer.WrittenSpan.ToArray();
-        if (buffer.Capacity > MaxRetainedBytes)
-        {
-            t_buffer = null;
-        }
-
-        return bytes;
+        return buffer.WrittenMemory;
     }
 
     /// <summary>A member omitted when null (the payload's omitempty).</summary>
