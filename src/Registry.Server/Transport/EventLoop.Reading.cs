@@ -228,7 +228,10 @@ internal sealed partial class EventLoop
     /// <summary>Runs the connection's request with its ticket as <see cref="DeferredDurability.Current"/> (when replies wait for a commit) and <paramref name="verifications"/> as <see cref="VerificationBatch.Current"/> (on the loop's thread; null elsewhere).</summary>
     private ValueTask<(Response Response, DispatchOutcome Outcome)> DispatchWithTicket(LoopConnection connection, VerificationBatch? verifications)
     {
-        DeferredDurability.Current = _durability is null ? null : connection.Ticket;
+        // The connection's own context (its ticket as DeferredDurability.Current) for the request and everything that
+        // continues from it; the thread's own context is put back afterwards.
+        var own = ExecutionContext.Capture()!;
+        ExecutionContext.Restore(connection.Flow!);
         VerificationBatch.Current = verifications;
         try
         {
@@ -236,8 +239,22 @@ internal sealed partial class EventLoop
         }
         finally
         {
-            DeferredDurability.Current = null;
             VerificationBatch.Current = null;
+            ExecutionContext.Restore(own);
+        }
+    }
+
+    /// <summary>Captures the execution context the connection's requests run in, with its ticket as <see cref="DeferredDurability.Current"/> when replies wait for a commit.</summary>
+    private void CaptureFlow(LoopConnection connection)
+    {
+        DeferredDurability.Current = _durability is null ? null : connection.Ticket;
+        try
+        {
+            connection.Flow = ExecutionContext.Capture() ?? throw new InvalidOperationException("execution context flow is suppressed on the event loop's thread");
+        }
+        finally
+        {
+            DeferredDurability.Current = null;
         }
     }
 

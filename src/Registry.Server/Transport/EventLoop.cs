@@ -281,6 +281,7 @@ internal sealed partial class EventLoop : IDisposable
 
     private void AdoptNow(LoopConnection connection)
     {
+        CaptureFlow(connection);
         _connections[connection.Id] = connection;
         if (_stopping || Epoll.Control(_epoll, Epoll.Add, (int)connection.Descriptor, Epoll.In | Epoll.ReadHangUp, (ulong)connection.Id) != 0)
         {

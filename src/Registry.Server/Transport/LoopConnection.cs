@@ -40,6 +40,10 @@ internal sealed class LoopConnection
     /// <summary>What this connection's reply waits for (<see cref="DurabilityTicket"/>).</summary>
     public DurabilityTicket Ticket { get; } = new();
 
+    /// <summary>The execution context its requests run in: the loop's, with <see cref="Ticket"/> as <see cref="DeferredDurability.Current"/>; set on adoption.</summary>
+    /// <remarks>Captured once: setting the async-local per request made a new context (and its value map) per request.</remarks>
+    public ExecutionContext? Flow { get; set; }
+
     public byte[] Input { get; set; } = new byte[1024];
 
     public int InputStart { get; set; }
