@@ -360,4 +360,48 @@ public class DeltaPayloadTests
             Assert.Equal(expected, actual);
         }
     }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Encode_HeartbeatAndTags_SameBytesAsTheSerializer(int seed)
+    {
+        string[] pieces = ["a", "Z", "0", "-", "_", "\"", "\\", "\n", "\u0001", "<", ">", "&", "+", " ", "é", "名", "😀", "\u2028", "\ud800", "#"];
+        var random = new Random(seed);
+        string Text() => string.Concat(Enumerable.Range(0, random.Next(0, 6)).Select(_ => pieces[random.Next(pieces.Length)]));
+        for (var i = 0; i < 2_000; i++)
+        {
+            var id = i % 3 == 0 ? uint.MaxValue - (uint)i : (uint)i;
+            object payload = (i % 2) switch
+            {
+                0 => new HeartbeatDelta { NodeId = id, LastSeen = i % 5 == 0 ? null! : Text() },
+                _ => new TagsDelta { NodeId = id, Tags = random.Next(4) == 0 ? null! : [.. Enumerable.Range(0, random.Next(0, 4)).Select(_ => random.Next(6) == 0 ? null! : Text())] },
+            };
+
+            byte[]? expected = null, actual = null, transient = null;
+            Exception? expectedError = null, actualError = null;
+            try
+            {
+                expected = payload is HeartbeatDelta h ? DeltaPayload.EncodeWithSerializer(h) : DeltaPayload.EncodeWithSerializer((TagsDelta)payload);
+            }
+            catch (ArgumentException ex)
+            {
+                expectedError = ex;
+            }
+
+            try
+            {
+                actual = DeltaPayload.Encode(payload);
+                transient = DeltaPayload.EncodeTransient(payload).ToArray();
+            }
+            catch (ArgumentException ex)
+            {
+                actualError = ex;
+            }
+
+            Assert.Equal(expectedError is null, actualError is null);
+            Assert.Equal(expected, actual);
+            Assert.Equal(expected, transient);
+        }
+    }
 }

@@ -29,20 +29,20 @@ public static class DeltaPayload
         where T : class
     {
         ArgumentNullException.ThrowIfNull(payload);
-        return payload is RegisterDelta register ? RegisterDeltaWriter.Encode(register) : EncodeWithSerializer(payload);
+        return HotPayloadWriter.TryWrite(payload, out var encoded) ? encoded.ToArray() : EncodeWithSerializer(payload);
     }
 
-    /// <summary>As <see cref="Encode{T}"/>, but a register delta goes into a buffer of the calling thread that the next call on it reuses.</summary>
-    /// <remarks>For a caller that copies the bytes, or stops using them, before it encodes again on the same thread: the registry, which appends them to the log (a copy) and applies them at once, so a register allocates no payload array.</remarks>
+    /// <summary>As <see cref="Encode{T}"/>, but register, heartbeat and tags deltas go into a buffer of the calling thread that the next call on it reuses.</summary>
+    /// <remarks>For a caller that copies the bytes, or stops using them, before it encodes again on the same thread: the registry, which appends them to the log (a copy) and applies them at once, so those requests allocate no payload array.</remarks>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not one of the payload types.</exception>
     public static ReadOnlyMemory<byte> EncodeTransient<T>(T payload)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(payload);
-        return payload is RegisterDelta register ? RegisterDeltaWriter.Write(register) : EncodeWithSerializer(payload);
+        return HotPayloadWriter.TryWrite(payload, out var encoded) ? encoded : EncodeWithSerializer(payload);
     }
 
-    /// <summary>What <see cref="Encode{T}"/> writes for every kind but register, which has a hand-written writer giving the same bytes.</summary>
+    /// <summary>What <see cref="Encode{T}"/> writes for every kind but register, heartbeat and tags, which have a hand-written writer giving the same bytes.</summary>
     internal static byte[] EncodeWithSerializer<T>(T payload)
         where T : class => JsonSerializer.SerializeToUtf8Bytes(payload, TypeInfo<T>());
 
