@@ -112,7 +112,11 @@ public sealed partial class DamageLoopTests
     }
 
     /// <summary>A snapshot generation file; <see cref="WalSeq"/> is null when it does not verify.</summary>
-    private sealed record Generation(string Path, int Index, byte[] Bytes, ulong? WalSeq);
+    private sealed record Generation(string Path, int Index, byte[] Bytes, ulong? WalSeq, string? Problem = null)
+    {
+        /// <summary>What the drill saw, for failure messages: the sequence it covers, or why it does not verify.</summary>
+        public override string ToString() => WalSeq is { } seq ? $"wal_seq {seq}" : $"refused ({Problem})";
+    }
 
     /// <summary>The files of a stopped registry, before the damage.</summary>
     private sealed record Layout(List<Segment> Segments, Generation? Current, Generation? Previous)
@@ -285,7 +289,7 @@ public sealed partial class DamageLoopTests
                 _ => FlipBits(layout),
             };
             var outcome = expected.Outcome;
-            Context = $"case {number}: {description}; expected {outcome}";
+            Context = $"case {number}: {description}; expected {outcome}; before the damage: current {layout.Current?.ToString() ?? "missing"}, previous {layout.Previous?.ToString() ?? "missing"}, files {string.Join(' ', Directory.EnumerateFiles(_data).Select(Path.GetFileName).Order(StringComparer.Ordinal))}";
             TestContext.Current.TestOutputHelper?.WriteLine($"{Context} (bytes cut {expected.BytesCut}, records lost {expected.Lost.Count})");
             _outcomes[outcome] = Count(outcome) + 1;
             var damaged = FaultDrill.Fingerprint(_data);
@@ -477,16 +481,18 @@ public sealed partial class DamageLoopTests
             }
 
             ulong? walSeq;
+            string? problem = null;
             try
             {
                 walSeq = SnapshotReader.Read(path).WalSeq;
             }
-            catch (SnapshotCorruptException)
+            catch (SnapshotCorruptException ex)
             {
                 walSeq = null;
+                problem = ex.Message;
             }
 
-            return new Generation(path, index, File.ReadAllBytes(path), walSeq);
+            return new Generation(path, index, File.ReadAllBytes(path), walSeq, problem);
         }
 
         /// <summary>What a start on the undamaged files does: at most an incomplete new segment left by the kill is set aside.</summary>
