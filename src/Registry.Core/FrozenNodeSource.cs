@@ -26,15 +26,15 @@ internal sealed class FrozenNodeSource(NodeState[] nodes) : ISnapshotNodeSource
         target.RealAddr = n.RealAddr;
         target.Networks = Refill(networks, n.Networks);
         target.Public = n.Public;
-        target.LastSeen = times is null ? Times.Format(n.LastSeen) : times.Format(n.LastSeen);
+        target.LastSeen = Text(n.LastSeen, times);
         target.Hostname = n.Hostname;
         target.Tags = Refill(tags, n.Tags);
         target.TaskExec = n.TaskExec;
         target.LanAddrs = Refill(lanAddrs, n.LanAddrs);
-        target.KeyCreated = n.KeyCreated is { } created ? (times is null ? Times.Format(created) : times.Format(created)) : null;
-        target.KeyRotated = NullIfEmpty(Times.Format(n.KeyRotated));
+        target.KeyCreated = Text(n.KeyCreated, times);
+        target.KeyRotated = Text(n.KeyRotated, times);
         target.KeyRotCount = n.KeyRotateCount;
-        target.KeyExpires = NullIfEmpty(Times.Format(n.KeyExpires));
+        target.KeyExpires = Text(n.KeyExpires, times);
         target.ExternalId = n.ExternalId;
         target.Version = n.Version;
         target.RelayOnly = n.RelayOnly;
@@ -58,7 +58,9 @@ internal sealed class FrozenNodeSource(NodeState[] nodes) : ISnapshotNodeSource
         return list;
     }
 
-    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+    /// <summary>A time's text (shared through <paramref name="times"/> when given), or null for none (an omitted member).</summary>
+    private static string? Text(DateTimeOffset? time, TimeTexts? times) =>
+        time is { } value ? times?.Format(value) ?? Times.Format(value) : null;
 
     /// <summary>Time texts by value: nodes registered or heard from in the same second share one text, so a save formats each second once, not once per node.</summary>
     /// <remarks>At 400k nodes the two texts per node (last seen, key created) were most of what a save still allocated. Bounded: a state with more distinct seconds than this starts over.</remarks>

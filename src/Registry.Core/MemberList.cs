@@ -118,7 +118,6 @@ internal sealed class MemberList : IEnumerable<uint>
         _used = live.Length;
         _holes = new ulong[(live.Length + 63) / 64];
         _holeCount = 0;
-        _slots = null;
         _slots = BuildSlots();
     }
 

@@ -108,7 +108,7 @@ public sealed partial class RegistryState
     {
         var copy = new RegistryState { NextNode = NextNode, NextNet = NextNet, _carried = _carried };
 
-        // Sized up front: growing from empty rehashes about twenty times at 100k nodes, all of it under the registry lock.
+        // Sized up front: growing from empty rehashes about twenty times at 100k entries, all of it under the registry lock.
         copy.Networks.EnsureCapacity(Networks.Count);
         copy.TrustPairs.EnsureCapacity(TrustPairs.Count);
         if (forEncoding)

@@ -52,7 +52,7 @@ public sealed class EventLoopHostTests
     {
         var ct = Timeouts.Bounded(60);
         using var dir = new TempDirectory();
-        await using var host = await RegistryTestHost.StartAsync(dir.Path, ct, settings: new Dictionary<string, string?> { ["Registry:VerifiedSignatureCacheEntries"] = "0" });
+        await using var host = await StartMemoOffAsync(dir.Path, ct);
         var verifier = host.Services.GetRequiredService<SignatureVerifier>();
         using var forger = new NodeKey();
         const int Clients = 12, Rounds = 10;
@@ -94,7 +94,7 @@ public sealed class EventLoopHostTests
     {
         var ct = Timeouts.Bounded(60);
         using var dir = new TempDirectory();
-        await using var host = await RegistryTestHost.StartAsync(dir.Path, ct, settings: new Dictionary<string, string?> { ["Registry:VerifiedSignatureCacheEntries"] = "0" });
+        await using var host = await StartMemoOffAsync(dir.Path, ct);
         var service = host.Services.GetRequiredService<RegistryServerService>();
         using var live = await host.ConnectAsync(ct);
         var keys = Enumerable.Range(0, 8).Select(_ => new NodeKey()).ToArray();
@@ -149,4 +149,8 @@ public sealed class EventLoopHostTests
 
         Assert.Contains("Registry:EventLoops", ex.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>A host that verifies every signature (the verified-signature memo off), so each check reaches the loop's batch.</summary>
+    private static Task<RegistryTestHost> StartMemoOffAsync(string dataDirectory, CancellationToken ct) =>
+        RegistryTestHost.StartAsync(dataDirectory, ct, settings: new Dictionary<string, string?> { ["Registry:VerifiedSignatureCacheEntries"] = "0" });
 }
