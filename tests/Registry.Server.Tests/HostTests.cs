@@ -27,12 +27,14 @@ public sealed class HostTests
         using var occupier = new TcpListener(IPAddress.Loopback, 0);
         occupier.Start();
         var port = ((IPEndPoint)occupier.LocalEndpoint).Port;
-        using var host = MetricsTests.BuildHost(new MetricsTests.SwitchableBackend(), metricsEndpoint: null, listen: $"127.0.0.1:{port}");
+        var backend = new MetricsTests.SwitchableBackend();
+        using var host = MetricsTests.BuildHost(backend, metricsEndpoint: null, listen: $"127.0.0.1:{port}");
 
         var ex = await Assert.ThrowsAsync<ServerStartupException>(() => host.StartAsync(ct));
 
         Assert.StartsWith($"cannot start the client listener on 127.0.0.1:{port}: ", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', ex.Message);
+        Assert.Equal(0, backend.Starts);
     }
 
     [Fact]
@@ -54,11 +56,55 @@ public sealed class HostTests
         using var occupier = new TcpListener(IPAddress.Loopback, 0);
         occupier.Start();
         var port = ((IPEndPoint)occupier.LocalEndpoint).Port;
-        using var host = MetricsTests.BuildHost(new MetricsTests.SwitchableBackend(), metricsEndpoint: $"127.0.0.1:{port}");
+        var backend = new MetricsTests.SwitchableBackend();
+        var clientPort = Persistence.Tests.LoopbackPort.Free();
+        using var host = MetricsTests.BuildHost(backend, metricsEndpoint: $"127.0.0.1:{port}", listen: $"127.0.0.1:{clientPort}");
 
         var ex = await Assert.ThrowsAsync<ServerStartupException>(() => host.StartAsync(ct));
 
         Assert.StartsWith("cannot start the metrics endpoint on ", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, backend.Starts);
+
+        // Released: nothing listens there any more (rebinding would race with other tests' outgoing ports).
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var refused = await Assert.ThrowsAsync<SocketException>(() => probe.ConnectAsync(IPAddress.Loopback, clientPort, ct).AsTask());
+        Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+    }
+
+    [Fact]
+    public async Task StartAsync_WhileTheBackendRecovers_PortsAreHeld_HealthAnswers_ClientsWaitForTheirReply()
+    {
+        var ct = Timeouts.Bounded();
+        var backend = new MetricsTests.SwitchableBackend { Ready = true, Recovery = new(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var clientPort = Persistence.Tests.LoopbackPort.Free();
+        using var host = MetricsTests.BuildHost(backend, metricsEndpoint: "127.0.0.1:0", listen: $"127.0.0.1:{clientPort}");
+        var service = host.Services.GetRequiredService<RegistryServerService>();
+
+        var start = host.StartAsync(ct);
+        await backend.Entered.Task.WaitAsync(ct);
+
+        // Recovering: the client port is taken, liveness answers, readiness does not, and a request waits.
+        using (var other = new TcpListener(IPAddress.Loopback, clientPort))
+        {
+            Assert.Throws<SocketException>(other.Start);
+        }
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{service.MetricsEndPoint}") };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/healthz", UriKind.Relative), ct)).StatusCode);
+        var readiness = await http.GetAsync(new Uri("/readyz", UriKind.Relative), ct);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, readiness.StatusCode);
+        Assert.Equal("starting\n", await readiness.Content.ReadAsStringAsync(ct));
+        using var client = await WireClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, clientPort), ct);
+        var reply = client.RequestAsync("{\"type\":\"ping\"}", ct);
+        Assert.False(start.IsCompleted);
+        Assert.False(reply.IsCompleted);
+
+        backend.Recovery.SetResult();
+        await start;
+
+        Assert.Equal("ping_ok", (await reply).GetProperty("type").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/readyz", UriKind.Relative), ct)).StatusCode);
+        await host.StopAsync(ct);
     }
 
     [Fact]

@@ -135,7 +135,23 @@ public sealed class MetricsTests
 
         public IReplicationSource? Replication => null;
 
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        /// <summary>Completed when <see cref="StartAsync"/> is entered (the host is recovering).</summary>
+        public readonly TaskCompletionSource Entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completed by a test to end a start that should take a while; null: starts at once.</summary>
+        public TaskCompletionSource? Recovery;
+
+        public int Starts;
+
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref Starts);
+            Entered.TrySetResult();
+            if (Recovery is { } recovery)
+            {
+                await recovery.Task.WaitAsync(cancellationToken);
+            }
+        }
 
         public void MapHandlers(RequestDispatcher dispatcher) => dispatcher.Map("ping", (_, _, _) => ValueTask.FromResult(Response.Ok("ping_ok")));
 

@@ -12,8 +12,9 @@ namespace Registry.Server.Hosting;
 
 /// <summary>Runs the registry inside the Generic Host: backend, client listener and metrics endpoint, started and stopped in order.</summary>
 /// <remarks>
-/// Start: backend (recovery) → handlers → client listener → metrics endpoint. Stop: listener (drain) → metrics →
-/// backend, so the final snapshot sees every acknowledged request. Any start failure becomes a
+/// Start: client port bound and listening → metrics endpoint → backend (recovery) → handlers → accepting, so a port in
+/// use fails the start before the data directory is touched. Stop: listener (drain) → metrics → backend, so the final
+/// snapshot sees every acknowledged request. Any start failure becomes a
 /// <see cref="ServerStartupException"/> whose message is the single log line (see <see cref="RegistryServerHost.RunAsync"/>).
 /// If the accept loop gives up later, the application is stopped with exit code 1 rather than left running deaf.
 /// </remarks>
@@ -83,36 +84,47 @@ public sealed partial class RegistryServerService : IHostedService, IReadinessPr
             TlsEnabled(_logger, _certificate.Source, _certificate.Pin, _certificate.NotAfter);
         }
 
-        await StartPartAsync("backend", () => _backend.StartAsync(cancellationToken));
-        _dispatcher.UseStandbyGate(() => _backend.IsStandby);
-        _backend.MapHandlers(_dispatcher);
-
+        // Every port before recovery: a port held by another process then fails the start before the data directory is
+        // locked, repaired or snapshotted, so a failed start changes nothing on disk and a retry sees the same files.
+        // Connections made meanwhile wait in the kernel backlog; /healthz answers and /readyz says "starting".
         var listenEndPoint = IPEndPoint.Parse(_options.ListenEndpoint);
-        var listener = new RegistryListener(TransportOptionsFrom(_options), _dispatcher, _backend.Replication, _metrics, _loggerFactory.CreateLogger<RegistryListener>());
+        Socket? reserved = null;
         await StartPartAsync($"client listener on {listenEndPoint}", () =>
         {
-            listener.Start();
+            reserved = RegistryListener.Reserve(listenEndPoint);
             return Task.CompletedTask;
         });
-        _listener = listener;
-        _ = WatchListenerAsync(listener);
-
-        if (!string.IsNullOrEmpty(_options.MetricsEndpoint))
+        RegistryListener listener;
+        try
         {
-            var metricsEndPoint = IPEndPoint.Parse(_options.MetricsEndpoint);
-            var endpoint = new MetricsEndpoint(_exporter, this, _loggerFactory);
-            _metricsEndpoint = endpoint;
-            try
+            if (!string.IsNullOrEmpty(_options.MetricsEndpoint))
             {
+                var metricsEndPoint = IPEndPoint.Parse(_options.MetricsEndpoint);
+                var endpoint = new MetricsEndpoint(_exporter, this, _loggerFactory);
+                _metricsEndpoint = endpoint;
                 await StartPartAsync($"metrics endpoint on {metricsEndPoint}", () => endpoint.StartAsync(metricsEndPoint, cancellationToken));
             }
-            catch
-            {
-                // The host does not stop a service whose start failed: release the port we already hold.
-                await listener.StopAsync(CancellationToken.None);
-                throw;
-            }
+
+            await StartPartAsync("backend", () => _backend.StartAsync(cancellationToken));
+            _dispatcher.UseStandbyGate(() => _backend.IsStandby);
+            _backend.MapHandlers(_dispatcher);
+            listener = new RegistryListener(TransportOptionsFrom(_options), _dispatcher, _backend.Replication, _metrics, _loggerFactory.CreateLogger<RegistryListener>());
+            listener.Start(reserved);
+            _listener = listener;
         }
+        catch
+        {
+            // The host does not stop a service whose start failed: release the ports we already hold.
+            reserved!.Dispose();
+            if (_metricsEndpoint is { } started)
+            {
+                await started.StopAsync(CancellationToken.None);
+            }
+
+            throw;
+        }
+
+        _ = WatchListenerAsync(listener);
 
         _started = true;
         // Says which transport serves plaintext clients: EventLoops is ignored with TLS and off Linux x86-64.

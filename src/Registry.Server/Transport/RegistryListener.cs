@@ -11,7 +11,7 @@ namespace Registry.Server.Transport;
 /// <remarks>
 /// Threading: one accept loop; every connection is an independent task, so connections proceed in parallel and
 /// share nothing but the frozen dispatcher and the thread-safe metrics (no global lock).
-/// Lifecycle: <see cref="Start"/> binds synchronously so that "address in use" surfaces to the caller at startup;
+/// Lifecycle: <see cref="Reserve"/> (or <see cref="Start"/>) binds synchronously so that "address in use" surfaces to the caller at startup;
 /// <see cref="StopAsync"/> stops accepting, ends idle reads at once, waits up to <see cref="TransportOptions.DrainTimeout"/>
 /// for requests in flight, then aborts what is left.
 /// Failure policy: after 10 consecutive accept errors the loop gives up and <see cref="Completion"/> faults, so the
@@ -62,20 +62,20 @@ public sealed class RegistryListener : IAsyncDisposable
     /// <summary>The number of event-loop threads serving connections; 0 when every connection has a task of its own.</summary>
     public int EventLoopCount => _loops.Length;
 
-    /// <summary>Freezes the dispatcher, binds and starts accepting; throws <see cref="SocketException"/> when the address cannot be bound.</summary>
-    public void Start()
+    /// <summary>Binds and listens on <paramref name="endPoint"/> without accepting (connections wait in the kernel backlog until <see cref="Start"/> takes the socket); throws <see cref="SocketException"/> when the address cannot be bound.</summary>
+    /// <remarks>
+    /// The host reserves its port before recovery, so that a port held by another process fails the start before the
+    /// data directory is touched. Listening, not just binding, is what holds the port: .NET binds TCP sockets with
+    /// SO_REUSEADDR on Unix, and two such sockets may share a port until one of them listens.
+    /// </remarks>
+    public static Socket Reserve(IPEndPoint endPoint)
     {
-        if (_socket is not null)
-        {
-            throw new InvalidOperationException("The listener is already started.");
-        }
-
-        _dispatcher.Freeze();
-        var socket = new Socket(_options.ListenEndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        ArgumentNullException.ThrowIfNull(endPoint);
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            // No SO_REUSEADDR games: a second server on the same port must fail, not share it.
-            socket.Bind(_options.ListenEndPoint);
+            // No SO_REUSEPORT: a second server on the same port must fail, not share it.
+            socket.Bind(endPoint);
             socket.Listen(512);
         }
         catch
@@ -84,7 +84,20 @@ public sealed class RegistryListener : IAsyncDisposable
             throw;
         }
 
+        return socket;
+    }
+
+    /// <summary>Freezes the dispatcher and starts accepting on <paramref name="reserved"/> (which it then owns), or on a socket it binds to the configured address; throws <see cref="SocketException"/> when the address cannot be bound.</summary>
+    public void Start(Socket? reserved = null)
+    {
+        if (_socket is not null)
+        {
+            throw new InvalidOperationException("The listener is already started.");
+        }
+
+        var socket = reserved ?? Reserve(_options.ListenEndPoint);
         _socket = socket;
+        _dispatcher.Freeze();
         if (_options.EventLoops > 0 && _options.TlsCertificate is null && Epoll.IsSupported)
         {
             _loops = new EventLoop[_options.EventLoops];

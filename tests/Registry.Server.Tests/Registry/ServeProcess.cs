@@ -107,8 +107,8 @@ internal sealed class ServeProcess : IDisposable
         return serve;
     }
 
-    /// <summary>Runs <c>registry serve</c> on <paramref name="dataDirectory"/> expecting it to fail at startup; returns exit code and all output.</summary>
-    public static async Task<(int Exit, string Output)> RunToExitAsync(string dataDirectory, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>Runs <c>registry serve</c> on <paramref name="dataDirectory"/> (on <paramref name="listen"/>, or a free loopback port) expecting it to fail at startup; returns exit code and all output.</summary>
+    public static async Task<(int Exit, string Output)> RunToExitAsync(string dataDirectory, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null, string? listen = null, params string[] extraArgs)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
@@ -116,7 +116,7 @@ internal sealed class ServeProcess : IDisposable
             info.Environment[name] = value;
         }
 
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "registry.dll"), "serve", "--data", dataDirectory, "--listen", $"127.0.0.1:{LoopbackPort.Free()}" })
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "registry.dll"), "serve", "--data", dataDirectory, "--listen", listen ?? $"127.0.0.1:{LoopbackPort.Free()}" }.Concat(extraArgs))
         {
             info.ArgumentList.Add(arg);
         }

@@ -86,6 +86,51 @@ public sealed class ServeProcessTests
         await client.RegisterAsync(key, ct);
     }
 
+    [Fact]
+    public async Task PortInUse_OnADirectoryThatNeedsRepair_ExitsOneAndChangesNothing()
+    {
+        var ct = Timeouts.Bounded(60);
+        using var dir = new TempDirectory();
+        using var key = new NodeKey();
+        uint id;
+        using (var serve = await ServeProcess.StartAsync(dir.Path, ct))
+        {
+            using var client = await serve.ConnectAsync(ct);
+            id = await client.RegisterAsync(key, ct);
+            await serve.KillTreeAndWaitAsync(ct);
+        }
+
+        // Junk after the last record of the last segment: the next recovery that runs repairs it as a torn tail.
+        var segment = Directory.GetFiles(Path.Combine(dir.Path, "wal"), "*.wal").Order(StringComparer.Ordinal).Last();
+        await using (var file = new FileStream(segment, FileMode.Append))
+        {
+            file.Write([0xde, 0xad, 0xbe, 0xef]);
+        }
+
+        var damaged = FaultDrill.Fingerprint(dir.Path);
+        using var occupier = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        occupier.Start();
+        var taken = $"127.0.0.1:{((System.Net.IPEndPoint)occupier.LocalEndpoint).Port}";
+
+        // A port held by another process fails the start before recovery: no repair, no snapshot, not one byte changed.
+        foreach (var (listen, extra, part) in new[] { (taken, Array.Empty<string>(), "client listener"), ((string?)null, new[] { "--metrics-listen", taken }, "metrics endpoint") })
+        {
+            var (exit, output) = await ServeProcess.RunToExitAsync(dir.Path, ct, null, listen, extra);
+
+            Assert.True(exit == 1, $"exit {exit}:\n{output}");
+            Assert.Contains($"cannot start the {part} on {taken}", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("Recovered", output, StringComparison.Ordinal);
+            var differences = FaultDrill.Differences(damaged, FaultDrill.Fingerprint(dir.Path));
+            Assert.True(differences.Count == 0, $"the failed start ({part}) changed files:\n{string.Join('\n', differences)}");
+        }
+
+        // With its ports free the same directory is repaired and keeps what was acknowledged.
+        using var restarted = await ServeProcess.StartAsync(dir.Path, ct);
+        Assert.True(FaultDrill.Recovery(restarted.Output).BytesCut > 0, restarted.Output);
+        using var after = await restarted.ConnectAsync(ct);
+        Assert.Equal(key.PublicKey, (await after.OkAsync(new { type = "lookup", node_id = id }, ct)).GetProperty("public_key").GetString());
+    }
+
     internal static async Task DriveAsync(ServeProcess serve, int clientNumber, ConcurrentBag<(uint, string)> registered, ConcurrentBag<(uint, string)> tagged, TaskCompletionSource enough, CancellationToken cancellationToken, int killAfter = KillAfterAcknowledged)
     {
         try
