@@ -108,7 +108,23 @@ internal sealed class ServeProcess : IDisposable
     }
 
     /// <summary>Runs <c>registry serve</c> on <paramref name="dataDirectory"/> (on <paramref name="listen"/>, or a free loopback port) expecting it to fail at startup; returns exit code and all output.</summary>
+    /// <remarks>
+    /// Without <paramref name="listen"/>, a start that failed only because the free port was taken meanwhile is run
+    /// again on another (twice at most): the server takes its ports before recovery, so that attempt changed nothing.
+    /// </remarks>
     public static async Task<(int Exit, string Output)> RunToExitAsync(string dataDirectory, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null, string? listen = null, params string[] extraArgs)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var (exit, output) = await RunOnceToExitAsync(dataDirectory, environment, listen ?? $"127.0.0.1:{LoopbackPort.Free()}", extraArgs, cancellationToken);
+            if (listen is not null || attempt == 3 || !output.Contains("cannot start the client listener", StringComparison.Ordinal) || !output.Contains("Address already in use", StringComparison.Ordinal))
+            {
+                return (exit, output);
+            }
+        }
+    }
+
+    private static async Task<(int Exit, string Output)> RunOnceToExitAsync(string dataDirectory, IReadOnlyDictionary<string, string>? environment, string listen, string[] extraArgs, CancellationToken cancellationToken)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
@@ -116,7 +132,7 @@ internal sealed class ServeProcess : IDisposable
             info.Environment[name] = value;
         }
 
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "registry.dll"), "serve", "--data", dataDirectory, "--listen", listen ?? $"127.0.0.1:{LoopbackPort.Free()}" }.Concat(extraArgs))
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "registry.dll"), "serve", "--data", dataDirectory, "--listen", listen }.Concat(extraArgs))
         {
             info.ArgumentList.Add(arg);
         }
