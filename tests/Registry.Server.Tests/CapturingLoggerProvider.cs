@@ -3,10 +3,12 @@ using Microsoft.Extensions.Logging;
 
 namespace Registry.Server.Tests;
 
-/// <summary>Records every log entry at Warning or above, to check what an operator would see.</summary>
-internal sealed class CapturingLoggerProvider : ILoggerProvider
+/// <summary>Records every log entry at <paramref name="minimum"/> (Warning by default) or above, to check what an operator would see.</summary>
+internal sealed class CapturingLoggerProvider(LogLevel minimum = LogLevel.Warning) : ILoggerProvider
 {
     public ConcurrentQueue<(LogLevel Level, string Category, string Message, Exception? Exception)> Entries { get; } = new();
+
+    public LogLevel Minimum => minimum;
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
@@ -19,7 +21,7 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= owner.Minimum;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {

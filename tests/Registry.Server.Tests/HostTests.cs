@@ -159,6 +159,32 @@ public sealed class HostTests
     }
 
     [Fact]
+    public async Task MetricsEndpoint_ItsLifetimeAndScrapes_AddNoInformationLines()
+    {
+        var ct = Timeouts.Bounded();
+        var logs = new CapturingLoggerProvider(LogLevel.Information);
+        var builder = RegistryServerHost.CreateBuilder([]);
+        builder.Logging.ClearProviders().AddProvider(logs);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Registry:ListenEndpoint"] = "127.0.0.1:0", ["Registry:MetricsEndpoint"] = "127.0.0.1:0" });
+        builder.Services.AddSingleton<IRegistryBackend>(new MetricsTests.SwitchableBackend());
+        using var host = builder.Build();
+        await host.StartAsync(ct);
+        var service = host.Services.GetRequiredService<RegistryServerService>();
+        using (var http = new HttpClient { BaseAddress = new Uri($"http://{service.MetricsEndPoint}") })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/metrics", UriKind.Relative), ct)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/healthz", UriKind.Relative), ct)).StatusCode);
+        }
+
+        await host.StopAsync(ct);
+
+        var lines = string.Join('\n', logs.Entries.Select(e => $"{e.Level} {e.Category}: {e.Message}"));
+        Assert.DoesNotContain(logs.Entries, e => e.Category.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal));
+        Assert.True(logs.Entries.Count(e => e.Message.StartsWith("Application started", StringComparison.Ordinal)) == 1, lines);
+        Assert.Contains(logs.Entries, e => e.Message.StartsWith("Registry server listening on", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task RunAsync_StopApplication_DrainsAndReturnsZero()
     {
         var ct = Timeouts.Bounded();
