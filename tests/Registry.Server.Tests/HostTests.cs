@@ -144,7 +144,7 @@ public sealed class HostTests
         using var occupier = new TcpListener(IPAddress.Loopback, 0);
         occupier.Start();
         var port = ((IPEndPoint)occupier.LocalEndpoint).Port;
-        var logs = new CapturingLoggerProvider();
+        var logs = new CapturingLoggerProvider(LogLevel.Information);
         var builder = RegistryServerHost.CreateBuilder([]);
         builder.Logging.ClearProviders().AddProvider(logs);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Registry:ListenEndpoint"] = $"127.0.0.1:{port}" });
@@ -180,8 +180,9 @@ public sealed class HostTests
 
         var lines = string.Join('\n', logs.Entries.Select(e => $"{e.Level} {e.Category}: {e.Message}"));
         Assert.DoesNotContain(logs.Entries, e => e.Category.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal));
-        Assert.True(logs.Entries.Count(e => e.Message.StartsWith("Application started", StringComparison.Ordinal)) == 1, lines);
-        Assert.Contains(logs.Entries, e => e.Message.StartsWith("Registry server listening on", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Entries, e => e.Category.StartsWith("Microsoft.Hosting.Lifetime", StringComparison.Ordinal));
+        Assert.True(logs.Entries.Count(e => e.Message.StartsWith("Registry server listening on", StringComparison.Ordinal)) == 1, lines);
+        Assert.True(logs.Entries.Count(e => e.Message.StartsWith("Registry server stopped", StringComparison.Ordinal)) == 1, lines);
     }
 
     [Fact]

@@ -29,6 +29,11 @@ public static partial class RegistryServerHost
 
         // The host's own "Hosting failed to start" entry would repeat our startup line with a stack trace; RunAsync logs the one line.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+
+        // The host's lifetime lines ("Application started. Press Ctrl+C…", "Content root path", "Application is shutting
+        // down…") say less than the server's own ("Registry server listening on …", "Store closed …", "Registry server
+        // stopped"), and after a failed start they followed the one line that matters.
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         builder.Services.AddRegistryServer(builder.Configuration);
         return builder;
     }

@@ -147,7 +147,12 @@ public sealed partial class RegistryServerService : IHostedService, IReadinessPr
         }
 
         await _backend.StopAsync(cancellationToken);
-        Stopped(_logger);
+
+        // Only a server that was serving says it stopped: after a failed start the one line is the failure.
+        if (_listener is not null)
+        {
+            Stopped(_logger);
+        }
     }
 
     /// <summary>Ready only once started and when the backend says so.</summary>
