@@ -6,6 +6,7 @@ using Registry.Core.Lifecycle;
 using Registry.Persistence.Lifecycle;
 using Registry.Persistence.Replication;
 using Registry.Persistence.Snapshots.Model;
+using Registry.Server.Observability;
 using Registry.Server.Replication;
 
 namespace Registry.Server.Tests;
@@ -54,9 +55,9 @@ public sealed class DeltaReplicationTests
         public ValueTask DisposeAsync() => Store.DisposeAsync();
     }
 
-    private static TestServer StartPrimary(Replica primary, DeltaFeed feed, TimeProvider time, TimelineKeeper? timeline = null, StandbyConfirmations? confirmations = null) =>
+    private static TestServer StartPrimary(Replica primary, DeltaFeed feed, TimeProvider time, TimelineKeeper? timeline = null, StandbyConfirmations? confirmations = null, Func<CancellationToken, Task<Snapshot>>? capture = null) =>
         TestServer.Start(
-            replication: new DeltaReplicationSource(feed, primary.CaptureAcknowledgedAsync, time, NullLogger<DeltaReplicationSource>.Instance, timeline, confirmations: confirmations),
+            replication: new DeltaReplicationSource(feed, capture ?? primary.CaptureAcknowledgedAsync, time, NullLogger<DeltaReplicationSource>.Instance, timeline, confirmations: confirmations),
             configure: o => o with { ReplicationToken = static () => Token });
 
     private static TimelineKeeper Keeper(string directory)
@@ -115,6 +116,56 @@ public sealed class DeltaReplicationTests
             await run.CancelAsync();
             await following;
         }
+    }
+
+    [Fact]
+    public async Task Standby_InContactWhileItsFirstSnapshotIsOnTheWay_IsNotCaughtUpUntilItHoldsThePrimarysPosition()
+    {
+        using var dir = new global::Registry.Persistence.Tests.TempDirectory();
+        await using var primary = Replica.Open(dir.Combine("primary"));
+        using var feed = new DeltaFeed(primary.Store.Log);
+        var snapshotMayGo = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        async Task<Snapshot> SlowCapture(CancellationToken cancellationToken)
+        {
+            // A large registry: the capture (and the transfer) take a while after the stream has started.
+            await snapshotMayGo.Task.WaitAsync(cancellationToken);
+            return await primary.CaptureAcknowledgedAsync(cancellationToken);
+        }
+
+        await using var server = StartPrimary(primary, feed, TimeProvider.System, Keeper(dir.Combine("primary")), capture: SlowCapture);
+        await primary.MutateAsync(1, 10);
+        var position = primary.Store.Log.AcknowledgedSequence;
+        await using var standby = Replica.Open(dir.Combine("standby"));
+        var follower = new StandbyFollower(server.EndPoint, Token, new StandbyReplica(standby.Store, new RegistryStateMachine(standby.Registry)), TimeProvider.System, NullLogger<StandbyFollower>.Instance, timeline: Keeper(dir.Combine("standby")));
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var following = follower.RunAsync(run.Token);
+
+        // The primary's timeline arrived (contact), the snapshot has not: the standby holds nothing and knows it.
+        Assert.True(SpinWait.SpinUntil(() => follower.LastContact != 0, TimeSpan.FromSeconds(20)), "the primary was never heard from");
+        Assert.False(follower.CaughtUp);
+        Assert.Equal(position, follower.LagSequences);
+        var waiting = ReadinessReport.Evaluate(true, null, isStandby: true, TimeSpan.Zero, TimeSpan.FromSeconds(30), follower.CaughtUp, follower.LagSequences);
+        Assert.False(waiting.IsReady);
+        Assert.Equal($"standby catching up with the primary: {position} records behind", waiting.Reason);
+
+        snapshotMayGo.SetResult();
+        Assert.True(SpinWait.SpinUntil(() => follower.CaughtUp, TimeSpan.FromSeconds(20)), "the standby never caught up");
+        Assert.True(standby.Registry.LastAppliedSequence >= position);
+        Assert.Equal(0UL, follower.LagSequences);
+        Assert.True(ReadinessReport.Evaluate(true, null, isStandby: true, TimeSpan.Zero, TimeSpan.FromSeconds(30), follower.CaughtUp, follower.LagSequences).IsReady);
+
+        // Every new connection catches up again: in contact is not enough.
+        await run.CancelAsync();
+        await following;
+        await primary.MutateAsync(11, 5);
+        var resumed = new StandbyFollower(server.EndPoint, Token, new StandbyReplica(standby.Store, new RegistryStateMachine(standby.Registry)), TimeProvider.System, NullLogger<StandbyFollower>.Instance, timeline: Keeper(dir.Combine("standby")));
+        Assert.False(resumed.CaughtUp);
+        using var again = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var resuming = resumed.RunAsync(again.Token);
+        Assert.True(SpinWait.SpinUntil(() => resumed.CaughtUp, TimeSpan.FromSeconds(20)), "the resumed standby never caught up");
+        Assert.True(standby.Registry.LastAppliedSequence >= primary.Store.Log.AcknowledgedSequence);
+        await again.CancelAsync();
+        await resuming;
     }
 
     [Fact]

@@ -9,8 +9,8 @@ public readonly record struct ReadinessReport(bool IsReady, string Reason)
     /// <summary>Not ready, because of <paramref name="reason"/>.</summary>
     public static ReadinessReport NotReady(string reason) => new(false, reason);
 
-    /// <summary>The standard rule: recovered, log not poisoned, and (on a standby) not lagging more than <paramref name="maxLag"/>.</summary>
-    public static ReadinessReport Evaluate(bool recovered, Exception? logFailure, bool isStandby, TimeSpan? replicationLag, TimeSpan maxLag)
+    /// <summary>The standard rule: recovered, log not poisoned, and (on a standby) heard from the primary within <paramref name="maxLag"/> and caught up with it (<paramref name="behind"/>: records behind, as far as known).</summary>
+    public static ReadinessReport Evaluate(bool recovered, Exception? logFailure, bool isStandby, TimeSpan? replicationLag, TimeSpan maxLag, bool caughtUp = true, ulong behind = 0)
     {
         if (!recovered)
         {
@@ -25,6 +25,11 @@ public readonly record struct ReadinessReport(bool IsReady, string Reason)
         if (isStandby && (replicationLag is null || replicationLag > maxLag))
         {
             return NotReady(replicationLag is null ? "standby has no replicated state yet" : "standby lagging");
+        }
+
+        if (isStandby && !caughtUp)
+        {
+            return NotReady(behind > 0 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"standby catching up with the primary: {behind} records behind") : "standby catching up with the primary");
         }
 
         return Ready;

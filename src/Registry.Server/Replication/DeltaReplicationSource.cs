@@ -97,7 +97,7 @@ public sealed partial class DeltaReplicationSource(
             }
 
             // Before any record: the standby adopts it durably, so what it holds is always described by its timeline.
-            await subscriber.SendAsync(ReplicationMessages.TimelineOf(timeline.Current, confirmations?.Requested ?? AckRequest.None), cancellationToken);
+            await subscriber.SendAsync(ReplicationMessages.TimelineOf(timeline.Current, confirmations?.Requested ?? AckRequest.None, feed.AcknowledgedSequence), cancellationToken);
         }
 
         if (subscriber.FromSequence is { } from and > 0)

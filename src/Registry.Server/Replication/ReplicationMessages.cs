@@ -66,7 +66,7 @@ public static class ReplicationMessages
     /// (<see cref="AckType"/>): <c>"acks":true</c> after every durable change and at least once a second (a synchronous
     /// primary waits for them), or <c>"keepalive_acks":true</c> once a second only (a primary with MinStandbysToWrite).
     /// </summary>
-    public static byte[] TimelineOf(Timeline timeline, AckRequest acks = AckRequest.None)
+    public static byte[] TimelineOf(Timeline timeline, AckRequest acks = AckRequest.None, ulong? primarySequence = null)
     {
         ArgumentNullException.ThrowIfNull(timeline);
         var body = new ArrayBufferWriter<byte>(128);
@@ -75,6 +75,12 @@ public static class ReplicationMessages
             writer.WriteStartObject();
             writer.WriteString("type", TimelineType);
             timeline.WriteEpochs(writer, "epochs");
+            if (primarySequence is { } sequence)
+            {
+                // Where the primary is as the stream starts: the standby is catching up until it holds this much.
+                writer.WriteNumber("primary_seq", sequence);
+            }
+
             if (acks == AckRequest.EveryChange)
             {
                 writer.WriteBoolean("acks", true);

@@ -45,6 +45,7 @@ public sealed partial class StandbyFollower(
     private long _lastContact;
     private ulong _primarySequence;
     private ulong _divergedAt;
+    private int _caughtUp;
     private readonly TaskCompletionSource<ulong> _firstSnapshot = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
@@ -83,6 +84,14 @@ public sealed partial class StandbyFollower(
     /// which would discard the standby's own acknowledged records); an operator decides (docs/operations.md).
     /// </summary>
     public ulong? DivergedAt => Volatile.Read(ref _divergedAt) is var at and > 0 ? at : null;
+
+    /// <summary>
+    /// Whether this standby, on its current connection, holds at least what the primary had when it started streaming
+    /// (the first <c>primary_seq</c> it announced; from a primary that announces none, its snapshot). False from every
+    /// (re)connection until then: in contact is not the same as caught up, and a standby still receiving its first
+    /// snapshot holds nothing.
+    /// </summary>
+    public bool CaughtUp => Volatile.Read(ref _caughtUp) != 0;
 
     /// <summary>When the primary was last heard from, as a <see cref="TimeProvider"/> timestamp (0 before the first contact).</summary>
     public long LastContact => Interlocked.Read(ref _lastContact);
@@ -164,6 +173,7 @@ public sealed partial class StandbyFollower(
 
         var reader = new FrameReader(input, MaxMessageBytes);
         var link = new Link(writer);
+        Volatile.Write(ref _caughtUp, 0);
         using var stopReporting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         link.Stop = stopReporting.Token;
         try
@@ -212,7 +222,6 @@ public sealed partial class StandbyFollower(
     /// <param name="cancellationToken">Stops the wait.</param>
     private async Task HandleAsync(JsonElement message, Link link, CancellationToken cancellationToken)
     {
-        var inFlight = link.InFlight;
         var type = message.TryGetProperty("type", out var t) ? t.GetString() : null;
         if (string.Equals(type, "error", StringComparison.Ordinal))
         {
@@ -236,8 +245,21 @@ public sealed partial class StandbyFollower(
         if (ReplicationMessages.PrimarySequence(message) is { } primarySequence)
         {
             Volatile.Write(ref _primarySequence, primarySequence);
+            link.CatchUpTarget ??= primarySequence;
         }
 
+        await ApplyAsync(message, type, link, cancellationToken);
+        if (!CaughtUp && (link.CatchUpTarget is { } target ? replica.NextSequence - 1 >= target : string.Equals(type, ReplicationMessages.SnapshotType, StringComparison.Ordinal)))
+        {
+            Volatile.Write(ref _caughtUp, 1);
+            LogCaughtUp(logger, primary, replica.NextSequence - 1);
+        }
+    }
+
+    /// <summary>Acts on one message of the primary's: installs a snapshot, applies deltas, adopts a timeline.</summary>
+    private async Task ApplyAsync(JsonElement message, string? type, Link link, CancellationToken cancellationToken)
+    {
+        var inFlight = link.InFlight;
         switch (type)
         {
             case ReplicationMessages.SnapshotType:
@@ -332,9 +354,15 @@ public sealed partial class StandbyFollower(
 
         public Task Reporting { get; set; } = Task.CompletedTask;
 
+        /// <summary>The first position the primary announced on this connection: the standby catches up by holding it.</summary>
+        public ulong? CatchUpTarget { get; set; }
+
         /// <summary>Ends the reporter with the connection.</summary>
         public CancellationToken Stop { get; set; }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "standby: caught up with {Primary} at sequence {Sequence}")]
+    private static partial void LogCaughtUp(ILogger logger, EndPoint primary, ulong sequence);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "standby: installed the primary's snapshot covering sequence {Sequence}")]
     private static partial void LogSnapshot(ILogger logger, ulong sequence);
