@@ -141,7 +141,8 @@ public sealed class DeltaReplicationTests
         var following = follower.RunAsync(run.Token);
 
         // The primary's timeline arrived (contact), the snapshot has not: the standby holds nothing and knows it.
-        Assert.True(SpinWait.SpinUntil(() => follower.LastContact != 0, TimeSpan.FromSeconds(20)), "the primary was never heard from");
+        Assert.True(SpinWait.SpinUntil(() => follower.MessagesHandled >= 1, TimeSpan.FromSeconds(20)), "the primary's timeline was never handled");
+        Assert.NotEqual(0, follower.LastContact);
         Assert.False(follower.CaughtUp);
         Assert.Equal(position, follower.LagSequences);
         var waiting = ReadinessReport.Evaluate(true, null, isStandby: true, TimeSpan.Zero, TimeSpan.FromSeconds(30), follower.CaughtUp, follower.LagSequences);
@@ -166,6 +167,53 @@ public sealed class DeltaReplicationTests
         Assert.True(standby.Registry.LastAppliedSequence >= primary.Store.Log.AcknowledgedSequence);
         await again.CancelAsync();
         await resuming;
+    }
+
+    [Fact]
+    public async Task Standby_Behind_RunsFromTheOldestPositionItLacks_OnItsOwnClock()
+    {
+        using var dir = new global::Registry.Persistence.Tests.TempDirectory();
+        await using var primary = Replica.Open(dir.Combine("primary"));
+        using var feed = new DeltaFeed(primary.Store.Log);
+        var snapshotMayGo = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        async Task<Snapshot> SlowCapture(CancellationToken cancellationToken)
+        {
+            await snapshotMayGo.Task.WaitAsync(cancellationToken);
+            return await primary.CaptureAcknowledgedAsync(cancellationToken);
+        }
+
+        await using var server = StartPrimary(primary, feed, TimeProvider.System, Keeper(dir.Combine("primary")), capture: SlowCapture);
+        await primary.MutateAsync(1, 10);
+        var clock = new FakeTimeProvider();
+        await using var standby = Replica.Open(dir.Combine("standby"));
+        var follower = new StandbyFollower(server.EndPoint, Token, new StandbyReplica(standby.Store, new RegistryStateMachine(standby.Registry)), clock, NullLogger<StandbyFollower>.Instance, timeline: Keeper(dir.Combine("standby")));
+
+        // Never caught up: behind since it started, and still so once the primary has announced where it is.
+        clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(TimeSpan.FromSeconds(5), follower.Behind);
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var following = follower.RunAsync(run.Token);
+        Assert.True(SpinWait.SpinUntil(() => follower.MessagesHandled >= 1, TimeSpan.FromSeconds(20)), "the primary's timeline was never handled");
+        Assert.False(follower.CaughtUp);
+        clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(TimeSpan.FromSeconds(7), follower.Behind);
+
+        // Holding what was announced: zero, also while changes stream in and are taken.
+        snapshotMayGo.SetResult();
+        Assert.True(SpinWait.SpinUntil(() => follower.CaughtUp, TimeSpan.FromSeconds(20)), "the standby never caught up");
+        Assert.Equal(TimeSpan.Zero, follower.Behind);
+        await primary.MutateAsync(11, 5);
+        var target = primary.Store.Log.AcknowledgedSequence;
+        Assert.True(SpinWait.SpinUntil(() => follower.LagSequences == 0 && standby.Registry.LastAppliedSequence >= target && follower.Behind == TimeSpan.Zero, TimeSpan.FromSeconds(20)), $"behind {follower.Behind}, lag {follower.LagSequences}");
+        clock.Advance(TimeSpan.FromSeconds(20));
+        Assert.Equal(TimeSpan.Zero, follower.Behind);
+
+        // Disconnected: whatever the primary did since is missing here, counted from the last word heard (before the
+        // 20 s above: the primary's heartbeats run on the real clock, so none arrived in this clock's 20 s).
+        await run.CancelAsync();
+        await following;
+        clock.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal(TimeSpan.FromSeconds(23), follower.Behind);
     }
 
     [Fact]

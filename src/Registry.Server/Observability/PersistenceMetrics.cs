@@ -38,7 +38,8 @@ public sealed class PersistenceMetrics
         Gauge(meter, "registry.recovery.last_duration", "Duration of this process's startup recovery.", s => s.RecoveryDuration.TotalSeconds, "s");
         Gauge(meter, "registry.wal.poisoned", "1 when the log is poisoned and refuses appends.", s => s.Poisoned ? 1 : 0);
         Gauge(meter, "registry.replication.subscribers", "Connected replication subscribers.", s => s.ReplicationSubscribers);
-        Gauge(meter, "registry.replication.lag", "Standby lag behind the primary.", s => s.ReplicationLag?.TotalSeconds ?? 0, "s");
+        Gauge(meter, "registry.replication.lag", "On a standby: how long it has lacked something the primary had (0 while it holds every position the primary announced).", s => s.ReplicationLag?.TotalSeconds ?? 0, "s");
+        Gauge(meter, "registry.replication.since_primary", "On a standby: time since the primary was last heard from (it heartbeats every 15 s).", s => s.SincePrimary?.TotalSeconds ?? 0, "s");
         Gauge(meter, "registry.replication.lag_sequences", "Records a standby is behind its primary.", s => s.ReplicationLagSequences ?? 0);
         Gauge(meter, "registry.replication.confirmed_sequence", "On a synchronous primary: the highest sequence that SynchronousStandbys standbys (one by default) confirmed holding durably.", s => (double)(s.ReplicationConfirmedSequence ?? 0));
         Gauge(meter, "registry.replication.confirming_standbys", "On a synchronous primary or one with MinStandbysToWrite: standbys connected and confirming what they hold.", s => s.ReplicationConfirmingStandbys);

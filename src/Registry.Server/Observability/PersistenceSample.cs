@@ -39,8 +39,11 @@ public sealed record PersistenceSample
     /// <summary>Connected replication subscribers (primary).</summary>
     public int ReplicationSubscribers { get; init; }
 
-    /// <summary>How far this standby is behind its primary; null on a primary.</summary>
+    /// <summary>On a standby, how long it has lacked something its primary had (zero while it holds everything announced); null on a primary.</summary>
     public TimeSpan? ReplicationLag { get; init; }
+
+    /// <summary>On a standby, the time since its primary was last heard from; null on a primary or before the first contact.</summary>
+    public TimeSpan? SincePrimary { get; init; }
 
     /// <summary>On a standby, how many records it is behind its primary (null on a primary).</summary>
     public ulong? ReplicationLagSequences { get; init; }

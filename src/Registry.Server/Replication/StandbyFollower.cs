@@ -46,6 +46,11 @@ public sealed partial class StandbyFollower(
     private ulong _primarySequence;
     private ulong _divergedAt;
     private int _caughtUp;
+    private long _handled;
+
+    // Since when this standby has lacked a position the primary announced (a TimeProvider timestamp; 0: it holds all
+    // of them). From construction: until it has heard and caught up, how far behind it is is unknown.
+    private long _behindSince = time.GetTimestamp();
     private readonly TaskCompletionSource<ulong> _firstSnapshot = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
@@ -93,6 +98,17 @@ public sealed partial class StandbyFollower(
     /// </summary>
     public bool CaughtUp => Volatile.Read(ref _caughtUp) != 0;
 
+    /// <summary>
+    /// How long this standby has lacked something the primary had: zero while it holds every position the primary
+    /// announced; otherwise the time since the oldest announced position it does not hold yet was announced (measured on
+    /// this server's clock, so the two clocks need not agree). Since start until the first catch-up; since the last
+    /// contact while the connection is down.
+    /// </summary>
+    public TimeSpan Behind => Volatile.Read(ref _behindSince) is var since and not 0 ? time.GetElapsedTime(since) : TimeSpan.Zero;
+
+    /// <summary>Messages of the primary's fully handled since start (applied, and <see cref="Behind"/> and <see cref="CaughtUp"/> updated).</summary>
+    internal long MessagesHandled => Interlocked.Read(ref _handled);
+
     /// <summary>When the primary was last heard from, as a <see cref="TimeProvider"/> timestamp (0 before the first contact).</summary>
     public long LastContact => Interlocked.Read(ref _lastContact);
 
@@ -116,6 +132,14 @@ public sealed partial class StandbyFollower(
             catch (Exception ex) when (ex is IOException or SocketException or AuthenticationException or JsonException or PersistenceException or TimeoutException or InvalidOperationException or KeyNotFoundException or FormatException)
             {
                 LogRetry(logger, primary, ex.Message);
+            }
+            finally
+            {
+                // Disconnected: whatever the primary does meanwhile is missing here, from the last word heard at the latest.
+                if (Volatile.Read(ref _behindSince) == 0)
+                {
+                    Volatile.Write(ref _behindSince, LastContact is var contact and not 0 ? contact : time.GetTimestamp());
+                }
             }
 
             try
@@ -241,19 +265,30 @@ public sealed partial class StandbyFollower(
             throw new HistoryDivergedException(diverged);
         }
 
-        Interlocked.Exchange(ref _lastContact, time.GetTimestamp());
+        var now = time.GetTimestamp();
+        Interlocked.Exchange(ref _lastContact, now);
         if (ReplicationMessages.PrimarySequence(message) is { } primarySequence)
         {
             Volatile.Write(ref _primarySequence, primarySequence);
             link.CatchUpTarget ??= primarySequence;
+            link.Announce(primarySequence, now, Volatile.Read(ref _behindSince));
         }
 
         await ApplyAsync(message, type, link, cancellationToken);
-        if (!CaughtUp && (link.CatchUpTarget is { } target ? replica.NextSequence - 1 >= target : string.Equals(type, ReplicationMessages.SnapshotType, StringComparison.Ordinal)))
+        var applied = replica.NextSequence - 1;
+        var caughtUpNow = !CaughtUp && (link.CatchUpTarget is { } target ? applied >= target : string.Equals(type, ReplicationMessages.SnapshotType, StringComparison.Ordinal));
+
+        // Before CaughtUp, so that whoever sees it caught up sees it not behind. A primary that announces no positions
+        // (Go's) is held in full by its latest snapshot.
+        var behindSince = link.OldestMissing(applied) ?? (link.Announces || CaughtUp || caughtUpNow ? 0 : Volatile.Read(ref _behindSince));
+        Volatile.Write(ref _behindSince, behindSince);
+        if (caughtUpNow)
         {
             Volatile.Write(ref _caughtUp, 1);
-            LogCaughtUp(logger, primary, replica.NextSequence - 1);
+            LogCaughtUp(logger, primary, applied);
         }
+
+        Interlocked.Increment(ref _handled);
     }
 
     /// <summary>Acts on one message of the primary's: installs a snapshot, applies deltas, adopts a timeline.</summary>
@@ -356,6 +391,35 @@ public sealed partial class StandbyFollower(
 
         /// <summary>The first position the primary announced on this connection: the standby catches up by holding it.</summary>
         public ulong? CatchUpTarget { get; set; }
+
+        /// <summary>Whether the primary announces its position on this connection (ours does; Go's does not).</summary>
+        public bool Announces => _lastAnnounced is not null;
+
+        private readonly Queue<(ulong Position, long At)> _announced = new();
+        private ulong? _lastAnnounced;
+
+        /// <summary>Records that the primary holds <paramref name="position"/> as of <paramref name="now"/>; the first announcement of a connection dates from <paramref name="behindSince"/> when the standby was already behind.</summary>
+        public void Announce(ulong position, long now, long behindSince)
+        {
+            if (_lastAnnounced is { } last && position <= last)
+            {
+                return;
+            }
+
+            _announced.Enqueue((position, _lastAnnounced is null && behindSince != 0 ? Math.Min(behindSince, now) : now));
+            _lastAnnounced = position;
+        }
+
+        /// <summary>Drops the announcements <paramref name="applied"/> reaches; returns when the oldest one left was made, or null when none is left.</summary>
+        public long? OldestMissing(ulong applied)
+        {
+            while (_announced.Count > 0 && _announced.Peek().Position <= applied)
+            {
+                _announced.Dequeue();
+            }
+
+            return _announced.Count > 0 ? _announced.Peek().At : null;
+        }
 
         /// <summary>Ends the reporter with the connection.</summary>
         public CancellationToken Stop { get; set; }
