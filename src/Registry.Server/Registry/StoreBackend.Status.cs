@@ -40,6 +40,8 @@ public sealed partial class StoreBackend
             StandbyOf: store.IsStandby ? _options.StandbyOf : null,
             LagSequences: follower?.LagSequences,
             SincePrimaryMs: StandbyLag() is { } lag && lag != TimeSpan.MaxValue ? (long)lag.TotalMilliseconds : null,
+            LagMs: follower is null ? null : (long)follower.Behind.TotalMilliseconds,
+            CaughtUp: follower?.CaughtUp,
             DivergedAt: follower?.DivergedAt,
             Subscribers: _feed?.Subscribers ?? 0,
             StandbyIds: _source?.ConnectedStandbyIds.Distinct(StringComparer.Ordinal).ToList() ?? [],
@@ -64,6 +66,8 @@ public sealed partial class StoreBackend
         string? StandbyOf,
         ulong? LagSequences,
         long? SincePrimaryMs,
+        long? LagMs,
+        bool? CaughtUp,
         ulong? DivergedAt,
         int Subscribers,
         IReadOnlyList<string> StandbyIds,
@@ -88,6 +92,12 @@ public sealed partial class StoreBackend
             WriteIf(w, "standby_of", StandbyOf);
             WriteIf(w, "lag_sequences", LagSequences);
             WriteIf(w, "since_primary_ms", SincePrimaryMs is { } ms ? (ulong)ms : null);
+            WriteIf(w, "lag_ms", LagMs is { } behind ? (ulong)behind : null);
+            if (CaughtUp is { } caughtUp)
+            {
+                w.WriteBoolean("caught_up", caughtUp);
+            }
+
             WriteIf(w, "diverged_at", DivergedAt);
             w.WriteNumber("subscribers", Subscribers);
             w.WriteStartArray("standby_ids");

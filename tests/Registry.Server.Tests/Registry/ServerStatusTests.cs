@@ -17,7 +17,7 @@ public sealed class ServerStatusTests
         using var toStandby = await standby.ConnectAsync(ct);
         await toPrimary.OkAsync(Register(1), ct);
         var target = Applied(primary);
-        Assert.True(SpinWait.SpinUntil(() => Applied(standby) >= target, TimeSpan.FromSeconds(20)), "the standby did not catch up");
+        Assert.True(SpinWait.SpinUntil(() => Applied(standby) >= target && Backend(standby).Follower!.CaughtUp && Backend(standby).Follower!.Behind == TimeSpan.Zero, TimeSpan.FromSeconds(20)), "the standby did not catch up");
 
         var refused = await toPrimary.SendAsync(new { type = "server_status", admin_token = "wrong" }, ct);
         Assert.Equal("error", refused.GetProperty("type").GetString());
@@ -37,6 +37,9 @@ public sealed class ServerStatusTests
         Assert.Equal(primary.EndPoint.ToString(), ofStandby.GetProperty("standby_of").GetString());
         Assert.True(ofStandby.GetProperty("appended_sequence").GetUInt64() >= target);
         Assert.True(ofStandby.TryGetProperty("lag_sequences", out _));
+        Assert.True(ofStandby.GetProperty("caught_up").GetBoolean());
+        Assert.Equal(0UL, ofStandby.GetProperty("lag_ms").GetUInt64());
+        Assert.False(ofPrimary.TryGetProperty("caught_up", out _));
         Assert.NotEqual(ofPrimary.GetProperty("server_id").GetString(), ofStandby.GetProperty("server_id").GetString());
 
         await toPrimary.OkAsync(new { type = "step_down", admin_token = RegistryTestHost.AdminToken }, ct);
