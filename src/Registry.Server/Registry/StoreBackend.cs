@@ -266,7 +266,7 @@ public sealed partial class StoreBackend : IRegistryBackend, IDurabilityWaiter, 
 
         return registry is null
             ? ReadinessReport.NotReady("recovering")
-            : ReadinessReport.Evaluate(recovered: true, registry.Store.Log.Failure, registry.Store.IsStandby, StandbyLag(), _options.MaxStandbyLag, _follower?.CaughtUp ?? true, _follower?.LagSequences ?? 0);
+            : ReadinessReport.Evaluate(recovered: true, registry.Store.Log.Failure, registry.Store.IsStandby, StandbyLag(), _options.MaxStandbyLag, _follower?.CaughtUp ?? true, _follower?.LagSequences ?? 0, _follower?.Behind ?? TimeSpan.Zero);
     }
 
     /// <inheritdoc />
