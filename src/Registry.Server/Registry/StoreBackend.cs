@@ -301,7 +301,9 @@ public sealed partial class StoreBackend : IRegistryBackend, IDurabilityWaiter, 
     /// <summary>A snapshot of acknowledged state for a subscriber: captured atomically, sent only once its last delta is durable.</summary>
     private static async Task<Snapshot> CaptureAcknowledgedAsync(NodeRegistry registry, Store store, CancellationToken cancellationToken)
     {
-        var (snapshot, sequence) = registry.CaptureSnapshot();
+        // Only ever encoded into a replication message: nodes go to the encoder one at a time (same bytes), so a
+        // subscription does not build a model of the whole registry first.
+        var (snapshot, sequence) = registry.CaptureForEncoding();
         await store.Log.WhenAcknowledged(sequence).WaitAsync(cancellationToken).ConfigureAwait(false);
         snapshot.WalSeq = sequence;
         return snapshot;
