@@ -47,8 +47,16 @@ public sealed class ReplicationSubscriber
     /// <summary>Bytes the subscriber sends; a Go standby sends none, others may.</summary>
     public PipeReader Input { get; }
 
+    /// <summary>Frames larger than this are written a piece of this size at a time, each within the write timeout.</summary>
+    public const int PieceBytes = 1 << 20;
+
     /// <summary>Sends one frame holding the UTF-8 JSON object <paramref name="message"/>.</summary>
-    /// <exception cref="TimeoutException">The frame was not written within the write timeout; the connection is closed (§5: a failed subscriber is dropped).</exception>
+    /// <remarks>
+    /// The write timeout bounds each piece of <see cref="PieceBytes"/>, not the whole frame: a snapshot of a large
+    /// registry (80 MB at 350k nodes) could not reach a standby behind a link slower than 8 MB/s within Go's 10 s, and
+    /// the standby would retry, and the primary capture, for ever. A peer that takes no piece in time is still dropped.
+    /// </remarks>
+    /// <exception cref="TimeoutException">A piece of the frame was not written within the write timeout; the connection is closed (§5: a failed subscriber is dropped).</exception>
     public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
         // Like the client path, the deadline closes the socket rather than cancelling the pipe's flush.
@@ -56,7 +64,14 @@ public sealed class ReplicationSubscriber
         using var registration = deadline.Token.UnsafeRegister(static state => ((Action)state!)(), _abortConnection);
         try
         {
-            await _writer.WriteAsync(Response.FromJson(message), cancellationToken);
+            if (message.Length <= PieceBytes)
+            {
+                await _writer.WriteAsync(Response.FromJson(message), cancellationToken);
+            }
+            else
+            {
+                await _writer.WriteInPiecesAsync(message, PieceBytes, () => deadline.CancelAfter(_writeTimeout), cancellationToken);
+            }
         }
         catch (Exception ex) when (deadline.IsCancellationRequested && ex is not OperationCanceledException { CancellationToken.IsCancellationRequested: true })
         {

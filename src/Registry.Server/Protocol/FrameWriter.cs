@@ -27,6 +27,34 @@ public sealed class FrameWriter
         await FlushAsync(cancellationToken);
     }
 
+    /// <summary>Writes one frame whose body is the UTF-8 JSON object <paramref name="utf8Object"/> in pieces of at most <paramref name="pieceBytes"/>, flushing after each; <paramref name="beforePiece"/> runs before each piece.</summary>
+    /// <remarks>
+    /// For frames far larger than the socket's buffers (a replication snapshot of a large registry): the pipe holds one
+    /// piece at a time instead of a copy of the whole frame, and a caller can measure the peer's progress piece by piece.
+    /// </remarks>
+    public async ValueTask WriteInPiecesAsync(ReadOnlyMemory<byte> utf8Object, int pieceBytes, Action beforePiece, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pieceBytes);
+        ArgumentNullException.ThrowIfNull(beforePiece);
+        beforePiece();
+        var header = _output.GetSpan(4);
+        BinaryPrimitives.WriteUInt32BigEndian(header, (uint)utf8Object.Length);
+        _output.Advance(4);
+        var rest = utf8Object;
+        do
+        {
+            var piece = rest[..Math.Min(pieceBytes, rest.Length)];
+            _output.Write(piece.Span);
+            rest = rest[piece.Length..];
+            await FlushAsync(cancellationToken);
+            if (!rest.IsEmpty)
+            {
+                beforePiece();
+            }
+        }
+        while (!rest.IsEmpty);
+    }
+
     private async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
         var flush = await _output.FlushAsync(cancellationToken);

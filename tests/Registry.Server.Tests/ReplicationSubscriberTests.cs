@@ -1,0 +1,102 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Net;
+using Microsoft.Extensions.Time.Testing;
+using Registry.Server.Dispatch;
+using Registry.Server.Protocol;
+
+namespace Registry.Server.Tests;
+
+public sealed class ReplicationSubscriberTests
+{
+    private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>A subscriber writing into a pipe that holds little, read by the test at its own pace on a fake clock.</summary>
+    private sealed class SlowPeer
+    {
+        public Pipe Pipe { get; } = new(new PipeOptions(pauseWriterThreshold: 64 * 1024, resumeWriterThreshold: 32 * 1024, useSynchronizationContext: false));
+
+        public FakeTimeProvider Clock { get; } = new();
+
+        public int Aborts { get; private set; }
+
+        public ReplicationSubscriber Subscriber() =>
+            new(new FrameWriter(Pipe.Writer), new Pipe().Reader, new IPEndPoint(IPAddress.Loopback, 1), WriteTimeout, Clock, () => Aborts++);
+    }
+
+    private static byte[] Message(int length)
+    {
+        var message = new byte[length];
+        message.AsSpan().Fill((byte)' ');
+        message[0] = (byte)'{';
+        message[^1] = (byte)'}';
+        return message;
+    }
+
+    [Fact]
+    public async Task SendAsync_AFrameMuchLargerThanTheTimeoutAllowsAtOnce_ArrivesWhileEachPieceIsOnTime()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var peer = new SlowPeer();
+        var message = Message((5 * ReplicationSubscriber.PieceBytes) + 123);
+        var sending = peer.Subscriber().SendAsync(message, ct).AsTask();
+
+        // The peer spends 9 s on each piece (a slow link): 45 s for the frame, far beyond one 10 s deadline. The clock
+        // moves when the first bytes of a piece are there to be read, which the sender writes only after renewing its
+        // deadline, so each deadline sees exactly one piece's 9 s.
+        var received = new ArrayBufferWriter<byte>();
+        var pieceEnd = 4L + ReplicationSubscriber.PieceBytes;
+        var pieceStart = 0L;
+        while (received.WrittenCount < message.Length + 4)
+        {
+            var read = await peer.Pipe.Reader.ReadAsync(ct);
+            if (received.WrittenCount == pieceStart)
+            {
+                peer.Clock.Advance(TimeSpan.FromSeconds(9));
+            }
+
+            var slice = read.Buffer.Slice(0, Math.Min(read.Buffer.Length, pieceEnd - received.WrittenCount));
+            foreach (var segment in slice)
+            {
+                received.Write(segment.Span);
+            }
+
+            peer.Pipe.Reader.AdvanceTo(slice.End);
+            if (received.WrittenCount == pieceEnd)
+            {
+                pieceStart = pieceEnd;
+                pieceEnd += ReplicationSubscriber.PieceBytes;
+            }
+        }
+
+        await sending.WaitAsync(ct);
+        Assert.Equal(0, peer.Aborts);
+        Assert.True(peer.Clock.GetUtcNow() - peer.Clock.Start > WriteTimeout * 3, "the frame took no longer than one deadline");
+        Assert.Equal((uint)message.Length, BinaryPrimitives.ReadUInt32BigEndian(received.WrittenSpan));
+        Assert.True(received.WrittenSpan[4..].SequenceEqual(message));
+    }
+
+    [Fact]
+    public async Task SendAsync_APeerThatStopsReadingMidFrame_IsDroppedAfterTheTimeout()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var peer = new SlowPeer();
+        var sending = peer.Subscriber().SendAsync(Message(3 * ReplicationSubscriber.PieceBytes), ct).AsTask();
+
+        // One piece is taken, then nothing more: the connection is closed once a deadline passes without progress.
+        var taken = 0L;
+        while (taken < ReplicationSubscriber.PieceBytes)
+        {
+            var read = await peer.Pipe.Reader.ReadAsync(ct);
+            taken += read.Buffer.Length;
+            peer.Pipe.Reader.AdvanceTo(read.Buffer.End);
+        }
+
+        peer.Clock.Advance(WriteTimeout - TimeSpan.FromSeconds(1));
+        Assert.Equal(0, peer.Aborts);
+        peer.Clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, peer.Aborts);
+        Assert.False(sending.IsCompleted);
+    }
+}
