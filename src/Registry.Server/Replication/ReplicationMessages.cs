@@ -168,7 +168,9 @@ public static class ReplicationMessages
     /// <summary>Reads the snapshot of a <see cref="SnapshotType"/> message, verifying its checksum over the exact bytes received.</summary>
     public static Snapshot ReadSnapshot(JsonElement message)
     {
-        var raw = Encoding.UTF8.GetBytes(message.GetProperty("snapshot").GetRawText());
+        // The member's bytes as they arrived, copied once: through GetRawText they were a UTF-16 string (twice the size)
+        // and then a UTF-8 copy of it, ~250 MB on top of the frame for a registry of 350k nodes.
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(message.GetProperty("snapshot")).ToArray();
         using var stream = new MemoryStream(raw, writable: false);
         return SnapshotReader.Read(stream, raw.Length, "replication stream").Snapshot;
     }
