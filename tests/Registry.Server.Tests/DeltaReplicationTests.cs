@@ -217,6 +217,51 @@ public sealed class DeltaReplicationTests
     }
 
     [Fact]
+    public async Task Standby_ASnapshotArrivingSlowerThanTheReadDeadline_IsTakenWhileItKeepsComing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new global::Registry.Persistence.Tests.TempDirectory();
+        await using var source = Replica.Open(dir.Combine("source"));
+        await source.MutateAsync(1, 3);
+        var message = ReplicationMessages.Snapshot(await source.CaptureAcknowledgedAsync(ct)).ToArray();
+        var frame = new byte[4 + message.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)message.Length);
+        message.CopyTo(frame, 4);
+
+        // A primary on a slow link: the snapshot frame comes in four parts, 30 s apart on the standby's clock.
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var clock = new FakeTimeProvider();
+        await using var standby = Replica.Open(dir.Combine("standby"));
+        var follower = new StandbyFollower(listener.LocalEndpoint, Token, new StandbyReplica(standby.Store, new RegistryStateMachine(standby.Registry)), clock, NullLogger<StandbyFollower>.Instance);
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var following = follower.RunAsync(run.Token);
+        using var primary = await listener.AcceptSocketAsync(ct);
+        var subscribe = new byte[4];
+        await primary.ReceiveAsync(subscribe, ct);
+        var rest = new byte[System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(subscribe)];
+        for (var got = 0; got < rest.Length;)
+        {
+            got += await primary.ReceiveAsync(rest.AsMemory(got), ct);
+        }
+
+        var part = frame.Length / 4;
+        for (var i = 0; i < 3; i++)
+        {
+            var before = follower.PartialReads;
+            await primary.SendAsync(frame.AsMemory(i * part, part), ct);
+            Assert.True(SpinWait.SpinUntil(() => follower.PartialReads > before, TimeSpan.FromSeconds(20)), $"part {i} was not read");
+            clock.Advance(TimeSpan.FromSeconds(30));
+        }
+
+        await primary.SendAsync(frame.AsMemory(3 * part), ct);
+        Assert.Equal(3UL * 2, await follower.FirstSnapshotInstalled.WaitAsync(TimeSpan.FromSeconds(20), ct));
+        Assert.Equal(source.Registry.ToCanonicalJson(), standby.Registry.ToCanonicalJson());
+        await run.CancelAsync();
+        await following;
+    }
+
+    [Fact]
     public async Task SynchronousPrimary_CountsOnlySubscribersThatConfirm_NotACopyThatNeverDoes()
     {
         using var dir = new global::Registry.Persistence.Tests.TempDirectory();

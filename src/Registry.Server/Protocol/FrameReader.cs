@@ -38,6 +38,9 @@ public sealed class FrameReader
         _maxBodyBytes = maxBodyBytes;
     }
 
+    /// <summary>Called when bytes of a frame not yet complete have arrived (a large frame on a slow link), so a caller can tell a slow peer from a silent one.</summary>
+    public Action? Progress { get; set; }
+
     /// <summary>Reads the next frame; cancellation (idle timeout, shutdown) surfaces as <see cref="OperationCanceledException"/>.</summary>
     /// <remarks>The previous frame's document must be disposed before this call: its bytes are released here.</remarks>
     public ValueTask<FrameReadResult> ReadAsync(CancellationToken cancellationToken) => ReadFrameAsync(binary: false, cancellationToken);
@@ -138,6 +141,7 @@ public sealed class FrameReader
 
             // Not enough bytes yet: mark everything examined so the next read waits for more.
             _input.AdvanceTo(buffer.Start, buffer.End);
+            Progress?.Invoke();
         }
     }
 

@@ -39,7 +39,8 @@ public sealed partial class StandbyFollower(
     /// <summary>Delta messages applied but not yet known to be durable before the next one waits; a primary batch is one message.</summary>
     public const int MaxChunksInFlight = 256;
 
-    private const int MaxMessageBytes = 256 * 1024 * 1024;
+    // A snapshot of a registry at Go's cap of a million nodes is one frame of 250-500 MB (230-450 bytes a node).
+    private const int MaxMessageBytes = 1024 * 1024 * 1024;
     private long _snapshots;
     private long _chunks;
     private long _lastContact;
@@ -47,6 +48,7 @@ public sealed partial class StandbyFollower(
     private ulong _divergedAt;
     private int _caughtUp;
     private long _handled;
+    private long _partialReads;
 
     // Since when this standby has lacked a position the primary announced (a TimeProvider timestamp; 0: it holds all
     // of them). From construction: until it has heard and caught up, how far behind it is is unknown.
@@ -105,6 +107,9 @@ public sealed partial class StandbyFollower(
     /// contact while the connection is down.
     /// </summary>
     public TimeSpan Behind => Volatile.Read(ref _behindSince) is var since and not 0 ? time.GetElapsedTime(since) : TimeSpan.Zero;
+
+    /// <summary>Reads that brought part of a frame still incomplete (each one restarts the read deadline).</summary>
+    internal long PartialReads => Interlocked.Read(ref _partialReads);
 
     /// <summary>Messages of the primary's fully handled since start (applied, and <see cref="Behind"/> and <see cref="CaughtUp"/> updated).</summary>
     internal long MessagesHandled => Interlocked.Read(ref _handled);
@@ -215,8 +220,15 @@ public sealed partial class StandbyFollower(
     {
         while (true)
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(ReadTimeout);
+            // Silence, not slowness, means the primary is gone: each piece of a frame still arriving (a snapshot of a
+            // large registry on a slow link takes longer than the deadline) starts the deadline again.
+            using var silence = new CancellationTokenSource(ReadTimeout, time);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, silence.Token);
+            reader.Progress = () =>
+            {
+                silence.CancelAfter(ReadTimeout);
+                Interlocked.Increment(ref _partialReads);
+            };
             FrameReadResult frame;
             try
             {
@@ -225,6 +237,10 @@ public sealed partial class StandbyFollower(
             catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
             {
                 throw new TimeoutException($"nothing from the primary for {ReadTimeout}", ex);
+            }
+            finally
+            {
+                reader.Progress = null;
             }
 
             if (!frame.IsRequest)
