@@ -287,7 +287,7 @@ public sealed partial class StandbyFollower(
         {
             Volatile.Write(ref _primarySequence, primarySequence);
             link.CatchUpTarget ??= primarySequence;
-            link.Announce(primarySequence, now, Volatile.Read(ref _behindSince));
+            link.Announcements.Add(primarySequence, now, Volatile.Read(ref _behindSince));
         }
 
         await ApplyAsync(message, type, link, cancellationToken);
@@ -296,7 +296,7 @@ public sealed partial class StandbyFollower(
 
         // Before CaughtUp, so that whoever sees it caught up sees it not behind. A primary that announces no positions
         // (Go's) is held in full by its latest snapshot.
-        var behindSince = link.OldestMissing(applied) ?? (link.Announces || CaughtUp || caughtUpNow ? 0 : Volatile.Read(ref _behindSince));
+        var behindSince = link.Announcements.OldestMissing(applied) ?? (link.Announcements.Any || CaughtUp || caughtUpNow ? 0 : Volatile.Read(ref _behindSince));
         Volatile.Write(ref _behindSince, behindSince);
         if (caughtUpNow)
         {
@@ -378,21 +378,6 @@ public sealed partial class StandbyFollower(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "standby: subscribed to {Primary} over {Transport} from sequence {From} (0 = snapshot first), history check: {Checked}")]
-    private static partial void LogSubscribed(ILogger logger, EndPoint primary, string transport, ulong from, string @checked);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "standby: {Primary} refuses to stream: this standby's record {Sequence} differs from the primary's, so their histories diverged (two primaries took writes). Nothing is applied; retrying. To rejoin, stop this server, move its data directory aside and start it fresh")]
-    private static partial void LogDiverged(ILogger logger, EndPoint primary, ulong sequence);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "standby: it held records beyond the primary's snapshot (sequence {Sequence}): this server was ahead of its primary, e.g. an old primary that took writes after a promotion. They are not part of the primary's history and were moved aside, not deleted: {Files}")]
-    private static partial void LogSetAside(ILogger logger, ulong sequence, string files);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "standby: adopted the primary's timeline: {Timeline}")]
-    private static partial void LogTimeline(ILogger logger, Timeline timeline);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "standby: {Primary} asks for confirmations ({Kind}); confirming what this standby holds durably")]
-    private static partial void LogAcksRequested(ILogger logger, EndPoint primary, string kind);
-
     /// <summary>One connection to the primary: chunks applied and not yet known durable, and the reporter a synchronous primary asked for.</summary>
     private sealed class Link(FrameWriter writer)
     {
@@ -408,45 +393,10 @@ public sealed partial class StandbyFollower(
         /// <summary>The first position the primary announced on this connection: the standby catches up by holding it.</summary>
         public ulong? CatchUpTarget { get; set; }
 
-        /// <summary>Whether the primary announces its position on this connection (ours does; Go's does not).</summary>
-        public bool Announces => _lastAnnounced is not null;
-
-        private readonly Queue<(ulong Position, long At)> _announced = new();
-        private ulong? _lastAnnounced;
-
-        /// <summary>Records that the primary holds <paramref name="position"/> as of <paramref name="now"/>; the first announcement of a connection dates from <paramref name="behindSince"/> when the standby was already behind.</summary>
-        public void Announce(ulong position, long now, long behindSince)
-        {
-            if (_lastAnnounced is { } last && position <= last)
-            {
-                return;
-            }
-
-            _announced.Enqueue((position, _lastAnnounced is null && behindSince != 0 ? Math.Min(behindSince, now) : now));
-            _lastAnnounced = position;
-        }
-
-        /// <summary>Drops the announcements <paramref name="applied"/> reaches; returns when the oldest one left was made, or null when none is left.</summary>
-        public long? OldestMissing(ulong applied)
-        {
-            while (_announced.Count > 0 && _announced.Peek().Position <= applied)
-            {
-                _announced.Dequeue();
-            }
-
-            return _announced.Count > 0 ? _announced.Peek().At : null;
-        }
+        /// <summary>The positions the primary announced on this connection that the standby has not reached yet.</summary>
+        public PrimaryAnnouncements Announcements { get; } = new();
 
         /// <summary>Ends the reporter with the connection.</summary>
         public CancellationToken Stop { get; set; }
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "standby: caught up with {Primary} at sequence {Sequence}")]
-    private static partial void LogCaughtUp(ILogger logger, EndPoint primary, ulong sequence);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "standby: installed the primary's snapshot covering sequence {Sequence}")]
-    private static partial void LogSnapshot(ILogger logger, ulong sequence);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "standby: connection to {Primary} failed, retrying: {Reason}")]
-    private static partial void LogRetry(ILogger logger, EndPoint primary, string reason);
 }
