@@ -60,6 +60,43 @@ public sealed class DeltaReplicationTests
             replication: new DeltaReplicationSource(feed, capture ?? primary.CaptureAcknowledgedAsync, time, NullLogger<DeltaReplicationSource>.Instance, timeline, confirmations: confirmations),
             configure: o => o with { ReplicationToken = static () => Token });
 
+    /// <summary>A primary of ten nodes whose snapshot for a subscriber waits for <see cref="ReleaseSnapshot"/>: a large registry, whose capture and transfer take a while after the stream has started.</summary>
+    private sealed class HeldBackPrimary : IAsyncDisposable
+    {
+        private readonly TaskCompletionSource _snapshotMayGo = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private DeltaFeed? _feed;
+
+        private HeldBackPrimary(Replica replica) => Replica = replica;
+
+        public Replica Replica { get; }
+
+        public TestServer Server { get; private set; } = null!;
+
+        public static async Task<HeldBackPrimary> StartAsync(string directory)
+        {
+            var held = new HeldBackPrimary(Replica.Open(directory));
+            held._feed = new DeltaFeed(held.Replica.Store.Log);
+            held.Server = StartPrimary(held.Replica, held._feed, TimeProvider.System, Keeper(directory), capture: held.CaptureWhenReleasedAsync);
+            await held.Replica.MutateAsync(1, 10);
+            return held;
+        }
+
+        public void ReleaseSnapshot() => _snapshotMayGo.SetResult();
+
+        public async ValueTask DisposeAsync()
+        {
+            await Server.DisposeAsync();
+            _feed?.Dispose();
+            await Replica.DisposeAsync();
+        }
+
+        private async Task<Snapshot> CaptureWhenReleasedAsync(CancellationToken cancellationToken)
+        {
+            await _snapshotMayGo.Task.WaitAsync(cancellationToken);
+            return await Replica.CaptureAcknowledgedAsync(cancellationToken);
+        }
+    }
+
     private static TimelineKeeper Keeper(string directory)
     {
         Directory.CreateDirectory(directory);
@@ -122,18 +159,8 @@ public sealed class DeltaReplicationTests
     public async Task Standby_InContactWhileItsFirstSnapshotIsOnTheWay_IsNotCaughtUpUntilItHoldsThePrimarysPosition()
     {
         using var dir = new global::Registry.Persistence.Tests.TempDirectory();
-        await using var primary = Replica.Open(dir.Combine("primary"));
-        using var feed = new DeltaFeed(primary.Store.Log);
-        var snapshotMayGo = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        async Task<Snapshot> SlowCapture(CancellationToken cancellationToken)
-        {
-            // A large registry: the capture (and the transfer) take a while after the stream has started.
-            await snapshotMayGo.Task.WaitAsync(cancellationToken);
-            return await primary.CaptureAcknowledgedAsync(cancellationToken);
-        }
-
-        await using var server = StartPrimary(primary, feed, TimeProvider.System, Keeper(dir.Combine("primary")), capture: SlowCapture);
-        await primary.MutateAsync(1, 10);
+        await using var held = await HeldBackPrimary.StartAsync(dir.Combine("primary"));
+        var (primary, server) = (held.Replica, held.Server);
         var position = primary.Store.Log.AcknowledgedSequence;
         await using var standby = Replica.Open(dir.Combine("standby"));
         var follower = new StandbyFollower(server.EndPoint, Token, new StandbyReplica(standby.Store, new RegistryStateMachine(standby.Registry)), TimeProvider.System, NullLogger<StandbyFollower>.Instance, timeline: Keeper(dir.Combine("standby")));
@@ -149,7 +176,7 @@ public sealed class DeltaReplicationTests
         Assert.False(waiting.IsReady);
         Assert.Equal($"standby catching up with the primary: {position} records behind", waiting.Reason);
 
-        snapshotMayGo.SetResult();
+        held.ReleaseSnapshot();
         Assert.True(SpinWait.SpinUntil(() => follower.CaughtUp, TimeSpan.FromSeconds(20)), "the standby never caught up");
         Assert.True(standby.Registry.LastAppliedSequence >= position);
         Assert.Equal(0UL, follower.LagSequences);
@@ -173,17 +200,8 @@ public sealed class DeltaReplicationTests
     public async Task Standby_Behind_RunsFromTheOldestPositionItLacks_OnItsOwnClock()
     {
         using var dir = new global::Registry.Persistence.Tests.TempDirectory();
-        await using var primary = Replica.Open(dir.Combine("primary"));
-        using var feed = new DeltaFeed(primary.Store.Log);
-        var snapshotMayGo = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        async Task<Snapshot> SlowCapture(CancellationToken cancellationToken)
-        {
-            await snapshotMayGo.Task.WaitAsync(cancellationToken);
-            return await primary.CaptureAcknowledgedAsync(cancellationToken);
-        }
-
-        await using var server = StartPrimary(primary, feed, TimeProvider.System, Keeper(dir.Combine("primary")), capture: SlowCapture);
-        await primary.MutateAsync(1, 10);
+        await using var held = await HeldBackPrimary.StartAsync(dir.Combine("primary"));
+        var (primary, server) = (held.Replica, held.Server);
         var clock = new FakeTimeProvider();
         await using var standby = Replica.Open(dir.Combine("standby"));
         var follower = new StandbyFollower(server.EndPoint, Token, new StandbyReplica(standby.Store, new RegistryStateMachine(standby.Registry)), clock, NullLogger<StandbyFollower>.Instance, timeline: Keeper(dir.Combine("standby")));
@@ -199,7 +217,7 @@ public sealed class DeltaReplicationTests
         Assert.Equal(TimeSpan.FromSeconds(7), follower.Behind);
 
         // Holding what was announced: zero, also while changes stream in and are taken.
-        snapshotMayGo.SetResult();
+        held.ReleaseSnapshot();
         Assert.True(SpinWait.SpinUntil(() => follower.CaughtUp, TimeSpan.FromSeconds(20)), "the standby never caught up");
         Assert.Equal(TimeSpan.Zero, follower.Behind);
         await primary.MutateAsync(11, 5);
