@@ -40,7 +40,11 @@ public sealed class ReplicationSubscriberTests
         var ct = TestContext.Current.CancellationToken;
         var peer = new SlowPeer();
         var message = Message((5 * ReplicationSubscriber.PieceBytes) + 123);
-        var sending = peer.Subscriber().SendAsync(message, ct).AsTask();
+
+        // Held in segments that do not line up with the pieces, as a snapshot message is.
+        var segmented = new SegmentedBufferWriter(segmentBytes: 700_001);
+        segmented.Write(message);
+        var sending = peer.Subscriber().SendAsync(segmented.Written(), ct).AsTask();
 
         // The peer spends 9 s on each piece (a slow link): 45 s for the frame, far beyond one 10 s deadline. The clock
         // moves when the first bytes of a piece are there to be read, which the sender writes only after renewing its

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using Registry.Server.Protocol;
@@ -57,16 +58,20 @@ public sealed class ReplicationSubscriber
     /// the standby would retry, and the primary capture, for ever. A peer that takes no piece in time is still dropped.
     /// </remarks>
     /// <exception cref="TimeoutException">A piece of the frame was not written within the write timeout; the connection is closed (§5: a failed subscriber is dropped).</exception>
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    public ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken) =>
+        SendAsync(new ReadOnlySequence<byte>(message), cancellationToken);
+
+    /// <summary>As <see cref="SendAsync(ReadOnlyMemory{byte}, CancellationToken)"/>, for a message held in segments.</summary>
+    public async ValueTask SendAsync(ReadOnlySequence<byte> message, CancellationToken cancellationToken)
     {
         // Like the client path, the deadline closes the socket rather than cancelling the pipe's flush.
         using var deadline = new CancellationTokenSource(_writeTimeout, _time);
         using var registration = deadline.Token.UnsafeRegister(static state => ((Action)state!)(), _abortConnection);
         try
         {
-            if (message.Length <= PieceBytes)
+            if (message.Length <= PieceBytes && message.IsSingleSegment)
             {
-                await _writer.WriteAsync(Response.FromJson(message), cancellationToken);
+                await _writer.WriteAsync(Response.FromJson(message.First), cancellationToken);
             }
             else
             {

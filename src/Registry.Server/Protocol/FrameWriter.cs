@@ -32,10 +32,18 @@ public sealed class FrameWriter
     /// For frames far larger than the socket's buffers (a replication snapshot of a large registry): the pipe holds one
     /// piece at a time instead of a copy of the whole frame, and a caller can measure the peer's progress piece by piece.
     /// </remarks>
-    public async ValueTask WriteInPiecesAsync(ReadOnlyMemory<byte> utf8Object, int pieceBytes, Action beforePiece, CancellationToken cancellationToken)
+    public ValueTask WriteInPiecesAsync(ReadOnlyMemory<byte> utf8Object, int pieceBytes, Action beforePiece, CancellationToken cancellationToken) =>
+        WriteInPiecesAsync(new ReadOnlySequence<byte>(utf8Object), pieceBytes, beforePiece, cancellationToken);
+
+    /// <summary>As <see cref="WriteInPiecesAsync(ReadOnlyMemory{byte}, int, Action, CancellationToken)"/>, for a body held in segments.</summary>
+    public async ValueTask WriteInPiecesAsync(ReadOnlySequence<byte> utf8Object, int pieceBytes, Action beforePiece, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pieceBytes);
         ArgumentNullException.ThrowIfNull(beforePiece);
+        if (utf8Object.Length > uint.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(utf8Object), utf8Object.Length, "A frame holds at most 4 GiB.");
+        }
         beforePiece();
         var header = _output.GetSpan(4);
         BinaryPrimitives.WriteUInt32BigEndian(header, (uint)utf8Object.Length);
@@ -43,9 +51,13 @@ public sealed class FrameWriter
         var rest = utf8Object;
         do
         {
-            var piece = rest[..Math.Min(pieceBytes, rest.Length)];
-            _output.Write(piece.Span);
-            rest = rest[piece.Length..];
+            var piece = rest.Slice(0, Math.Min(pieceBytes, rest.Length));
+            foreach (var part in piece)
+            {
+                _output.Write(part.Span);
+            }
+
+            rest = rest.Slice(piece.Length);
             await FlushAsync(cancellationToken);
             if (!rest.IsEmpty)
             {

@@ -29,14 +29,14 @@ public static class ReplicationMessages
     public static ReadOnlyMemory<byte> GoHeartbeat { get; } = Encoding.UTF8.GetBytes("{\"type\":\"heartbeat\"}");
 
     /// <summary><c>{"snapshot":{…},"type":"replication_snapshot"}</c>, the snapshot in our file encoding (checksummed, with <c>wal_seq</c>); a Go standby reads it too.</summary>
-    public static ReadOnlyMemory<byte> Snapshot(Snapshot snapshot)
+    public static ReadOnlySequence<byte> Snapshot(Snapshot snapshot)
     {
-        // Handed out as written, not copied: at hundreds of thousands of nodes the message is tens of megabytes.
-        var body = new ArrayBufferWriter<byte>(1 << 20);
+        // In segments, handed out as written: at hundreds of thousands of nodes the message is tens of megabytes.
+        var body = new Protocol.SegmentedBufferWriter();
         body.Write("{\"snapshot\":"u8);
         SnapshotEncoder.Encode(snapshot, body);
         body.Write(",\"type\":\"replication_snapshot\"}"u8);
-        return body.WrittenMemory;
+        return body.Written();
     }
 
     /// <summary>Our heartbeat, which also tells the standby how far the primary is: <c>{"type":"heartbeat","primary_seq":N}</c>.</summary>
