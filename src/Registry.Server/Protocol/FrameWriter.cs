@@ -32,10 +32,6 @@ public sealed class FrameWriter
     /// For frames far larger than the socket's buffers (a replication snapshot of a large registry): the pipe holds one
     /// piece at a time instead of a copy of the whole frame, and a caller can measure the peer's progress piece by piece.
     /// </remarks>
-    public ValueTask WriteInPiecesAsync(ReadOnlyMemory<byte> utf8Object, int pieceBytes, Action beforePiece, CancellationToken cancellationToken) =>
-        WriteInPiecesAsync(new ReadOnlySequence<byte>(utf8Object), pieceBytes, beforePiece, cancellationToken);
-
-    /// <summary>As <see cref="WriteInPiecesAsync(ReadOnlyMemory{byte}, int, Action, CancellationToken)"/>, for a body held in segments.</summary>
     public async ValueTask WriteInPiecesAsync(ReadOnlySequence<byte> utf8Object, int pieceBytes, Action beforePiece, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pieceBytes);
@@ -44,6 +40,7 @@ public sealed class FrameWriter
         {
             throw new ArgumentOutOfRangeException(nameof(utf8Object), utf8Object.Length, "A frame holds at most 4 GiB.");
         }
+
         beforePiece();
         var header = _output.GetSpan(4);
         BinaryPrimitives.WriteUInt32BigEndian(header, (uint)utf8Object.Length);

@@ -11,8 +11,8 @@ namespace Registry.Server.Protocol;
 public sealed class SegmentedBufferWriter : IBufferWriter<byte>
 {
     private readonly int _segmentBytes;
-    private readonly List<byte[]> _segments = [];
-    private readonly List<int> _lengths = [];
+    private readonly List<ReadOnlyMemory<byte>> _filled = [];
+    private byte[]? _current;
     private int _used;
 
     /// <summary>Creates a writer whose segments hold <paramref name="segmentBytes"/> each (larger when one span asked for more).</summary>
@@ -29,7 +29,7 @@ public sealed class SegmentedBufferWriter : IBufferWriter<byte>
     public void Advance(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        if (count > 0 && (_segments.Count == 0 || _used + count > _segments[^1].Length))
+        if (count > 0 && (_current is null || _used + count > _current.Length))
         {
             throw new InvalidOperationException("Advanced past the span handed out.");
         }
@@ -43,19 +43,19 @@ public sealed class SegmentedBufferWriter : IBufferWriter<byte>
     {
         ArgumentOutOfRangeException.ThrowIfNegative(sizeHint);
         var needed = Math.Max(sizeHint, 1);
-        if (_segments.Count == 0 || _segments[^1].Length - _used < needed)
+        if (_current is null || _current.Length - _used < needed)
         {
-            // The unused tail of the previous segment is left out of the sequence.
-            if (_segments.Count > 0)
+            // The unused tail of the segment being left is not part of what was written.
+            if (_current is not null)
             {
-                _lengths.Add(_used);
+                _filled.Add(_current.AsMemory(0, _used));
             }
 
-            _segments.Add(new byte[Math.Max(_segmentBytes, needed)]);
+            _current = new byte[Math.Max(_segmentBytes, needed)];
             _used = 0;
         }
 
-        return _segments[^1].AsMemory(_used);
+        return _current.AsMemory(_used);
     }
 
     /// <inheritdoc />
@@ -64,22 +64,22 @@ public sealed class SegmentedBufferWriter : IBufferWriter<byte>
     /// <summary>The bytes written, in order (valid while nothing more is written).</summary>
     public ReadOnlySequence<byte> Written()
     {
-        if (_segments.Count == 0)
+        if (_current is null)
         {
             return ReadOnlySequence<byte>.Empty;
         }
 
-        ReadOnlyMemory<byte> Part(int i) => _segments[i].AsMemory(0, i < _lengths.Count ? _lengths[i] : _used);
-        if (_segments.Count == 1)
+        var written = _current.AsMemory(0, _used);
+        if (_filled.Count == 0)
         {
-            return new ReadOnlySequence<byte>(Part(0));
+            return new ReadOnlySequence<byte>(written);
         }
 
-        var first = new Segment(Part(0), 0);
+        var first = new Segment(_filled[0], 0);
         var last = first;
-        for (var i = 1; i < _segments.Count; i++)
+        foreach (var part in _filled.Skip(1).Append(written))
         {
-            last = last.Append(Part(i));
+            last = last.Append(part);
         }
 
         return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
