@@ -84,6 +84,67 @@ public sealed class FrameReader
         }
     }
 
+    /// <summary>
+    /// Waits for the start of the next frame; when its body is at least <paramref name="minBodyBytes"/> long and starts with
+    /// <paramref name="prefix"/>, takes the length and the prefix and returns how many bytes of the body follow, to be read
+    /// with <see cref="OpenBody"/>. Otherwise returns null and takes nothing: <see cref="ReadAsync"/> reads (or refuses) the frame.
+    /// </summary>
+    /// <remarks>For a frame too large to hold at once (a replication snapshot): the caller decodes it as it arrives.</remarks>
+    public async ValueTask<long?> TryTakeFrameStartingWithAsync(ReadOnlyMemory<byte> prefix, long minBodyBytes, CancellationToken cancellationToken)
+    {
+        Release();
+        while (true)
+        {
+            var read = await _input.ReadAsync(cancellationToken);
+            var buffer = read.Buffer;
+            if (buffer.Length >= PrefixLength)
+            {
+                var length = ReadLength(buffer);
+                if (length < minBodyBytes || length < prefix.Length || length > (uint)_maxBodyBytes)
+                {
+                    _input.AdvanceTo(buffer.Start);
+                    return null;
+                }
+
+                if (buffer.Length >= PrefixLength + prefix.Length)
+                {
+                    var starts = StartsWith(buffer.Slice(PrefixLength, prefix.Length), prefix.Span);
+                    _input.AdvanceTo(starts ? buffer.GetPosition(PrefixLength + prefix.Length) : buffer.Start);
+                    return starts ? length - prefix.Length : null;
+                }
+            }
+
+            if (read.IsCompleted || read.IsCanceled)
+            {
+                // Left for ReadAsync, which tells an ended stream from a truncated frame.
+                _input.AdvanceTo(buffer.Start);
+                return null;
+            }
+
+            _input.AdvanceTo(buffer.Start, buffer.End);
+            Progress?.Invoke();
+        }
+    }
+
+    /// <summary>
+    /// A stream of the next <paramref name="length"/> bytes of the input (the rest of a frame taken with
+    /// <see cref="TryTakeFrameStartingWithAsync"/>); its reads block until bytes arrive, so read it on a thread of its
+    /// own. <see cref="Progress"/> is called for every read that brings bytes; the input ending early is an <see cref="IOException"/>.
+    /// </summary>
+    public Stream OpenBody(long length, CancellationToken cancellationToken) => new BodyStream(this, length, cancellationToken);
+
+    private static bool StartsWith(ReadOnlySequence<byte> bytes, ReadOnlySpan<byte> prefix)
+    {
+        if (bytes.IsSingleSegment)
+        {
+            return bytes.FirstSpan.SequenceEqual(prefix);
+        }
+
+        var copy = prefix.Length <= 256 ? stackalloc byte[prefix.Length] : new byte[prefix.Length];
+        bytes.CopyTo(copy);
+        return copy.SequenceEqual(prefix);
+    }
+
     /// <summary>Marks the last request frame consumed; call before reading <see cref="PipeReader"/> directly (replication) and only after its document is disposed.</summary>
     public void Release()
     {
@@ -92,6 +153,63 @@ public sealed class FrameReader
             _pendingConsumed = null;
             _input.AdvanceTo(consumed);
         }
+    }
+
+    /// <summary>The body of a frame as it arrives: at most the bytes asked for, each read waiting on the pipe.</summary>
+    private sealed class BodyStream(FrameReader owner, long length, CancellationToken cancellationToken) : Stream
+    {
+        private readonly long _length = length;
+        private long _remaining = length;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => _length;
+
+        public override long Position
+        {
+            get => _length - _remaining;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (_remaining == 0 || buffer.IsEmpty)
+            {
+                return 0;
+            }
+
+            var pending = owner._input.ReadAsync(cancellationToken);
+            var read = pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+            var available = read.Buffer;
+            if (available.IsEmpty)
+            {
+                owner._input.AdvanceTo(available.End);
+                throw new IOException($"the stream ended {_remaining} bytes before the end of the frame");
+            }
+
+            var taken = available.Slice(0, Math.Min(available.Length, Math.Min(buffer.Length, _remaining)));
+            taken.CopyTo(buffer);
+            owner._input.AdvanceTo(taken.End);
+            _remaining -= taken.Length;
+            owner.Progress?.Invoke();
+            return (int)taken.Length;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private static bool StartsWithMagic(ReadOnlySequence<byte> buffer)
@@ -154,9 +272,7 @@ public sealed class FrameReader
             return null;
         }
 
-        Span<byte> prefix = stackalloc byte[PrefixLength];
-        buffer.Slice(0, PrefixLength).CopyTo(prefix);
-        var length = BinaryPrimitives.ReadUInt32BigEndian(prefix);
+        var length = ReadLength(buffer);
         if (length == 0)
         {
             buffer = buffer.Slice(PrefixLength);
@@ -177,6 +293,14 @@ public sealed class FrameReader
         body = buffer.Slice(PrefixLength, length);
         buffer = buffer.Slice(body.End);
         return FrameOutcome.Request;
+    }
+
+    /// <summary>The body length a frame's prefix announces; <paramref name="buffer"/> holds at least the prefix.</summary>
+    private static uint ReadLength(ReadOnlySequence<byte> buffer)
+    {
+        Span<byte> prefix = stackalloc byte[PrefixLength];
+        buffer.Slice(0, PrefixLength).CopyTo(prefix);
+        return BinaryPrimitives.ReadUInt32BigEndian(prefix);
     }
 
     private static FrameReadResult ParseBinary(ReadOnlySequence<byte> body)
