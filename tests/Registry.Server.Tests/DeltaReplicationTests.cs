@@ -45,6 +45,20 @@ public sealed class DeltaReplicationTests
             }
         }
 
+        /// <summary>Registers <paramref name="count"/> nodes without waiting for each: a registry large enough that its snapshot message spans megabytes.</summary>
+        public async Task RegisterManyAsync(int count)
+        {
+            var last = 0UL;
+            for (var i = 0; i < count; i++)
+            {
+                var key = new byte[32];
+                BitConverter.TryWriteBytes(key, ~i);
+                last = Registry.Register(new RegisterRequest { PublicKey = Convert.ToBase64String(key), Hostname = $"bulk-{i}" }).Sequence;
+            }
+
+            await Store.Log.WhenAcknowledged(last);
+        }
+
         public async Task<Snapshot> CaptureAcknowledgedAsync(CancellationToken cancellationToken)
         {
             var (snapshot, sequence) = Registry.CaptureSnapshot();
@@ -235,6 +249,44 @@ public sealed class DeltaReplicationTests
         Assert.Equal(TimeSpan.FromSeconds(23), follower.Behind);
     }
 
+    /// <summary>A primary played by the test on a raw socket: it takes the standby's subscription, then sends what the test writes.</summary>
+    private sealed class RawPrimary : IDisposable
+    {
+        private readonly System.Net.Sockets.TcpListener _listener = new(System.Net.IPAddress.Loopback, 0);
+
+        public RawPrimary() => _listener.Start();
+
+        public System.Net.EndPoint EndPoint => _listener.LocalEndpoint;
+
+        /// <summary>Accepts the standby's connection and reads its subscribe frame.</summary>
+        public async Task<System.Net.Sockets.Socket> AcceptSubscriptionAsync(CancellationToken cancellationToken)
+        {
+            var socket = await _listener.AcceptSocketAsync(cancellationToken);
+            var length = new byte[4];
+            await socket.ReceiveAsync(length, cancellationToken);
+            var subscribe = new byte[System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(length)];
+            for (var got = 0; got < subscribe.Length;)
+            {
+                got += await socket.ReceiveAsync(subscribe.AsMemory(got), cancellationToken);
+            }
+
+            return socket;
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
+
+    private static byte[] FrameOf(ReadOnlySpan<byte> message)
+    {
+        var frame = new byte[4 + message.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)message.Length);
+        message.CopyTo(frame.AsSpan(4));
+        return frame;
+    }
+
+    private static StandbyFollower FollowerOf(Replica standby, System.Net.EndPoint primary, TimeProvider time) =>
+        new(primary, Token, new StandbyReplica(standby.Store, new RegistryStateMachine(standby.Registry)), time, NullLogger<StandbyFollower>.Instance);
+
     [Fact]
     public async Task Standby_ASnapshotArrivingSlowerThanTheReadDeadline_IsTakenWhileItKeepsComing()
     {
@@ -242,27 +294,16 @@ public sealed class DeltaReplicationTests
         using var dir = new global::Registry.Persistence.Tests.TempDirectory();
         await using var source = Replica.Open(dir.Combine("source"));
         await source.MutateAsync(1, 3);
-        var message = ReplicationMessages.Snapshot(await source.CaptureAcknowledgedAsync(ct)).ToArray();
-        var frame = new byte[4 + message.Length];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)message.Length);
-        message.CopyTo(frame, 4);
+        var frame = FrameOf(ReplicationMessages.Snapshot(await source.CaptureAcknowledgedAsync(ct)).ToArray());
 
         // A primary on a slow link: the snapshot frame comes in four parts, 30 s apart on the standby's clock.
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
+        using var raw = new RawPrimary();
         var clock = new FakeTimeProvider();
         await using var standby = Replica.Open(dir.Combine("standby"));
-        var follower = new StandbyFollower(listener.LocalEndpoint, Token, new StandbyReplica(standby.Store, new RegistryStateMachine(standby.Registry)), clock, NullLogger<StandbyFollower>.Instance);
+        var follower = FollowerOf(standby, raw.EndPoint, clock);
         using var run = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var following = follower.RunAsync(run.Token);
-        using var primary = await listener.AcceptSocketAsync(ct);
-        var subscribe = new byte[4];
-        await primary.ReceiveAsync(subscribe, ct);
-        var rest = new byte[System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(subscribe)];
-        for (var got = 0; got < rest.Length;)
-        {
-            got += await primary.ReceiveAsync(rest.AsMemory(got), ct);
-        }
+        using var primary = await raw.AcceptSubscriptionAsync(ct);
 
         var part = frame.Length / 4;
         for (var i = 0; i < 3; i++)
@@ -275,6 +316,98 @@ public sealed class DeltaReplicationTests
 
         await primary.SendAsync(frame.AsMemory(3 * part), ct);
         Assert.Equal(3UL * 2, await follower.FirstSnapshotInstalled.WaitAsync(TimeSpan.FromSeconds(20), ct));
+        Assert.Equal(source.Registry.ToCanonicalJson(), standby.Registry.ToCanonicalJson());
+        await run.CancelAsync();
+        await following;
+    }
+
+    [Fact]
+    public async Task Standby_ASnapshotDamagedNearItsStart_IsRefusedBeforeTheRestOfItsFrameArrives()
+    {
+        var ct = Timeouts.Bounded(30);
+        using var dir = new global::Registry.Persistence.Tests.TempDirectory();
+        await using var source = Replica.Open(dir.Combine("source"));
+        await source.RegisterManyAsync(20_000);
+        var frame = FrameOf(ReplicationMessages.Snapshot(await source.CaptureAcknowledgedAsync(ct)).ToArray());
+        Assert.True(frame.Length > 3 << 20, $"a frame of {frame.Length} bytes");
+
+        // The first member name of the snapshot loses its opening quote: {"snapshot":{x… cannot be JSON.
+        var start = 4 + ReplicationMessages.SnapshotMessagePrefix.Length;
+        Assert.Equal((byte)'{', frame[start]);
+        frame[start + 1] = (byte)'x';
+
+        // Half the frame is sent, the rest never: the standby decodes as bytes arrive (a MiB at a time), so it gives up
+        // on what it has and closes the connection, with its read deadline (a clock that never moves) far away.
+        using var raw = new RawPrimary();
+        await using var standby = Replica.Open(dir.Combine("standby"));
+        var follower = FollowerOf(standby, raw.EndPoint, new FakeTimeProvider());
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var following = follower.RunAsync(run.Token);
+        using var primary = await raw.AcceptSubscriptionAsync(ct);
+        await primary.SendAsync(frame.AsMemory(0, frame.Length / 2), ct);
+
+        // Closed with bytes still unread, the connection ends in a reset rather than an orderly end.
+        var closed = await primary.ReceiveAsync(new byte[16], ct).AsTask().ContinueWith(
+            static received => received.IsCompletedSuccessfully ? received.Result == 0 : received.Exception?.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionReset },
+            TaskScheduler.Default);
+        Assert.True(closed, "the standby did not close the connection");
+        Assert.Equal(0, follower.SnapshotsInstalled);
+        Assert.Equal(0UL, standby.Store.Log.AcknowledgedSequence);
+        await run.CancelAsync();
+        await following;
+    }
+
+    [Fact]
+    public async Task Standby_ASnapshotThatStopsComingMidFrame_IsGivenUpAfterTheReadDeadline()
+    {
+        var ct = Timeouts.Bounded(30);
+        using var dir = new global::Registry.Persistence.Tests.TempDirectory();
+        await using var source = Replica.Open(dir.Combine("source"));
+        await source.MutateAsync(1, 3);
+        var frame = FrameOf(ReplicationMessages.Snapshot(await source.CaptureAcknowledgedAsync(ct)).ToArray());
+
+        // The start of the frame, in one small write (one read on loopback), then silence.
+        using var raw = new RawPrimary();
+        var clock = new FakeTimeProvider();
+        await using var standby = Replica.Open(dir.Combine("standby"));
+        var follower = FollowerOf(standby, raw.EndPoint, clock);
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var following = follower.RunAsync(run.Token);
+        using var primary = await raw.AcceptSubscriptionAsync(ct);
+        await primary.SendAsync(frame.AsMemory(0, 64), ct);
+        Assert.True(SpinWait.SpinUntil(() => follower.PartialReads >= 1, TimeSpan.FromSeconds(20)), "the start of the snapshot was not read");
+
+        var closed = primary.ReceiveAsync(new byte[16], ct).AsTask();
+        clock.Advance(StandbyFollower.ReadTimeout - TimeSpan.FromSeconds(1));
+        Assert.False(closed.IsCompleted);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(0, await closed);
+        Assert.Equal(0, follower.SnapshotsInstalled);
+        await run.CancelAsync();
+        await following;
+    }
+
+    [Fact]
+    public async Task Standby_ASnapshotMessageInAnotherMemberOrder_IsReadWholeAndInstalled()
+    {
+        var ct = Timeouts.Bounded(30);
+        using var dir = new global::Registry.Persistence.Tests.TempDirectory();
+        await using var source = Replica.Open(dir.Combine("source"));
+        await source.MutateAsync(1, 20);
+        var snapshot = ReplicationMessages.Snapshot(await source.CaptureAcknowledgedAsync(ct)).ToArray();
+        var inner = snapshot.AsSpan(ReplicationMessages.SnapshotMessagePrefix.Length, snapshot.Length - ReplicationMessages.SnapshotMessagePrefix.Length - ReplicationMessages.SnapshotMessageSuffix.Length);
+
+        // Valid JSON any primary could send, but not the layout the standby decodes as it arrives: the type first.
+        byte[] message = [.. "{\"type\":\"replication_snapshot\",\"snapshot\":"u8, .. inner, .. "}"u8];
+        using var raw = new RawPrimary();
+        await using var standby = Replica.Open(dir.Combine("standby"));
+        var follower = FollowerOf(standby, raw.EndPoint, new FakeTimeProvider());
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var following = follower.RunAsync(run.Token);
+        using var primary = await raw.AcceptSubscriptionAsync(ct);
+        await primary.SendAsync(FrameOf(message), ct);
+
+        Assert.Equal(20UL * 2, await follower.FirstSnapshotInstalled.WaitAsync(ct));
         Assert.Equal(source.Registry.ToCanonicalJson(), standby.Registry.ToCanonicalJson());
         await run.CancelAsync();
         await following;

@@ -33,11 +33,17 @@ public static class ReplicationMessages
     {
         // In segments, handed out as written: at hundreds of thousands of nodes the message is tens of megabytes.
         var body = new Protocol.SegmentedBufferWriter();
-        body.Write("{\"snapshot\":"u8);
+        body.Write(SnapshotMessagePrefix.Span);
         SnapshotEncoder.Encode(snapshot, body);
-        body.Write(",\"type\":\"replication_snapshot\"}"u8);
+        body.Write(SnapshotMessageSuffix.Span);
         return body.Written();
     }
+
+    /// <summary>How a snapshot message begins, from us and from Go (whose encoder sorts the keys and adds no space): <c>{"snapshot":</c>.</summary>
+    public static ReadOnlyMemory<byte> SnapshotMessagePrefix { get; } = "{\"snapshot\":"u8.ToArray();
+
+    /// <summary>How a snapshot message ends, right after the snapshot object: <c>,"type":"replication_snapshot"}</c>.</summary>
+    public static ReadOnlyMemory<byte> SnapshotMessageSuffix { get; } = ",\"type\":\"replication_snapshot\"}"u8.ToArray();
 
     /// <summary>Our heartbeat, which also tells the standby how far the primary is: <c>{"type":"heartbeat","primary_seq":N}</c>.</summary>
     public static byte[] HeartbeatWith(ulong primarySequence) =>

@@ -229,10 +229,16 @@ public sealed partial class StandbyFollower(
                 silence.CancelAfter(ReadTimeout);
                 Interlocked.Increment(ref _partialReads);
             };
-            FrameReadResult frame;
+            FrameReadResult frame = default;
+            Persistence.Snapshots.Model.Snapshot? snapshot;
             try
             {
-                frame = await reader.ReadAsync(deadline.Token);
+                // A snapshot is decoded as it arrives rather than held whole; any other message is read whole.
+                snapshot = await StreamedSnapshot.TryReceiveAsync(reader, deadline.Token);
+                if (snapshot is null)
+                {
+                    frame = await reader.ReadAsync(deadline.Token);
+                }
             }
             catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -241,6 +247,12 @@ public sealed partial class StandbyFollower(
             finally
             {
                 reader.Progress = null;
+            }
+
+            if (snapshot is not null)
+            {
+                await HandleAsync(ReplicationMessages.SnapshotType, default, snapshot, link, cancellationToken);
+                continue;
             }
 
             if (!frame.IsRequest)
@@ -276,6 +288,16 @@ public sealed partial class StandbyFollower(
             throw new IOException($"primary refused: {error}");
         }
 
+        await HandleAsync(type, message, snapshot: null, link, cancellationToken);
+    }
+
+    /// <param name="type">The message's type.</param>
+    /// <param name="message">The message, or <c>default</c> for a snapshot decoded as it arrived.</param>
+    /// <param name="snapshot">That snapshot, or null.</param>
+    /// <param name="link">This connection's chunks in flight and its reporter of durable positions.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    private async Task HandleAsync(string? type, JsonElement message, Persistence.Snapshots.Model.Snapshot? snapshot, Link link, CancellationToken cancellationToken)
+    {
         if (DivergedAt is { } diverged)
         {
             throw new HistoryDivergedException(diverged);
@@ -283,14 +305,14 @@ public sealed partial class StandbyFollower(
 
         var now = time.GetTimestamp();
         Interlocked.Exchange(ref _lastContact, now);
-        if (ReplicationMessages.PrimarySequence(message) is { } primarySequence)
+        if (message.ValueKind == JsonValueKind.Object && ReplicationMessages.PrimarySequence(message) is { } primarySequence)
         {
             Volatile.Write(ref _primarySequence, primarySequence);
             link.CatchUpTarget ??= primarySequence;
             link.Announcements.Add(primarySequence, now, Volatile.Read(ref _behindSince));
         }
 
-        await ApplyAsync(message, type, link, cancellationToken);
+        await ApplyAsync(message, type, snapshot, link, cancellationToken);
         var applied = replica.NextSequence - 1;
         var caughtUpNow = !CaughtUp && (link.CatchUpTarget is { } target ? applied >= target : string.Equals(type, ReplicationMessages.SnapshotType, StringComparison.Ordinal));
 
@@ -308,7 +330,7 @@ public sealed partial class StandbyFollower(
     }
 
     /// <summary>Acts on one message of the primary's: installs a snapshot, applies deltas, adopts a timeline.</summary>
-    private async Task ApplyAsync(JsonElement message, string? type, Link link, CancellationToken cancellationToken)
+    private async Task ApplyAsync(JsonElement message, string? type, Persistence.Snapshots.Model.Snapshot? streamed, Link link, CancellationToken cancellationToken)
     {
         var inFlight = link.InFlight;
         switch (type)
@@ -318,7 +340,7 @@ public sealed partial class StandbyFollower(
 
                 // Decoding and installing a whole registry takes long: not on a socket engine thread serving clients.
                 await Transport.EngineThread.Leave();
-                var snapshot = ReplicationMessages.ReadSnapshot(message);
+                var snapshot = streamed ?? ReplicationMessages.ReadSnapshot(message);
                 var setAside = await replica.InstallSnapshotAsync(snapshot, cancellationToken);
                 Interlocked.Increment(ref _snapshots);
                 _firstSnapshot.TrySetResult(snapshot.WalSeq);
@@ -376,27 +398,5 @@ public sealed partial class StandbyFollower(
         {
             await inFlight.Dequeue().WaitAsync(cancellationToken);
         }
-    }
-
-    /// <summary>One connection to the primary: chunks applied and not yet known durable, and the reporter a synchronous primary asked for.</summary>
-    private sealed class Link(FrameWriter writer)
-    {
-        public FrameWriter Writer => writer;
-
-        /// <summary>Durability of the chunks applied on this connection and not yet known to be synced, oldest first.</summary>
-        public Queue<Task> InFlight { get; } = new();
-
-        public DurablePositionReporter? Reporter { get; set; }
-
-        public Task Reporting { get; set; } = Task.CompletedTask;
-
-        /// <summary>The first position the primary announced on this connection: the standby catches up by holding it.</summary>
-        public ulong? CatchUpTarget { get; set; }
-
-        /// <summary>The positions the primary announced on this connection that the standby has not reached yet.</summary>
-        public PrimaryAnnouncements Announcements { get; } = new();
-
-        /// <summary>Ends the reporter with the connection.</summary>
-        public CancellationToken Stop { get; set; }
     }
 }
