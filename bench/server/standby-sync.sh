@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # How long a fresh standby takes to be ready behind a primary holding many nodes, and what the sync costs in memory.
 #   bash bench/server/standby-sync.sh [FILL_SECONDS] [ROUNDS]      e.g.  bash bench/server/standby-sync.sh 8 2
+# With STANDBY_SYNC_DATA=DIR the filled primary's data directory is kept there and reused by later runs (to compare
+# two builds on the same registry).
 # A primary is filled by `registry loadgen --op register` for FILL_SECONDS (about 40k nodes a second here), stopped,
 # and restarted with its saves off; then, ROUNDS times, a new standby subscribes and the script waits until the
 # standby's /readyz says ready. One JSON line per round: nodes, ready_ms, the primary's capture pause under the
-# registry lock, and the resident memory of both afterwards. Not part of CI; numbers in docs/benchmarks.md.
+# registry lock, the resident memory of both afterwards, and the standby's peak (VmHWM) during its first sync. Not part of CI; numbers in docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 fill=${1:-8}; rounds=${2:-2}
@@ -16,14 +18,20 @@ trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$wo
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_line() { for _ in $(seq 600); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+peak_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 metric() { curl -s "127.0.0.1:$1/metrics" | awk -v name="$2" '$1 == name {print $2}'; }
 
-port=$(free_port)
-Registry__RateLimit=false "$bin" serve --data "$work/p" --listen "127.0.0.1:$port" >"$work/fill.log" 2>&1 &
-fill_pid=$!
-wait_line "$work/fill.log" "listening"
-"$bin" loadgen --server "127.0.0.1:$port" --clients 64 --duration "$fill" --op register --json >/dev/null
-kill -TERM "$fill_pid"; wait "$fill_pid" || true
+if [[ -n "${STANDBY_SYNC_DATA:-}" && -d "$STANDBY_SYNC_DATA" ]]; then
+  cp -r "$STANDBY_SYNC_DATA" "$work/p"
+else
+  port=$(free_port)
+  Registry__RateLimit=false "$bin" serve --data "$work/p" --listen "127.0.0.1:$port" >"$work/fill.log" 2>&1 &
+  fill_pid=$!
+  wait_line "$work/fill.log" "listening"
+  "$bin" loadgen --server "127.0.0.1:$port" --clients 64 --duration "$fill" --op register --json >/dev/null
+  kill -TERM "$fill_pid"; wait "$fill_pid" || true
+  [[ -z "${STANDBY_SYNC_DATA:-}" ]] || cp -r "$work/p" "$STANDBY_SYNC_DATA"
+fi
 
 port=$(free_port); metrics=$(free_port)
 Registry__RateLimit=false Registry__SaveInterval=01:00:00 Registry__SnapshotAfterEntries=100000000 Registry__StaleAfter=24:00:00 \
@@ -43,12 +51,13 @@ for round in $(seq "$rounds"); do
   until [[ "$(curl -s "127.0.0.1:$smetrics/readyz")" == "ready" ]]; do sleep 0.05; done
   ready_ms=$(( ($(date +%s%N) - start) / 1000000 ))
   pause_after=$(metric "$metrics" registry_snapshot_capture_pause_seconds_sum)
-  python3 - "$round" "$nodes" "$ready_ms" "$pause_before" "$pause_after" "$(rss_kb "$primary")" "$(rss_kb "$standby")" "$(cut -d' ' -f1 /proc/loadavg)" <<'PY'
+  python3 - "$round" "$nodes" "$ready_ms" "$pause_before" "$pause_after" "$(rss_kb "$primary")" "$(rss_kb "$standby")" "$(peak_kb "$standby")" "$(cut -d' ' -f1 /proc/loadavg)" <<'PY'
 import json, sys
-r, nodes, ready, before, after, prss, srss, load = sys.argv[1:]
+r, nodes, ready, before, after, prss, srss, speak, load = sys.argv[1:]
 print(json.dumps({"round": int(r), "sequence": int(nodes), "ready_ms": int(ready),
                   "capture_pause_ms": round((float(after) - float(before)) * 1000, 1),
                   "primary_rss_mb": round(int(prss) / 1024), "standby_rss_mb": round(int(srss) / 1024),
+                  "standby_peak_rss_mb": round(int(speak) / 1024),
                   "load_average": float(load)}))
 PY
   kill -TERM "$standby"; wait "$standby" || true
