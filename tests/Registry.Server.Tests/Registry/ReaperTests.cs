@@ -54,8 +54,9 @@ public sealed class ReaperTests
         using var dir = new TempDirectory();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var settings = new Dictionary<string, string?> { ["Registry:ReapInterval"] = "00:01:00", ["Registry:IdleTimeout"] = "1.00:00:00" };
+        var clock = new TimerWatchingClock(time, TimeSpan.FromMinutes(1));
         using var silent = new NodeKey();
-        await using var host = await RegistryTestHost.StartAsync(dir.Path, ct, time: time, settings: settings);
+        await using var host = await RegistryTestHost.StartAsync(dir.Path, ct, time: clock, settings: settings);
         using var client = await host.ConnectAsync(ct);
         var silentId = await client.RegisterAsync(silent, ct);
 
@@ -74,7 +75,10 @@ public sealed class ReaperTests
             return tick == 1 ? throw new InvalidOperationException("injected reaper failure") : ValueTask.CompletedTask;
         };
 
-        // Past the stale threshold, so the tick after the failed one has a node to reap.
+        // Past the stale threshold, so the tick after the failed one has a node to reap. The reaper makes its timer on a
+        // pool thread after the host has started (a BackgroundService runs all of ExecuteAsync in the background): the
+        // clock moves only once that timer exists, since one made after the jump would tick a minute later than it.
+        await clock.ReapTimerMade.WaitAsync(ct);
         time.Advance(TimeSpan.FromMinutes(31));
         await ticks[0].Task.WaitAsync(ct);
         time.Advance(TimeSpan.FromMinutes(1));
@@ -85,5 +89,32 @@ public sealed class ReaperTests
         await ticks[2].Task.WaitAsync(ct);
         Assert.Equal($"node {silentId}: node not found", await client.ErrorAsync(new { type = "lookup", node_id = silentId }, ct));
         Assert.False(host.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested);
+    }
+
+    /// <summary>A fake clock that says when a periodic timer of <paramref name="watched"/> (the reaper's) has been made on it.</summary>
+    private sealed class TimerWatchingClock(FakeTimeProvider clock, TimeSpan watched) : TimeProvider
+    {
+        private readonly TaskCompletionSource _made = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task ReapTimerMade => _made.Task;
+
+        public override long TimestampFrequency => clock.TimestampFrequency;
+
+        public override TimeZoneInfo LocalTimeZone => clock.LocalTimeZone;
+
+        public override DateTimeOffset GetUtcNow() => clock.GetUtcNow();
+
+        public override long GetTimestamp() => clock.GetTimestamp();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = clock.CreateTimer(callback, state, dueTime, period);
+            if (period == watched)
+            {
+                _made.TrySetResult();
+            }
+
+            return timer;
+        }
     }
 }
