@@ -78,7 +78,8 @@ public sealed class MinimumStandbysTests
         var time = new FakeTimeProvider();
         var pipe = new Pipe();
         var durable = 7UL;
-        var reporter = new DurablePositionReporter(new FrameWriter(pipe.Writer), () => Volatile.Read(ref durable), time);
+        var taken = 0;
+        var reporter = new DurablePositionReporter(new FrameWriter(pipe.Writer), () => ReadCounted(ref durable, ref taken), time);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var running = reporter.RunAsync(stop.Token);
         var reader = new FrameReader(pipe.Reader, 1024);
@@ -88,6 +89,11 @@ public sealed class MinimumStandbysTests
 
         // Nothing new and no time passed: a signal sends nothing; a second later the same position is sent again.
         reporter.Signal();
+
+        // The clock moves only once the reporter has taken that signal (it reads the position once per signal taken):
+        // it holds one signal at most, so the keep-alive of a tick while the signal still waited would be dropped, and
+        // the signal sends nothing; the ack awaited below would never come.
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref taken) == 2, TimeSpan.FromSeconds(20)), "the reporter did not take the signal");
         var next = NextAckAsync(reader);
         Assert.False(next.IsCompleted);
         time.Advance(DurablePositionReporter.KeepAliveInterval);
@@ -107,7 +113,8 @@ public sealed class MinimumStandbysTests
         var time = new FakeTimeProvider();
         var pipe = new Pipe();
         var durable = 7UL;
-        var reporter = new DurablePositionReporter(new FrameWriter(pipe.Writer), () => Volatile.Read(ref durable), time, everyChange: false);
+        var taken = 0;
+        var reporter = new DurablePositionReporter(new FrameWriter(pipe.Writer), () => ReadCounted(ref durable, ref taken), time, everyChange: false);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var running = reporter.RunAsync(stop.Token);
         var reader = new FrameReader(pipe.Reader, 1024);
@@ -118,6 +125,11 @@ public sealed class MinimumStandbysTests
         // A new position alone sends nothing (no frame per change for a primary that only counts standbys).
         Volatile.Write(ref durable, 9);
         reporter.Signal();
+
+        // The clock moves only once the reporter has taken that signal (it reads the position once per signal taken):
+        // it holds one signal at most, so the keep-alive of a tick while the signal still waited would be dropped, and
+        // the signal sends nothing; the ack awaited below would never come.
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref taken) == 2, TimeSpan.FromSeconds(20)), "the reporter did not take the signal");
         var next = NextAckAsync(reader);
         Assert.False(next.IsCompleted);
         time.Advance(DurablePositionReporter.KeepAliveInterval);
@@ -125,6 +137,13 @@ public sealed class MinimumStandbysTests
 
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+    }
+
+    /// <summary>The durable position as the reporter reads it, once per signal it takes; counts the reads in <paramref name="reads"/>.</summary>
+    private static ulong ReadCounted(ref ulong durable, ref int reads)
+    {
+        Interlocked.Increment(ref reads);
+        return Volatile.Read(ref durable);
     }
 
     private static async Task<ulong> NextAckAsync(FrameReader reader)
