@@ -16,9 +16,14 @@ internal sealed class DurablePositionReporter(FrameWriter writer, Func<ulong> du
     /// <summary>The longest a standby that was asked for acks stays silent.</summary>
     public static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(1);
 
-    // One pending signal at most: a signal while one waits adds nothing, as the report reads the position when it runs.
-    // The value is true for a keep-alive tick, which reports even an unchanged position.
+    // One pending wake-up at most (its value means nothing): a signal while one waits adds nothing, as the report reads
+    // the position when it runs.
     private readonly Channel<bool> _signals = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+
+    // Set by a keep-alive tick, taken by the next report. Apart from the signal, which a tick cannot add while another
+    // waits: a tick that came while the reporter was still sending the previous frame would otherwise be lost, and the
+    // primary would hear nothing for two intervals.
+    private int _keepAliveDue;
 
     /// <summary>Something became durable: report the position soon. Cheap and thread-safe; repeated signals coalesce.</summary>
     public void Signal() => _signals.Writer.TryWrite(false);
@@ -26,38 +31,27 @@ internal sealed class DurablePositionReporter(FrameWriter writer, Func<ulong> du
     /// <summary>Reports the durable position after each signal, and at least every <see cref="KeepAliveInterval"/>, until cancelled or the connection fails.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var stopTicking = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var ticking = TickAsync(stopTicking.Token);
-        try
+        await using var ticks = time.CreateTimer(static state => ((DurablePositionReporter)state!).Tick(), this, KeepAliveInterval, KeepAliveInterval);
+        ulong? sent = null;
+        while (true)
         {
-            ulong? sent = null;
-            while (true)
-            {
-                var keepAlive = await _signals.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                var durable = durableSequence();
+            await _signals.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var keepAlive = Interlocked.Exchange(ref _keepAliveDue, 0) != 0;
+            var durable = durableSequence();
 
-                // The first report goes out even at 0 (an empty standby of an empty primary): it is what makes the
-                // primary count this standby as confirming, and so ready for writes.
-                if (sent is null || keepAlive || (everyChange && durable > sent))
-                {
-                    await writer.WriteAsync(Response.FromJson(ReplicationMessages.Ack(durable)), cancellationToken).ConfigureAwait(false);
-                    sent = durable;
-                }
+            // The first report goes out even at 0 (an empty standby of an empty primary): it is what makes the
+            // primary count this standby as confirming, and so ready for writes.
+            if (sent is null || keepAlive || (everyChange && durable > sent))
+            {
+                await writer.WriteAsync(Response.FromJson(ReplicationMessages.Ack(durable)), cancellationToken).ConfigureAwait(false);
+                sent = durable;
             }
-        }
-        finally
-        {
-            await stopTicking.CancelAsync().ConfigureAwait(false);
-            await ticking.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
-    private async Task TickAsync(CancellationToken cancellationToken)
+    private void Tick()
     {
-        using var timer = new PeriodicTimer(KeepAliveInterval, time);
-        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
-        {
-            _signals.Writer.TryWrite(true);
-        }
+        Volatile.Write(ref _keepAliveDue, 1);
+        _signals.Writer.TryWrite(false);
     }
 }

@@ -90,9 +90,8 @@ public sealed class MinimumStandbysTests
         // Nothing new and no time passed: a signal sends nothing; a second later the same position is sent again.
         reporter.Signal();
 
-        // The clock moves only once the reporter has taken that signal (it reads the position once per signal taken):
-        // it holds one signal at most, so the keep-alive of a tick while the signal still waited would be dropped, and
-        // the signal sends nothing; the ack awaited below would never come.
+        // The clock moves only once the reporter has taken that signal (it reads the position once per signal taken),
+        // so the signal is seen to send nothing, and the ack awaited below answers the tick alone.
         Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref taken) == 2, TimeSpan.FromSeconds(20)), "the reporter did not take the signal");
         var next = NextAckAsync(reader);
         Assert.False(next.IsCompleted);
@@ -126,14 +125,42 @@ public sealed class MinimumStandbysTests
         Volatile.Write(ref durable, 9);
         reporter.Signal();
 
-        // The clock moves only once the reporter has taken that signal (it reads the position once per signal taken):
-        // it holds one signal at most, so the keep-alive of a tick while the signal still waited would be dropped, and
-        // the signal sends nothing; the ack awaited below would never come.
+        // The clock moves only once the reporter has taken that signal (it reads the position once per signal taken),
+        // so the signal is seen to send nothing, and the ack awaited below answers the tick alone.
         Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref taken) == 2, TimeSpan.FromSeconds(20)), "the reporter did not take the signal");
         var next = NextAckAsync(reader);
         Assert.False(next.IsCompleted);
         time.Advance(DurablePositionReporter.KeepAliveInterval);
         Assert.Equal(9UL, await next.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken));
+
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+    }
+
+    [Fact]
+    public async Task DurablePositionReporter_AKeepAliveDueWhileTheLastFrameIsStillGoingOut_IsNotLost()
+    {
+        var time = new FakeTimeProvider();
+
+        // The reporter's writes wait until the test has read what it wrote.
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1, resumeWriterThreshold: 1, useSynchronizationContext: false));
+        var reporter = new DurablePositionReporter(new FrameWriter(pipe.Writer), () => 7UL, time);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Timeouts.Bounded(20));
+        var running = reporter.RunAsync(stop.Token);
+        var reader = new FrameReader(pipe.Reader, 1024);
+
+        reporter.Signal();
+        using (var first = (await reader.ReadAsync(stop.Token)).Document!)
+        {
+            Assert.Equal(7UL, ReplicationMessages.ReadAck(first.RootElement));
+
+            // While that frame is still going out: a signal that brings nothing new waits, and the keep-alive tick comes.
+            reporter.Signal();
+            time.Advance(DurablePositionReporter.KeepAliveInterval);
+        }
+
+        reader.Release();
+        Assert.Equal(7UL, await NextAckAsync(reader).WaitAsync(stop.Token));
 
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
