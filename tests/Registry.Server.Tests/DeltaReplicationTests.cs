@@ -249,31 +249,53 @@ public sealed class DeltaReplicationTests
         Assert.Equal(TimeSpan.FromSeconds(23), follower.Behind);
     }
 
-    /// <summary>A primary played by the test on a raw socket: it takes the standby's subscription, then sends what the test writes.</summary>
-    private sealed class RawPrimary : IDisposable
+    /// <summary>A standby following a primary the test plays on a raw socket: the subscription is taken, then the test sends what it likes.</summary>
+    private sealed class StandbyOfRawPrimary : IAsyncDisposable
     {
         private readonly System.Net.Sockets.TcpListener _listener = new(System.Net.IPAddress.Loopback, 0);
+        private readonly CancellationTokenSource _run;
+        private Task _following = Task.CompletedTask;
 
-        public RawPrimary() => _listener.Start();
-
-        public System.Net.EndPoint EndPoint => _listener.LocalEndpoint;
-
-        /// <summary>Accepts the standby's connection and reads its subscribe frame.</summary>
-        public async Task<System.Net.Sockets.Socket> AcceptSubscriptionAsync(CancellationToken cancellationToken)
+        private StandbyOfRawPrimary(string directory, TimeProvider clock, CancellationToken cancellationToken)
         {
-            var socket = await _listener.AcceptSocketAsync(cancellationToken);
+            _listener.Start();
+            _run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            Standby = Replica.Open(directory);
+            Follower = new StandbyFollower(_listener.LocalEndpoint, Token, new StandbyReplica(Standby.Store, new RegistryStateMachine(Standby.Registry)), clock, NullLogger<StandbyFollower>.Instance);
+        }
+
+        public Replica Standby { get; }
+
+        public StandbyFollower Follower { get; }
+
+        /// <summary>The primary's end of the standby's connection.</summary>
+        public System.Net.Sockets.Socket Primary { get; private set; } = null!;
+
+        public static async Task<StandbyOfRawPrimary> StartAsync(string directory, TimeProvider clock, CancellationToken cancellationToken)
+        {
+            var pair = new StandbyOfRawPrimary(directory, clock, cancellationToken);
+            pair._following = pair.Follower.RunAsync(pair._run.Token);
+            pair.Primary = await pair._listener.AcceptSocketAsync(cancellationToken);
             var length = new byte[4];
-            await socket.ReceiveAsync(length, cancellationToken);
+            await pair.Primary.ReceiveAsync(length, cancellationToken);
             var subscribe = new byte[System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(length)];
             for (var got = 0; got < subscribe.Length;)
             {
-                got += await socket.ReceiveAsync(subscribe.AsMemory(got), cancellationToken);
+                got += await pair.Primary.ReceiveAsync(subscribe.AsMemory(got), cancellationToken);
             }
 
-            return socket;
+            return pair;
         }
 
-        public void Dispose() => _listener.Dispose();
+        public async ValueTask DisposeAsync()
+        {
+            await _run.CancelAsync();
+            await _following;
+            Primary?.Dispose();
+            _listener.Dispose();
+            _run.Dispose();
+            await Standby.DisposeAsync();
+        }
     }
 
     private static byte[] FrameOf(ReadOnlySpan<byte> message)
@@ -283,9 +305,6 @@ public sealed class DeltaReplicationTests
         message.CopyTo(frame.AsSpan(4));
         return frame;
     }
-
-    private static StandbyFollower FollowerOf(Replica standby, System.Net.EndPoint primary, TimeProvider time) =>
-        new(primary, Token, new StandbyReplica(standby.Store, new RegistryStateMachine(standby.Registry)), time, NullLogger<StandbyFollower>.Instance);
 
     [Fact]
     public async Task Standby_ASnapshotArrivingSlowerThanTheReadDeadline_IsTakenWhileItKeepsComing()
@@ -297,13 +316,9 @@ public sealed class DeltaReplicationTests
         var frame = FrameOf(ReplicationMessages.Snapshot(await source.CaptureAcknowledgedAsync(ct)).ToArray());
 
         // A primary on a slow link: the snapshot frame comes in four parts, 30 s apart on the standby's clock.
-        using var raw = new RawPrimary();
         var clock = new FakeTimeProvider();
-        await using var standby = Replica.Open(dir.Combine("standby"));
-        var follower = FollowerOf(standby, raw.EndPoint, clock);
-        using var run = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var following = follower.RunAsync(run.Token);
-        using var primary = await raw.AcceptSubscriptionAsync(ct);
+        await using var pair = await StandbyOfRawPrimary.StartAsync(dir.Combine("standby"), clock, ct);
+        var (follower, primary) = (pair.Follower, pair.Primary);
 
         var part = frame.Length / 4;
         for (var i = 0; i < 3; i++)
@@ -316,9 +331,7 @@ public sealed class DeltaReplicationTests
 
         await primary.SendAsync(frame.AsMemory(3 * part), ct);
         Assert.Equal(3UL * 2, await follower.FirstSnapshotInstalled.WaitAsync(TimeSpan.FromSeconds(20), ct));
-        Assert.Equal(source.Registry.ToCanonicalJson(), standby.Registry.ToCanonicalJson());
-        await run.CancelAsync();
-        await following;
+        Assert.Equal(source.Registry.ToCanonicalJson(), pair.Standby.Registry.ToCanonicalJson());
     }
 
     [Fact]
@@ -338,23 +351,16 @@ public sealed class DeltaReplicationTests
 
         // Half the frame is sent, the rest never: the standby decodes as bytes arrive (a MiB at a time), so it gives up
         // on what it has and closes the connection, with its read deadline (a clock that never moves) far away.
-        using var raw = new RawPrimary();
-        await using var standby = Replica.Open(dir.Combine("standby"));
-        var follower = FollowerOf(standby, raw.EndPoint, new FakeTimeProvider());
-        using var run = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var following = follower.RunAsync(run.Token);
-        using var primary = await raw.AcceptSubscriptionAsync(ct);
-        await primary.SendAsync(frame.AsMemory(0, frame.Length / 2), ct);
+        await using var pair = await StandbyOfRawPrimary.StartAsync(dir.Combine("standby"), new FakeTimeProvider(), ct);
+        await pair.Primary.SendAsync(frame.AsMemory(0, frame.Length / 2), ct);
 
         // Closed with bytes still unread, the connection ends in a reset rather than an orderly end.
-        var closed = await primary.ReceiveAsync(new byte[16], ct).AsTask().ContinueWith(
+        var closed = await pair.Primary.ReceiveAsync(new byte[16], ct).AsTask().ContinueWith(
             static received => received.IsCompletedSuccessfully ? received.Result == 0 : received.Exception?.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionReset },
             TaskScheduler.Default);
         Assert.True(closed, "the standby did not close the connection");
-        Assert.Equal(0, follower.SnapshotsInstalled);
-        Assert.Equal(0UL, standby.Store.Log.AcknowledgedSequence);
-        await run.CancelAsync();
-        await following;
+        Assert.Equal(0, pair.Follower.SnapshotsInstalled);
+        Assert.Equal(0UL, pair.Standby.Store.Log.AcknowledgedSequence);
     }
 
     [Fact]
@@ -367,13 +373,9 @@ public sealed class DeltaReplicationTests
         var frame = FrameOf(ReplicationMessages.Snapshot(await source.CaptureAcknowledgedAsync(ct)).ToArray());
 
         // The start of the frame, in one small write (one read on loopback), then silence.
-        using var raw = new RawPrimary();
         var clock = new FakeTimeProvider();
-        await using var standby = Replica.Open(dir.Combine("standby"));
-        var follower = FollowerOf(standby, raw.EndPoint, clock);
-        using var run = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var following = follower.RunAsync(run.Token);
-        using var primary = await raw.AcceptSubscriptionAsync(ct);
+        await using var pair = await StandbyOfRawPrimary.StartAsync(dir.Combine("standby"), clock, ct);
+        var (follower, primary) = (pair.Follower, pair.Primary);
         await primary.SendAsync(frame.AsMemory(0, 64), ct);
         Assert.True(SpinWait.SpinUntil(() => follower.PartialReads >= 1, TimeSpan.FromSeconds(20)), "the start of the snapshot was not read");
 
@@ -383,8 +385,6 @@ public sealed class DeltaReplicationTests
         clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(0, await closed);
         Assert.Equal(0, follower.SnapshotsInstalled);
-        await run.CancelAsync();
-        await following;
     }
 
     [Fact]
@@ -399,18 +399,11 @@ public sealed class DeltaReplicationTests
 
         // Valid JSON any primary could send, but not the layout the standby decodes as it arrives: the type first.
         byte[] message = [.. "{\"type\":\"replication_snapshot\",\"snapshot\":"u8, .. inner, .. "}"u8];
-        using var raw = new RawPrimary();
-        await using var standby = Replica.Open(dir.Combine("standby"));
-        var follower = FollowerOf(standby, raw.EndPoint, new FakeTimeProvider());
-        using var run = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var following = follower.RunAsync(run.Token);
-        using var primary = await raw.AcceptSubscriptionAsync(ct);
-        await primary.SendAsync(FrameOf(message), ct);
+        await using var pair = await StandbyOfRawPrimary.StartAsync(dir.Combine("standby"), new FakeTimeProvider(), ct);
+        await pair.Primary.SendAsync(FrameOf(message), ct);
 
-        Assert.Equal(20UL * 2, await follower.FirstSnapshotInstalled.WaitAsync(ct));
-        Assert.Equal(source.Registry.ToCanonicalJson(), standby.Registry.ToCanonicalJson());
-        await run.CancelAsync();
-        await following;
+        Assert.Equal(20UL * 2, await pair.Follower.FirstSnapshotInstalled.WaitAsync(ct));
+        Assert.Equal(source.Registry.ToCanonicalJson(), pair.Standby.Registry.ToCanonicalJson());
     }
 
     [Fact]
