@@ -496,6 +496,47 @@ public sealed class DeltaReplicationTests
         Assert.Equal("{\"type\":\"heartbeat\"}", message);
     }
 
+    [Fact]
+    public async Task GoStyleSubscriber_OfARegistryCostlyToSnapshot_GetsItsNextSnapshotOnlyOnceTheCostAllows()
+    {
+        using var dir = new global::Registry.Persistence.Tests.TempDirectory();
+        var time = new FakeTimeProvider();
+        await using var primary = Replica.Open(dir.Combine("primary"));
+        using var feed = new DeltaFeed(primary.Store.Log);
+
+        // Each capture takes half a second of the primary's clock: a push may start 4.5 s after the last one ended.
+        var captured = new System.Collections.Concurrent.ConcurrentQueue<DateTimeOffset>();
+        async Task<Snapshot> CostlyCaptureAsync(CancellationToken cancellationToken)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(500));
+            captured.Enqueue(time.GetUtcNow());
+            return await primary.CaptureAcknowledgedAsync(cancellationToken);
+        }
+
+        var source = new DeltaReplicationSource(feed, CostlyCaptureAsync, time, NullLogger<DeltaReplicationSource>.Instance);
+        await using var server = TestServer.Start(replication: source, configure: o => o with { ReplicationToken = static () => Token });
+        await primary.MutateAsync(1, 3);
+        var ct = Timeouts.Bounded(30);
+        using var client = await server.ConnectAsync(ct);
+        await client.SendAsync($"{{\"type\":\"subscribe_replication\",\"token\":\"{Token}\"}}", ct);
+        Assert.NotNull(await client.ReadAsync(ct));
+        var firstEnded = time.GetUtcNow();
+        Assert.True(SpinWait.SpinUntil(() => feed.Subscribers == 1, TimeSpan.FromSeconds(10)));
+        await primary.MutateAsync(4, 1);
+
+        // A push tick a second, each handled before the next; the change waits for the pacing, then goes.
+        for (var tick = 1; tick <= 8; tick++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            Assert.True(SpinWait.SpinUntil(() => source.PushTicks >= tick, TimeSpan.FromSeconds(10)), $"push tick {tick} was not handled");
+        }
+
+        Assert.Equal(2, captured.Count);
+        Assert.True(captured.Last() - TimeSpan.FromMilliseconds(500) >= firstEnded + TimeSpan.FromSeconds(4.5), $"the second push started {captured.Last() - TimeSpan.FromMilliseconds(500) - firstEnded} after the first ended");
+        using var pushed = JsonDocument.Parse((await client.ReadAsync(ct))!);
+        Assert.Equal(4, pushed.RootElement.GetProperty("snapshot").GetProperty("nodes").EnumerateObject().Count());
+    }
+
     [Theory]
     [InlineData("{\"from_seq\":7,\"prev_crc\":4294967295}", 4294967295L)]
     [InlineData("{\"from_seq\":7,\"prev_crc\":0}", 0L)]

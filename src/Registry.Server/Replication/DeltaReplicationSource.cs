@@ -11,7 +11,7 @@ namespace Registry.Server.Replication;
 /// no longer holds that sequence); when it also sends <c>prev_crc</c> and the record before <c>from_seq</c> differs from
 /// ours, it gets the error <c>replication history diverged at sequence N</c> and nothing else. A Go standby, which
 /// sends none, gets Go's behaviour: a snapshot, then a fresh snapshot at most every <see cref="PushInterval"/> while
-/// things change. Everyone gets a heartbeat every 15 s.</para>
+/// things change, and no more often than its cost allows (<see cref="SnapshotPushPacing"/>). Everyone gets a heartbeat every 15 s.</para>
 /// <para>With a <see cref="TimelineKeeper"/>, a standby that sends its <c>epoch</c> is checked against this server's
 /// timeline first (a split shows even where compaction removed the records), then sent this timeline to adopt.</para>
 /// <para>Only acknowledged (durable) records and snapshots of acknowledged state are sent.</para>
@@ -37,7 +37,11 @@ public sealed partial class DeltaReplicationSource(
     public static readonly TimeSpan PushInterval = TimeSpan.FromSeconds(1);
 
     private readonly Lock _connectedLock = new();
+    private long _pushTicks;
     private readonly List<string> _connected = [];
+
+    /// <summary>Push ticks handled for snapshot-only standbys since start (a snapshot sent or not).</summary>
+    internal long PushTicks => Interlocked.Read(ref _pushTicks);
 
     /// <summary>The identities (<c>standby_id</c>) of the subscribers being served now, one entry per connection; subscribers without one are not listed.</summary>
     public IReadOnlyList<string> ConnectedStandbyIds
@@ -120,10 +124,13 @@ public sealed partial class DeltaReplicationSource(
             }
         }
 
+        var pacing = snapshotsOnly ? new SnapshotPushPacing(time) : null;
         if (subscription is null)
         {
+            var started = time.GetTimestamp();
             var snapshot = await captureAcknowledged(cancellationToken);
             await subscriber.SendAsync(ReplicationMessages.Snapshot(snapshot), cancellationToken);
+            pacing?.Pushed(started);
             subscription = feed.Subscribe(snapshot.WalSeq + 1);
         }
 
@@ -136,7 +143,7 @@ public sealed partial class DeltaReplicationSource(
                 : Task.CompletedTask;
             try
             {
-                await StreamAsync(subscriber, subscription, snapshotsOnly, heartbeat, push, cancellationToken);
+                await StreamAsync(subscriber, subscription, pacing, heartbeat, push, cancellationToken);
             }
             finally
             {
@@ -207,8 +214,15 @@ public sealed partial class DeltaReplicationSource(
         return null;
     }
 
-    private async Task StreamAsync(ReplicationSubscriber subscriber, DeltaSubscription subscription, bool snapshotsOnly, PeriodicTimer heartbeat, PeriodicTimer push, CancellationToken cancellationToken)
+    /// <param name="subscriber">The standby.</param>
+    /// <param name="subscription">The acknowledged records from where the standby is.</param>
+    /// <param name="pacing">For a snapshot-only (Go) standby, when its next snapshot may go; null for a standby that takes records.</param>
+    /// <param name="heartbeat">The heartbeat's ticks.</param>
+    /// <param name="push">Go's push ticks.</param>
+    /// <param name="cancellationToken">Ends the stream.</param>
+    private async Task StreamAsync(ReplicationSubscriber subscriber, DeltaSubscription subscription, SnapshotPushPacing? pacing, PeriodicTimer heartbeat, PeriodicTimer push, CancellationToken cancellationToken)
     {
+        var snapshotsOnly = pacing is not null;
         var nextChunk = subscription.ReadAsync(cancellationToken).AsTask();
         var nextBeat = heartbeat.WaitForNextTickAsync(cancellationToken).AsTask();
         var nextPush = snapshotsOnly ? push.WaitForNextTickAsync(cancellationToken).AsTask() : Task.Delay(Timeout.Infinite, cancellationToken);
@@ -242,12 +256,15 @@ public sealed partial class DeltaReplicationSource(
                 else
                 {
                     await nextPush;
-                    if (changed)
+                    if (changed && pacing!.IsDue)
                     {
                         changed = false;
+                        var started = time.GetTimestamp();
                         await subscriber.SendAsync(ReplicationMessages.Snapshot(await captureAcknowledged(cancellationToken)), cancellationToken);
+                        pacing.Pushed(started);
                     }
 
+                    Interlocked.Increment(ref _pushTicks);
                     nextPush = push.WaitForNextTickAsync(cancellationToken).AsTask();
                 }
             }
