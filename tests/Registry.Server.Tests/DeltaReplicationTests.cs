@@ -87,11 +87,13 @@ public sealed class DeltaReplicationTests
 
         public TestServer Server { get; private set; } = null!;
 
-        public static async Task<HeldBackPrimary> StartAsync(string directory)
+        /// <param name="directory">The primary's data directory.</param>
+        /// <param name="time">The primary's clock (its heartbeats); the system's by default.</param>
+        public static async Task<HeldBackPrimary> StartAsync(string directory, TimeProvider? time = null)
         {
             var held = new HeldBackPrimary(Replica.Open(directory));
             held._feed = new DeltaFeed(held.Replica.Store.Log);
-            held.Server = StartPrimary(held.Replica, held._feed, TimeProvider.System, Keeper(directory), capture: held.CaptureWhenReleasedAsync);
+            held.Server = StartPrimary(held.Replica, held._feed, time ?? TimeProvider.System, Keeper(directory), capture: held.CaptureWhenReleasedAsync);
             await held.Replica.MutateAsync(1, 10);
             return held;
         }
@@ -215,7 +217,9 @@ public sealed class DeltaReplicationTests
     public async Task Standby_Behind_RunsFromTheOldestPositionItLacks_OnItsOwnClock()
     {
         using var dir = new global::Registry.Persistence.Tests.TempDirectory();
-        await using var held = await HeldBackPrimary.StartAsync(dir.Combine("primary"));
+
+        // The primary's clock stands still, so it sends no heartbeat: the last word heard is the test's to choose.
+        await using var held = await HeldBackPrimary.StartAsync(dir.Combine("primary"), new FakeTimeProvider());
         var (primary, server) = (held.Replica, held.Server);
         var clock = new FakeTimeProvider();
         await using var standby = Replica.Open(dir.Combine("standby"));
@@ -242,7 +246,7 @@ public sealed class DeltaReplicationTests
         Assert.Equal(TimeSpan.Zero, follower.Behind);
 
         // Disconnected: whatever the primary did since is missing here, counted from the last word heard (before the
-        // 20 s above: the primary's heartbeats run on the real clock, so none arrived in this clock's 20 s).
+        // 20 s above: the primary sends no heartbeat).
         await run.CancelAsync();
         await following;
         clock.Advance(TimeSpan.FromSeconds(3));
