@@ -37,8 +37,8 @@ public sealed partial class DeltaReplicationSource(
     public static readonly TimeSpan PushInterval = TimeSpan.FromSeconds(1);
 
     private readonly Lock _connectedLock = new();
-    private long _pushTicks;
     private readonly List<string> _connected = [];
+    private long _pushTicks;
 
     /// <summary>Push ticks handled for snapshot-only standbys since start (a snapshot sent or not).</summary>
     internal long PushTicks => Interlocked.Read(ref _pushTicks);
