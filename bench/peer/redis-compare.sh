@@ -19,8 +19,9 @@ start_durable_redis
 Registry__RateLimit=false $registry serve --data "$work/registry" --listen 127.0.0.1:16400 --durability always >"$work/registry.log" 2>&1 &
 for _ in $(seq 1 60); do grep -q "listening on" "$work/registry.log" && break; sleep 0.5; done
 
+# The load generator runs on workstation GC: the executable's own setting (server GC) is for the server (ADR 0008).
 registry_rate() { # clients op -> acknowledged ops per second
-  $registry loadgen --server 127.0.0.1:16400 --clients "$1" --warmup 1 --duration "$secs" --op "$2" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["ops_per_s"])'
+  DOTNET_gcServer=0 $registry loadgen --server 127.0.0.1:16400 --clients "$1" --warmup 1 --duration "$secs" --op "$2" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["ops_per_s"])'
 }
 
 r1=$(redis_set_rate 1); r64=$(redis_set_rate 64)

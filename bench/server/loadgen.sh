@@ -46,7 +46,9 @@ for op in "${ops[@]}"; do
     standby_args=(--standby "127.0.0.1:$sport")
   fi
   before=$(cpu_ticks "$primary")
-  report=$(/usr/bin/env time -f '%U %S' -o "$work/time" "$bin" loadgen --server "127.0.0.1:$port" --clients "$clients" \
+  # The load generator is the same executable as the server, whose runtime settings pick server GC (ADR 0008); a
+  # client gains nothing from it and its collector threads compete with the server for the two cores.
+  report=$(DOTNET_gcServer=0 /usr/bin/env time -f '%U %S' -o "$work/time" "$bin" loadgen --server "127.0.0.1:$port" --clients "$clients" \
     --warmup 2 --duration "$seconds" --op "$op" "${standby_args[@]}" "${client_args[@]}" --json)
   after=$(cpu_ticks "$primary")
   hz=$(getconf CLK_TCK)
