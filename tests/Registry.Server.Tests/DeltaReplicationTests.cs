@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Registry.Core;
@@ -517,7 +518,9 @@ public sealed class DeltaReplicationTests
             return await primary.CaptureAcknowledgedAsync(cancellationToken);
         }
 
-        var source = new DeltaReplicationSource(feed, CostlyCaptureAsync, time, NullLogger<DeltaReplicationSource>.Instance);
+        var log = new CapturingLoggerProvider(LogLevel.Information);
+        using var loggers = LoggerFactory.Create(builder => builder.AddProvider(log));
+        var source = new DeltaReplicationSource(feed, CostlyCaptureAsync, time, loggers.CreateLogger<DeltaReplicationSource>());
         await using var server = TestServer.Start(replication: source, configure: o => o with { ReplicationToken = static () => Token });
         await primary.MutateAsync(1, 3);
         var ct = Timeouts.Bounded(30);
@@ -539,6 +542,10 @@ public sealed class DeltaReplicationTests
         Assert.True(captured.Last() - TimeSpan.FromMilliseconds(500) >= firstEnded + TimeSpan.FromSeconds(4.5), $"the second push started {captured.Last() - TimeSpan.FromMilliseconds(500) - firstEnded} after the first ended");
         using var pushed = JsonDocument.Parse((await client.ReadAsync(ct))!);
         Assert.Equal(4, pushed.RootElement.GetProperty("snapshot").GetProperty("nodes").EnumerateObject().Count());
+
+        // The operator is told once why this standby's snapshots come less often than every second.
+        var paced = Assert.Single(log.Entries, entry => entry.Message.Contains("snapshot push", StringComparison.Ordinal));
+        Assert.Contains("takes 500 ms; the next waits 4.5 s after one ends", paced.Message, StringComparison.Ordinal);
     }
 
     [Theory]

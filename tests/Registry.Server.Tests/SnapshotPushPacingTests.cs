@@ -28,8 +28,30 @@ public sealed class SnapshotPushPacingTests
     {
         var time = new FakeTimeProvider();
         var pacing = new SnapshotPushPacing(time);
-        pacing.Pushed(time.GetTimestamp());
+        Assert.Null(pacing.Pushed(time.GetTimestamp()));
 
         Assert.True(pacing.IsDue);
+    }
+
+    [Fact]
+    public void Pushed_TellsTheWaitFirstWhenItPassesASecond_ThenOnlyWhenItHalvesOrDoubles()
+    {
+        var time = new FakeTimeProvider();
+        var pacing = new SnapshotPushPacing(time);
+        TimeSpan? PushTaking(double seconds)
+        {
+            var started = time.GetTimestamp();
+            time.Advance(TimeSpan.FromSeconds(seconds));
+            var told = pacing.Pushed(started);
+            time.Advance(TimeSpan.FromMinutes(5));
+            return told;
+        }
+
+        Assert.Null(PushTaking(0.1));
+        Assert.Equal(TimeSpan.FromSeconds(1.8), PushTaking(0.2));
+        Assert.Null(PushTaking(0.3));
+        Assert.Null(PushTaking(0.15));
+        Assert.Equal(TimeSpan.FromSeconds(3.6), PushTaking(0.4));
+        Assert.Equal(TimeSpan.FromSeconds(0.9), PushTaking(0.1));
     }
 }

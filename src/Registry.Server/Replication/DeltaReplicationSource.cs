@@ -130,7 +130,7 @@ public sealed partial class DeltaReplicationSource(
             var started = time.GetTimestamp();
             var snapshot = await captureAcknowledged(cancellationToken);
             await subscriber.SendAsync(ReplicationMessages.Snapshot(snapshot), cancellationToken);
-            pacing?.Pushed(started);
+            Paced(subscriber, pacing, started);
             subscription = feed.Subscribe(snapshot.WalSeq + 1);
         }
 
@@ -261,7 +261,7 @@ public sealed partial class DeltaReplicationSource(
                         changed = false;
                         var started = time.GetTimestamp();
                         await subscriber.SendAsync(ReplicationMessages.Snapshot(await captureAcknowledged(cancellationToken)), cancellationToken);
-                        pacing.Pushed(started);
+                        Paced(subscriber, pacing, started);
                     }
 
                     Interlocked.Increment(ref _pushTicks);
@@ -278,6 +278,18 @@ public sealed partial class DeltaReplicationSource(
             LogLagging(logger, subscriber.RemoteEndPoint, ex.InnerException?.Message ?? ex.Message);
         }
     }
+
+    /// <summary>Records a push to a snapshot-only standby that started at <paramref name="started"/>, and logs a new pace.</summary>
+    private void Paced(ReplicationSubscriber subscriber, SnapshotPushPacing? pacing, long started)
+    {
+        if (pacing?.Pushed(started) is { } wait)
+        {
+            LogPaced(logger, subscriber.RemoteEndPoint, (long)(wait / (SnapshotPushPacing.CostFactor - 1)).TotalMilliseconds, wait.TotalSeconds);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "replication: a snapshot push to {Remote} (snapshots only, as a Go standby) takes {Cost} ms; the next waits {Wait:0.#} s after one ends, so that pushing takes at most a tenth of the time")]
+    private static partial void LogPaced(ILogger logger, System.Net.IPEndPoint remote, long cost, double wait);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "replication: {Remote} resumes from sequence {From} (history {History})")]
     private static partial void LogResume(ILogger logger, System.Net.IPEndPoint remote, ulong from, string history);

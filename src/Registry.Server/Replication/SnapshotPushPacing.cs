@@ -16,15 +16,30 @@ internal sealed class SnapshotPushPacing(TimeProvider time)
     /// <summary>Pushing takes at most this share (1/N) of the time.</summary>
     public const int CostFactor = 10;
 
+    // Waits shorter than this make no difference to a standby pushed on Go's 1 s tick: not worth a log line.
+    private static readonly TimeSpan NoticeableWait = TimeSpan.FromSeconds(1);
+
     private long _notBefore;
+    private TimeSpan _reported;
 
     /// <summary>Whether the next push may start now.</summary>
     public bool IsDue => time.GetTimestamp() >= _notBefore;
 
     /// <summary>A push that started at <paramref name="startedAt"/> (a <see cref="TimeProvider"/> timestamp) has just ended.</summary>
-    public void Pushed(long startedAt)
+    /// <returns>The wait before the next push when it is worth telling an operator (first beyond a second, then whenever it halves or doubles); otherwise null.</returns>
+    public TimeSpan? Pushed(long startedAt)
     {
         var now = time.GetTimestamp();
-        _notBefore = now + ((CostFactor - 1) * Math.Max(0, now - startedAt));
+        var cost = Math.Max(0, now - startedAt);
+        _notBefore = now + ((CostFactor - 1) * cost);
+        var wait = time.GetElapsedTime(now, _notBefore);
+        var worthTelling = _reported == TimeSpan.Zero ? wait >= NoticeableWait : wait >= _reported * 2 || wait <= _reported / 2;
+        if (!worthTelling)
+        {
+            return null;
+        }
+
+        _reported = wait;
+        return wait;
     }
 }
