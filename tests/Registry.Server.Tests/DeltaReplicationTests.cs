@@ -303,6 +303,14 @@ public sealed class DeltaReplicationTests
         }
     }
 
+    /// <summary>The frame of a snapshot message of a three-node registry made in <paramref name="directory"/>, and that registry's canonical text.</summary>
+    private static async Task<(byte[] Frame, string Canonical)> SmallSnapshotFrameAsync(string directory, CancellationToken cancellationToken)
+    {
+        await using var source = Replica.Open(directory);
+        await source.MutateAsync(1, 3);
+        return (FrameOf(ReplicationMessages.Snapshot(await source.CaptureAcknowledgedAsync(cancellationToken)).ToArray()), source.Registry.ToCanonicalJson());
+    }
+
     private static byte[] FrameOf(ReadOnlySpan<byte> message)
     {
         var frame = new byte[4 + message.Length];
@@ -316,9 +324,7 @@ public sealed class DeltaReplicationTests
     {
         var ct = TestContext.Current.CancellationToken;
         using var dir = new global::Registry.Persistence.Tests.TempDirectory();
-        await using var source = Replica.Open(dir.Combine("source"));
-        await source.MutateAsync(1, 3);
-        var frame = FrameOf(ReplicationMessages.Snapshot(await source.CaptureAcknowledgedAsync(ct)).ToArray());
+        var (frame, canonical) = await SmallSnapshotFrameAsync(dir.Combine("source"), ct);
 
         // A primary on a slow link: the snapshot frame comes in four parts, 30 s apart on the standby's clock.
         var clock = new FakeTimeProvider();
@@ -336,7 +342,7 @@ public sealed class DeltaReplicationTests
 
         await primary.SendAsync(frame.AsMemory(3 * part), ct);
         Assert.Equal(3UL * 2, await follower.FirstSnapshotInstalled.WaitAsync(TimeSpan.FromSeconds(20), ct));
-        Assert.Equal(source.Registry.ToCanonicalJson(), pair.Standby.Registry.ToCanonicalJson());
+        Assert.Equal(canonical, pair.Standby.Registry.ToCanonicalJson());
     }
 
     [Fact]
@@ -373,9 +379,7 @@ public sealed class DeltaReplicationTests
     {
         var ct = Timeouts.Bounded(30);
         using var dir = new global::Registry.Persistence.Tests.TempDirectory();
-        await using var source = Replica.Open(dir.Combine("source"));
-        await source.MutateAsync(1, 3);
-        var frame = FrameOf(ReplicationMessages.Snapshot(await source.CaptureAcknowledgedAsync(ct)).ToArray());
+        var (frame, _) = await SmallSnapshotFrameAsync(dir.Combine("source"), ct);
 
         // The start of the frame, in one small write (one read on loopback), then silence.
         var clock = new FakeTimeProvider();
