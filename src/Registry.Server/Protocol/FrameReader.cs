@@ -60,7 +60,7 @@ public sealed class FrameReader
         {
             var read = await _input.ReadAsync(cancellationToken);
             var buffer = read.Buffer;
-            if (buffer.Length >= PrefixLength && !StartsWithMagic(buffer))
+            if (buffer.Length >= PrefixLength && !StartsWith(buffer, BinaryWire.Magic))
             {
                 // Examined nothing: the frame reader sees these bytes again as a length prefix.
                 _input.AdvanceTo(buffer.Start);
@@ -108,7 +108,7 @@ public sealed class FrameReader
 
                 if (buffer.Length >= PrefixLength + prefix.Length)
                 {
-                    var starts = StartsWith(buffer.Slice(PrefixLength, prefix.Length), prefix.Span);
+                    var starts = StartsWith(buffer.Slice(PrefixLength), prefix.Span);
                     _input.AdvanceTo(starts ? buffer.GetPosition(PrefixLength + prefix.Length) : buffer.Start);
                     return starts ? length - prefix.Length : null;
                 }
@@ -133,15 +133,17 @@ public sealed class FrameReader
     /// </summary>
     public Stream OpenBody(long length, CancellationToken cancellationToken) => new BodyStream(this, length, cancellationToken);
 
+    /// <summary>Whether <paramref name="bytes"/>, at least as long as <paramref name="prefix"/>, begins with it.</summary>
     private static bool StartsWith(ReadOnlySequence<byte> bytes, ReadOnlySpan<byte> prefix)
     {
-        if (bytes.IsSingleSegment)
+        var head = bytes.Slice(0, prefix.Length);
+        if (head.IsSingleSegment)
         {
-            return bytes.FirstSpan.SequenceEqual(prefix);
+            return head.FirstSpan.SequenceEqual(prefix);
         }
 
         var copy = prefix.Length <= 256 ? stackalloc byte[prefix.Length] : new byte[prefix.Length];
-        bytes.CopyTo(copy);
+        head.CopyTo(copy);
         return copy.SequenceEqual(prefix);
     }
 
@@ -210,13 +212,6 @@ public sealed class FrameReader
         public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
-
-    private static bool StartsWithMagic(ReadOnlySequence<byte> buffer)
-    {
-        Span<byte> first = stackalloc byte[PrefixLength];
-        buffer.Slice(0, PrefixLength).CopyTo(first);
-        return first.SequenceEqual(BinaryWire.Magic);
     }
 
     private async ValueTask<FrameReadResult> ReadFrameAsync(bool binary, CancellationToken cancellationToken)
