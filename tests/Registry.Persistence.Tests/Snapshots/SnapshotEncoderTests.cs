@@ -115,6 +115,40 @@ public class SnapshotEncoderTests
         Assert.Throws<Registry.Persistence.Json.GoJsonException>(() => SnapshotEncoder.EncodeToArray(snapshot));
     }
 
+    [Fact]
+    public void EncodedLength_IsTheLengthEncodeWrites()
+    {
+        // Many nodes (the count passes its scratch buffer many times over), one value longer than that buffer, and
+        // non-ASCII text that the escaper expands.
+        var nodes = Enumerable.Range(1, 5_000).Select(i => new SnapshotNode
+        {
+            Id = (uint)i,
+            PublicKey = $"key{i}",
+            Hostname = i == 77 ? new string('h', 100_000) : $"host-{i}",
+            Tags = i % 5 == 0 ? ["<tag>", "é\u2028"] : null,
+            LastSeen = "2026-11-27T12:00:00Z",
+        }).ToList();
+        Snapshot[] snapshots =
+        [
+            SnapshotReader.Read(Fixtures.Go("snapshot-small.json")).Snapshot,
+            new Snapshot(),
+            new Snapshot { NextNode = 5_001, NodeSource = new ListSource(nodes), Networks = [], WalSeq = 123_456 },
+        ];
+
+        foreach (var snapshot in snapshots)
+        {
+            Assert.Equal(SnapshotEncoder.EncodeToArray(snapshot).LongLength, SnapshotEncoder.EncodedLength(snapshot));
+        }
+    }
+
+    [Fact]
+    public void EncodedLength_InvalidExprPolicy_ThrowsAsEncodeDoes()
+    {
+        var snapshot = new Snapshot { Networks = new() { ["1"] = new SnapshotNet { ExprPolicy = "{\"a\":"u8.ToArray() } } };
+
+        Assert.Throws<Registry.Persistence.Json.GoJsonException>(() => SnapshotEncoder.EncodedLength(snapshot));
+    }
+
     /// <summary>Nodes handed over one at a time, copied into the encoder's node as a store's source would.</summary>
     private sealed class ListSource(List<SnapshotNode> nodes) : ISnapshotNodeSource
     {
