@@ -7,7 +7,9 @@ using Registry.Core;
 using Registry.Core.Lifecycle;
 using Registry.Persistence.Lifecycle;
 using Registry.Persistence.Replication;
+using Registry.Persistence.Snapshots;
 using Registry.Persistence.Snapshots.Model;
+using Registry.Server.Dispatch;
 using Registry.Server.Observability;
 using Registry.Server.Replication;
 
@@ -308,7 +310,7 @@ public sealed class DeltaReplicationTests
     {
         await using var source = Replica.Open(directory);
         await source.MutateAsync(1, 3);
-        return (FrameOf(ReplicationMessages.Snapshot(await source.CaptureAcknowledgedAsync(cancellationToken)).ToArray()), source.Registry.ToCanonicalJson());
+        return (FrameOf(SnapshotMessage(await source.CaptureAcknowledgedAsync(cancellationToken))), source.Registry.ToCanonicalJson());
     }
 
     private static byte[] FrameOf(ReadOnlySpan<byte> message)
@@ -352,7 +354,7 @@ public sealed class DeltaReplicationTests
         using var dir = new global::Registry.Persistence.Tests.TempDirectory();
         await using var source = Replica.Open(dir.Combine("source"));
         await source.RegisterManyAsync(20_000);
-        var frame = FrameOf(ReplicationMessages.Snapshot(await source.CaptureAcknowledgedAsync(ct)).ToArray());
+        var frame = FrameOf(SnapshotMessage(await source.CaptureAcknowledgedAsync(ct)));
         Assert.True(frame.Length > 3 << 20, $"a frame of {frame.Length} bytes");
 
         // The first member name of the snapshot loses its opening quote: {"snapshot":{x… cannot be JSON.
@@ -403,7 +405,7 @@ public sealed class DeltaReplicationTests
         using var dir = new global::Registry.Persistence.Tests.TempDirectory();
         await using var source = Replica.Open(dir.Combine("source"));
         await source.MutateAsync(1, 20);
-        var snapshot = ReplicationMessages.Snapshot(await source.CaptureAcknowledgedAsync(ct)).ToArray();
+        var snapshot = SnapshotMessage(await source.CaptureAcknowledgedAsync(ct));
         var inner = snapshot.AsSpan(ReplicationMessages.SnapshotMessagePrefix.Length, snapshot.Length - ReplicationMessages.SnapshotMessagePrefix.Length - ReplicationMessages.SnapshotMessageSuffix.Length);
 
         // Valid JSON any primary could send, but not the layout the standby decodes as it arrives: the type first.
@@ -550,6 +552,72 @@ public sealed class DeltaReplicationTests
         // The operator is told once why this standby's snapshots come less often than every second.
         var paced = Assert.Single(log.Entries, entry => entry.Message.Contains("snapshot push", StringComparison.Ordinal));
         Assert.Contains("takes 500 ms; the next waits 4.5 s after one ends", paced.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Subscriber_OfALargeRegistry_GetsTheSnapshotWhileThePrimaryEncodesIt()
+    {
+        using var dir = new global::Registry.Persistence.Tests.TempDirectory();
+        await using var primary = Replica.Open(dir.Combine("primary"));
+        using var feed = new DeltaFeed(primary.Store.Log);
+
+        // About 20 MB of nodes: several times what the pipes, the primary's send buffer and a receive buffer of 64 KiB
+        // hold between them.
+        var nodes = new CountingNodeSource(60_000);
+        await using var server = StartPrimary(primary, feed, new FakeTimeProvider(), capture: _ => Task.FromResult(new Snapshot { NextNode = 60_001, NodeSource = nodes, Networks = [] }));
+        var ct = Timeouts.Bounded(60);
+        using var client = await WireClient.ConnectAsync(server.EndPoint, ct, receiveBufferBytes: 64 * 1024);
+        await client.SendAsync($"{{\"type\":\"subscribe_replication\",\"token\":\"{Token}\"}}", ct);
+
+        // The first mebibyte is here while the primary is still at its second encoding (the first found the frame's
+        // length), which goes at this reader's pace: the message is not held whole.
+        var first = (await client.ReadBytesAsync(4 + ReplicationSubscriber.PieceBytes, ct))!;
+        Assert.InRange(nodes.Filled, nodes.Count + 1, (2 * nodes.Count) - 1);
+
+        var length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(first);
+        var rest = (await client.ReadBytesAsync((int)length - ReplicationSubscriber.PieceBytes, ct))!;
+        var message = first.AsSpan(4).ToArray().Concat(rest).ToArray();
+        Assert.Equal(2 * nodes.Count, nodes.Filled);
+        var prefix = ReplicationMessages.SnapshotMessagePrefix.Length;
+        var suffix = ReplicationMessages.SnapshotMessageSuffix.Length;
+        Assert.True(message.AsSpan(message.Length - suffix).SequenceEqual(ReplicationMessages.SnapshotMessageSuffix.Span));
+        using var snapshot = new MemoryStream(message, prefix, message.Length - prefix - suffix);
+        Assert.Equal(nodes.Count, SnapshotReader.Read(snapshot, snapshot.Length, "the message").Snapshot.Nodes!.Count);
+    }
+
+    /// <summary>Nodes of some 330 bytes each, counting how often the encoder asks for one.</summary>
+    private sealed class CountingNodeSource(int count) : ISnapshotNodeSource
+    {
+        private int _filled;
+
+        public int Count => count;
+
+        public int Filled => Volatile.Read(ref _filled);
+
+        public uint IdAt(int index) => (uint)index + 1;
+
+        public void Fill(int index, SnapshotNode target)
+        {
+            Interlocked.Increment(ref _filled);
+            var key = new byte[32];
+            BitConverter.TryWriteBytes(key, index);
+            target.Id = (uint)index + 1;
+            target.PublicKey = Convert.ToBase64String(key);
+            target.Hostname = $"node-{index:D8}.streaming-snapshot.example";
+            target.Tags = ["region-europe-west", "tier-production", $"shard-{index % 97:D4}", "streamed"];
+            target.Networks = [0];
+            target.LastSeen = "2026-11-27T18:00:00Z";
+            target.KeyCreated = "2026-11-27T17:00:00Z";
+            target.Version = "v1.9.0-registry";
+        }
+    }
+
+    /// <summary>The snapshot message the primary sends for <paramref name="snapshot"/>, whole.</summary>
+    private static byte[] SnapshotMessage(Snapshot snapshot)
+    {
+        var message = new System.Buffers.ArrayBufferWriter<byte>();
+        ReplicationMessages.WriteSnapshot(snapshot, message);
+        return message.WrittenSpan.ToArray();
     }
 
     [Theory]

@@ -78,4 +78,42 @@ public sealed class FrameWriterTests
 
         Assert.Equal("{\"node_id\":7,\"type\":\"set_visibility_ok\",\"visibility\":\"public\"}", text);
     }
+
+    [Fact]
+    public async Task WriteInPiecesAsync_CopiesIntoBuffersLargerThanAConnectionsDefault()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var pool = new CountingPool();
+        using var sink = new MemoryStream();
+        var output = PipeWriter.Create(sink, new StreamPipeWriterOptions(pool, minimumBufferSize: 4096, leaveOpen: true));
+        var body = new byte[(3 << 20) + 5];
+        new Random(3).NextBytes(body);
+
+        await new FrameWriter(output).WriteInPiecesAsync(body.Length, PipeReader.Create(new ReadOnlySequence<byte>(body)), 1 << 20, static () => { }, ct);
+
+        // Sixteen buffers of 64 KiB a mebibyte (and one for the header and the last bytes), not 256 of the 4 KiB a
+        // connection's writer hands out unless asked for more: that many outran the shared pool and were garbage.
+        Assert.InRange(pool.Rents, 4, (4 * 17) + 2);
+        var written = sink.ToArray();
+        Assert.Equal((uint)body.Length, BinaryPrimitives.ReadUInt32BigEndian(written));
+        Assert.True(written.AsSpan(4).SequenceEqual(body));
+    }
+
+    /// <summary>The shared pool, counting what is rented from it.</summary>
+    private sealed class CountingPool : MemoryPool<byte>
+    {
+        public int Rents { get; private set; }
+
+        public override int MaxBufferSize => Shared.MaxBufferSize;
+
+        public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
+        {
+            Rents++;
+            return Shared.Rent(minBufferSize);
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
+    }
 }

@@ -37,14 +37,19 @@ public sealed class ReplicationSubscriberTests
     [Fact]
     public async Task SendAsync_AFrameMuchLargerThanTheTimeoutAllowsAtOnce_ArrivesWhileEachPieceIsOnTime()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Timeouts.Bounded(60);
         var peer = new SlowPeer();
         var message = Message((5 * ReplicationSubscriber.PieceBytes) + 123);
 
-        // Held in segments that do not line up with the pieces, as a snapshot message is.
-        var segmented = new SegmentedBufferWriter(segmentBytes: 700_001);
-        segmented.Write(message);
-        var sending = peer.Subscriber().SendAsync(segmented.Written(), ct).AsTask();
+        // Produced in runs that do not line up with the pieces, as a snapshot message is encoded.
+        await using var body = ProducedBody.Start(output =>
+        {
+            for (var at = 0; at < message.Length; at += 70_001)
+            {
+                output.Write(message.AsSpan(at, Math.Min(70_001, message.Length - at)));
+            }
+        });
+        var sending = peer.Subscriber().SendAsync(message.Length, body.Reader, ct).AsTask();
 
         // The peer spends 9 s on each piece (a slow link): 45 s for the frame, far beyond one 10 s deadline. The clock
         // moves when the first bytes of a piece are there to be read, which the sender writes only after renewing its
@@ -110,5 +115,54 @@ public sealed class ReplicationSubscriberTests
         peer.Clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(1, peer.Aborts);
         Assert.False(sending.IsCompleted);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(1)]
+    public async Task SendAsync_ABodyThatIsNotTheLengthItWasSentAs_FailsAndClosesTheConnection(int difference)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var peer = new SlowPeer();
+        var message = Message((2 * ReplicationSubscriber.PieceBytes) + 10);
+        _ = ConsumeAsync(peer.Pipe.Reader, ct);
+        await using var body = ProducedBody.Start(output => output.Write(message));
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(async () => await peer.Subscriber().SendAsync(message.Length - difference, body.Reader, ct));
+
+        Assert.Contains(difference > 0 ? "went on past its length" : "short of its length", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, peer.Aborts);
+    }
+
+    [Fact]
+    public async Task SendAsync_AProducerThatFails_FailsWithItsErrorAndClosesTheConnection()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var peer = new SlowPeer();
+        _ = ConsumeAsync(peer.Pipe.Reader, ct);
+        await using var body = ProducedBody.Start(output =>
+        {
+            output.Write(Message(ReplicationSubscriber.PieceBytes));
+            throw new FormatException("cannot encode this");
+        });
+
+        var error = await Assert.ThrowsAsync<FormatException>(async () => await peer.Subscriber().SendAsync(3 * ReplicationSubscriber.PieceBytes, body.Reader, ct));
+
+        Assert.Equal("cannot encode this", error.Message);
+        Assert.Equal(1, peer.Aborts);
+    }
+
+    /// <summary>Takes everything written to <paramref name="reader"/> until it completes.</summary>
+    private static async Task ConsumeAsync(PipeReader reader, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var read = await reader.ReadAsync(cancellationToken);
+            reader.AdvanceTo(read.Buffer.End);
+            if (read.IsCompleted)
+            {
+                return;
+            }
+        }
     }
 }

@@ -90,9 +90,15 @@ internal sealed class WireClient : IDisposable
         _stream = stream;
     }
 
-    public static async Task<WireClient> ConnectAsync(IPEndPoint endPoint, CancellationToken cancellationToken)
+    /// <summary>Connects to <paramref name="endPoint"/>; with <paramref name="receiveBufferBytes"/>, a socket that holds no more than that (no autotuning) for a peer that reads slowly.</summary>
+    public static async Task<WireClient> ConnectAsync(IPEndPoint endPoint, CancellationToken cancellationToken, int? receiveBufferBytes = null)
     {
         var tcp = new TcpClient();
+        if (receiveBufferBytes is { } bytes)
+        {
+            tcp.ReceiveBufferSize = bytes;
+        }
+
         await tcp.ConnectAsync(endPoint, cancellationToken);
         return new WireClient(tcp, tcp.GetStream());
     }
@@ -148,6 +154,13 @@ internal sealed class WireClient : IDisposable
 
         var body = new byte[BinaryPrimitives.ReadUInt32BigEndian(prefix)];
         return await ReadExactlyOrEndAsync(body, cancellationToken) ? Encoding.UTF8.GetString(body) : null;
+    }
+
+    /// <summary>Reads exactly <paramref name="count"/> bytes, frames or not; null when the server closed the connection first.</summary>
+    public async Task<byte[]?> ReadBytesAsync(int count, CancellationToken cancellationToken)
+    {
+        var bytes = new byte[count];
+        return await ReadExactlyOrEndAsync(bytes, cancellationToken) ? bytes : null;
     }
 
     public async Task<JsonElement> RequestAsync(string json, CancellationToken cancellationToken)

@@ -52,35 +52,42 @@ public sealed class ReplicationSubscriber
     public const int PieceBytes = 1 << 20;
 
     /// <summary>Sends one frame holding the UTF-8 JSON object <paramref name="message"/>.</summary>
+    /// <exception cref="TimeoutException">The frame was not written within the write timeout; the connection is closed (§5: a failed subscriber is dropped).</exception>
+    public ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken) =>
+        message.Length <= PieceBytes
+            ? WithDeadlineAsync(_ => _writer.WriteAsync(Response.FromJson(message), cancellationToken))
+            : SendAsync(message.Length, PipeReader.Create(new ReadOnlySequence<byte>(message)), cancellationToken);
+
+    /// <summary>Sends one frame of <paramref name="length"/> bytes, a UTF-8 JSON object read from <paramref name="body"/> as it is produced.</summary>
     /// <remarks>
     /// The write timeout bounds each piece of <see cref="PieceBytes"/>, not the whole frame: a snapshot of a large
     /// registry (80 MB at 350k nodes) could not reach a standby behind a link slower than 8 MB/s within Go's 10 s, and
     /// the standby would retry, and the primary capture, for ever. A peer that takes no piece in time is still dropped.
     /// </remarks>
     /// <exception cref="TimeoutException">A piece of the frame was not written within the write timeout; the connection is closed (§5: a failed subscriber is dropped).</exception>
-    public ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken) =>
-        SendAsync(new ReadOnlySequence<byte>(message), cancellationToken);
+    /// <exception cref="InvalidDataException">The body did not hold <paramref name="length"/> bytes; the connection is closed.</exception>
+    public ValueTask SendAsync(long length, PipeReader body, CancellationToken cancellationToken) =>
+        WithDeadlineAsync(renew => _writer.WriteInPiecesAsync(length, body, PieceBytes, renew, cancellationToken));
 
-    /// <summary>As <see cref="SendAsync(ReadOnlyMemory{byte}, CancellationToken)"/>, for a message held in segments.</summary>
-    public async ValueTask SendAsync(ReadOnlySequence<byte> message, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="write"/> under a deadline of one write timeout, which it may renew, and which closes the connection when it passes.</summary>
+    private async ValueTask WithDeadlineAsync(Func<Action, ValueTask> write)
     {
         // Like the client path, the deadline closes the socket rather than cancelling the pipe's flush.
         using var deadline = new CancellationTokenSource(_writeTimeout, _time);
         using var registration = deadline.Token.UnsafeRegister(static state => ((Action)state!)(), _abortConnection);
         try
         {
-            if (message.Length <= PieceBytes && message.IsSingleSegment)
-            {
-                await _writer.WriteAsync(Response.FromJson(message.First), cancellationToken);
-            }
-            else
-            {
-                await _writer.WriteInPiecesAsync(message, PieceBytes, () => deadline.CancelAfter(_writeTimeout), cancellationToken);
-            }
+            await write(() => deadline.CancelAfter(_writeTimeout));
         }
         catch (Exception ex) when (deadline.IsCancellationRequested && ex is not OperationCanceledException { CancellationToken.IsCancellationRequested: true })
         {
             throw new TimeoutException($"Replication frame to {RemoteEndPoint} not written within {_writeTimeout}.", ex);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Part of a frame may be out: nothing can follow it on this connection.
+            _abortConnection();
+            throw;
         }
     }
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Registry.Persistence.Replication;
 using Registry.Persistence.Snapshots.Model;
 using Registry.Server.Dispatch;
+using Registry.Server.Protocol;
 
 namespace Registry.Server.Replication;
 
@@ -129,7 +130,7 @@ public sealed partial class DeltaReplicationSource(
         {
             var started = time.GetTimestamp();
             var snapshot = await captureAcknowledged(cancellationToken);
-            await subscriber.SendAsync(ReplicationMessages.Snapshot(snapshot), cancellationToken);
+            await SendSnapshotAsync(subscriber, snapshot, cancellationToken);
             Paced(subscriber, pacing, started);
             subscription = feed.Subscribe(snapshot.WalSeq + 1);
         }
@@ -260,7 +261,7 @@ public sealed partial class DeltaReplicationSource(
                     {
                         changed = false;
                         var started = time.GetTimestamp();
-                        await subscriber.SendAsync(ReplicationMessages.Snapshot(await captureAcknowledged(cancellationToken)), cancellationToken);
+                        await SendSnapshotAsync(subscriber, await captureAcknowledged(cancellationToken), cancellationToken);
                         Paced(subscriber, pacing, started);
                     }
 
@@ -277,6 +278,20 @@ public sealed partial class DeltaReplicationSource(
             // The feed ended the subscription: a lagging subscriber (it resubscribes) or a disposed feed.
             LogLagging(logger, subscriber.RemoteEndPoint, ex.InnerException?.Message ?? ex.Message);
         }
+    }
+
+    /// <summary>Sends <paramref name="snapshot"/> as one snapshot message, encoding it as the subscriber takes it.</summary>
+    /// <remarks>
+    /// Encoded twice: once to learn the frame's length, which leads the frame, then straight to the subscriber. Held
+    /// whole, the message (55 MB at 324k nodes) made a subscription allocate ~140 MB on the primary and cost it a
+    /// blocking full collection; streamed, 10-20 MB and none, and the standby is ready no later (docs/benchmarks.md).
+    /// A snapshot that cannot be encoded fails in the first pass, before anything is sent.
+    /// </remarks>
+    private static async Task SendSnapshotAsync(ReplicationSubscriber subscriber, Snapshot snapshot, CancellationToken cancellationToken)
+    {
+        var length = ReplicationMessages.SnapshotLength(snapshot);
+        await using var body = ProducedBody.Start(output => ReplicationMessages.WriteSnapshot(snapshot, output));
+        await subscriber.SendAsync(length, body.Reader, cancellationToken);
     }
 
     /// <summary>Records a push to a snapshot-only standby that started at <paramref name="started"/>, and logs a new pace.</summary>

@@ -28,16 +28,21 @@ public static class ReplicationMessages
     /// <summary>Go's heartbeat, exactly: <c>{"type":"heartbeat"}</c>.</summary>
     public static ReadOnlyMemory<byte> GoHeartbeat { get; } = Encoding.UTF8.GetBytes("{\"type\":\"heartbeat\"}");
 
-    /// <summary><c>{"snapshot":{…},"type":"replication_snapshot"}</c>, the snapshot in our file encoding (checksummed, with <c>wal_seq</c>); a Go standby reads it too.</summary>
-    public static ReadOnlySequence<byte> Snapshot(Snapshot snapshot)
+    /// <summary>
+    /// Writes <c>{"snapshot":{…},"type":"replication_snapshot"}</c>, the snapshot in our file encoding (checksummed, with
+    /// <c>wal_seq</c>), into <paramref name="output"/>; a Go standby reads it too. <see cref="SnapshotLength"/> bytes.
+    /// </summary>
+    public static void WriteSnapshot(Snapshot snapshot, IBufferWriter<byte> output)
     {
-        // In segments, handed out as written: at hundreds of thousands of nodes the message is tens of megabytes.
-        var body = new Protocol.SegmentedBufferWriter();
-        body.Write(SnapshotMessagePrefix.Span);
-        SnapshotEncoder.Encode(snapshot, body);
-        body.Write(SnapshotMessageSuffix.Span);
-        return body.Written();
+        ArgumentNullException.ThrowIfNull(output);
+        output.Write(SnapshotMessagePrefix.Span);
+        SnapshotEncoder.Encode(snapshot, output);
+        output.Write(SnapshotMessageSuffix.Span);
     }
+
+    /// <summary>The length of the message <see cref="WriteSnapshot"/> writes, found by encoding the snapshot without keeping it; throws as encoding does.</summary>
+    public static long SnapshotLength(Snapshot snapshot) =>
+        SnapshotMessagePrefix.Length + SnapshotEncoder.EncodedLength(snapshot) + SnapshotMessageSuffix.Length;
 
     /// <summary>How a snapshot message begins, from us and from Go (whose encoder sorts the keys and adds no space): <c>{"snapshot":</c>.</summary>
     public static ReadOnlyMemory<byte> SnapshotMessagePrefix { get; } = "{\"snapshot\":"u8.ToArray();
