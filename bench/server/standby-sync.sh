@@ -6,7 +6,9 @@
 # A primary is filled by `registry loadgen --op register` for FILL_SECONDS (about 40k nodes a second here), stopped,
 # and restarted with its saves off; then, ROUNDS times, a new standby subscribes and the script waits until the
 # standby's /readyz says ready. One JSON line per round: nodes, ready_ms, the primary's capture pause under the
-# registry lock, the resident memory of both afterwards, and the standby's peak (VmHWM) during its first sync. Not part of CI; numbers in docs/benchmarks.md.
+# registry lock, the resident memory of both afterwards, and the peaks (VmHWM) of both during the sync (the primary's
+# peak is reset before each round through /proc/PID/clear_refs), and what the round cost the primary's collector (bytes
+# allocated, gen2 collections, pause time). Not part of CI; numbers in docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 fill=${1:-8}; rounds=${2:-2}
@@ -20,6 +22,9 @@ wait_line() { for _ in $(seq 600); do grep -q "$2" "$1" 2>/dev/null && return 0;
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 peak_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 metric() { curl -s "127.0.0.1:$1/metrics" | awk -v name="$2" '$1 == name {print $2}'; }
+gc_sample() { # allocated bytes, gen2 collections, pause seconds of the process behind metrics port $1
+  echo "$(metric "$1" dotnet_gc_heap_total_allocated_bytes_total) $(metric "$1" 'dotnet_gc_collections_total{gc_heap_generation="gen2"}') $(metric "$1" dotnet_gc_pause_time_seconds_total)"
+}
 
 if [[ -n "${STANDBY_SYNC_DATA:-}" && -d "$STANDBY_SYNC_DATA" ]]; then
   cp -r "$STANDBY_SYNC_DATA" "$work/p"
@@ -44,6 +49,8 @@ for round in $(seq "$rounds"); do
   rm -rf "$work/s"
   sport=$(free_port); smetrics=$(free_port)
   pause_before=$(metric "$metrics" registry_snapshot_capture_pause_seconds_sum); pause_before=${pause_before:-0}
+  echo 5 >"/proc/$primary/clear_refs"
+  gc_before=$(gc_sample "$metrics")
   start=$(date +%s%N)
   "$bin" serve --data "$work/s" --listen "127.0.0.1:$sport" --replication-token bench --standby-of "127.0.0.1:$port" \
     --metrics-listen "127.0.0.1:$smetrics" >"$work/s.log" 2>&1 &
@@ -51,13 +58,16 @@ for round in $(seq "$rounds"); do
   until [[ "$(curl -s "127.0.0.1:$smetrics/readyz")" == "ready" ]]; do sleep 0.05; done
   ready_ms=$(( ($(date +%s%N) - start) / 1000000 ))
   pause_after=$(metric "$metrics" registry_snapshot_capture_pause_seconds_sum)
-  python3 - "$round" "$nodes" "$ready_ms" "$pause_before" "$pause_after" "$(rss_kb "$primary")" "$(rss_kb "$standby")" "$(peak_kb "$standby")" "$(cut -d' ' -f1 /proc/loadavg)" <<'PY'
+  gc_after=$(gc_sample "$metrics")
+  python3 - "$round" "$nodes" "$ready_ms" "$pause_before" "$pause_after" "$(rss_kb "$primary")" "$(peak_kb "$primary")" "$(rss_kb "$standby")" "$(peak_kb "$standby")" "$gc_before" "$gc_after" "$(cut -d' ' -f1 /proc/loadavg)" <<'PY'
 import json, sys
-r, nodes, ready, before, after, prss, srss, speak, load = sys.argv[1:]
+r, nodes, ready, before, after, prss, ppeak, srss, speak, gc_before, gc_after, load = sys.argv[1:]
+gc = [float(a) - float(b) for a, b in zip(gc_after.split(), gc_before.split())]
 print(json.dumps({"round": int(r), "sequence": int(nodes), "ready_ms": int(ready),
                   "capture_pause_ms": round((float(after) - float(before)) * 1000, 1),
-                  "primary_rss_mb": round(int(prss) / 1024), "standby_rss_mb": round(int(srss) / 1024),
+                  "primary_rss_mb": round(int(prss) / 1024), "primary_peak_rss_mb": round(int(ppeak) / 1024), "standby_rss_mb": round(int(srss) / 1024),
                   "standby_peak_rss_mb": round(int(speak) / 1024),
+                  "primary_allocated_mb": round(gc[0] / 2**20), "primary_gen2": int(gc[1]), "primary_gc_pause_ms": round(gc[2] * 1000),
                   "load_average": float(load)}))
 PY
   kill -TERM "$standby"; wait "$standby" || true
