@@ -35,6 +35,12 @@ public sealed class Store : IAsyncDisposable
     private int _pushDirty;
     private int _started;
     private ulong _lastSnapshotSeq;
+
+    // Where growth toward an urgent save counts from: the last capture, not the last snapshot that finished, so that
+    // writes arriving while one snapshot is written do not queue another right behind it; and never the log's whole
+    // size, which keeps the previous generation's segments by design and so stayed past the threshold after a save.
+    private ulong _urgentFromSeq;
+    private long _urgentFromBytes;
     private long _saves;
     private long _saveFailures;
     private long _pushes;
@@ -52,6 +58,10 @@ public sealed class Store : IAsyncDisposable
         _snapshots = snapshots;
         Recovery = report;
         _lastSnapshotSeq = report.SnapshotSequence;
+        _urgentFromSeq = report.SnapshotSequence;
+
+        // The log found at open counts in full toward the first save, as whatever it holds must be replayed again.
+        _urgentFromBytes = -log.Size;
     }
 
     /// <summary>What recovery found and did.</summary>
@@ -127,12 +137,16 @@ public sealed class Store : IAsyncDisposable
     {
         Volatile.Write(ref _dirty, 1);
         Volatile.Write(ref _pushDirty, 1);
-        if (Log.AppendedSequence - Interlocked.Read(ref _lastSnapshotSeq) >= (ulong)_options.SnapshotAfterEntries
-            || Log.Size >= _options.SnapshotAfterLogBytes)
+        if (UrgentSaveDue)
         {
             SignalUrgent();
         }
     }
+
+    /// <summary>Whether the log grew past a threshold (<see cref="StoreOptions.SnapshotAfterEntries"/>, <see cref="StoreOptions.SnapshotAfterLogBytes"/>) since the last snapshot was captured, so a save should not wait for the tick.</summary>
+    internal bool UrgentSaveDue =>
+        Log.AppendedSequence - Interlocked.Read(ref _urgentFromSeq) >= (ulong)_options.SnapshotAfterEntries
+        || Log.AppendedBytes - Interlocked.Read(ref _urgentFromBytes) >= _options.SnapshotAfterLogBytes;
 
     /// <summary>Writes a snapshot now (serialised with the save loop) and compacts the log; returns what was saved.</summary>
     public async Task<SnapshotSaveResult> TriggerSnapshotAsync(CancellationToken cancellationToken = default)
@@ -170,6 +184,7 @@ public sealed class Store : IAsyncDisposable
             var setAside = Log.ResetAfter(snapshot.WalSeq);
             _machine.Restore(snapshot, DataLayoutKind.Pilot);
             Interlocked.Exchange(ref _lastSnapshotSeq, snapshot.WalSeq);
+            _ = CountUrgentFrom(snapshot.WalSeq, Log.AppendedBytes);
             Volatile.Write(ref _dirty, 0);
             Volatile.Write(ref _pushDirty, 1);
             return setAside;
@@ -223,24 +238,33 @@ public sealed class Store : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         Volatile.Write(ref _dirty, 0);
         var (snapshot, sequence) = _machine.CaptureForEncoding();
-
-        // Never put a mutation into a snapshot before it is durable in the log: if the log fails first, the
-        // snapshot must not make an unacknowledged mutation permanent.
-        if (sequence > Log.AcknowledgedSequence)
-        {
-            await Log.WhenAcknowledged(sequence).WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        Log.Rotate();
-        snapshot.WalSeq = sequence;
+        var countedFrom = CountUrgentFrom(sequence, Log.AppendedBytes);
         SnapshotSaveResult result;
         try
         {
-            result = _snapshots.Save(snapshot, cancellationToken);
+            // Never put a mutation into a snapshot before it is durable in the log: if the log fails first, the
+            // snapshot must not make an unacknowledged mutation permanent.
+            if (sequence > Log.AcknowledgedSequence)
+            {
+                await Log.WhenAcknowledged(sequence).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            Log.Rotate();
+            snapshot.WalSeq = sequence;
+            try
+            {
+                result = _snapshots.Save(snapshot, cancellationToken);
+            }
+            catch
+            {
+                Volatile.Write(ref _dirty, 1);
+                throw;
+            }
         }
         catch
         {
-            Volatile.Write(ref _dirty, 1);
+            // Nothing was saved: the growth since the last snapshot that was still counts toward the next.
+            _ = CountUrgentFrom(countedFrom.Sequence, countedFrom.Bytes);
             throw;
         }
 
@@ -253,6 +277,10 @@ public sealed class Store : IAsyncDisposable
         PersistenceMetrics.SnapshotDuration.Record(clock.Elapsed.TotalSeconds);
         return result;
     }
+
+    /// <summary>Counts the log's growth toward an urgent save from <paramref name="sequence"/> and <paramref name="appendedBytes"/>; returns where it counted from before.</summary>
+    private (ulong Sequence, long Bytes) CountUrgentFrom(ulong sequence, long appendedBytes) =>
+        (Interlocked.Exchange(ref _urgentFromSeq, sequence), Interlocked.Exchange(ref _urgentFromBytes, appendedBytes));
 
     private async Task SaveLoopAsync(CancellationToken stopping)
     {

@@ -25,7 +25,10 @@ public sealed class StoreOptions
     /// <summary>Snapshot as soon as this many entries were logged since the last snapshot, to bound replay time. Default 500,000.</summary>
     public long SnapshotAfterEntries { get; init; } = 500_000;
 
-    /// <summary>Snapshot as soon as the log holds this many bytes, well before the cap. Default 64 MiB.</summary>
+    /// <summary>
+    /// Snapshot as soon as this many bytes were logged since the last snapshot was captured. The log also keeps the
+    /// previous generation's segments, so it holds up to about twice this; keep it well below the cap. Default 64 MiB.
+    /// </summary>
     public long SnapshotAfterLogBytes { get; init; } = 64L * 1024 * 1024;
 
     /// <summary>Accept a log that is corrupt inside by keeping its valid prefix (operator's explicit choice). Default false.</summary>

@@ -64,6 +64,7 @@ public sealed partial class WriteAheadLog
             _open.AddEncoded(frames, first, last, count);
             _nextSeq = last + 1;
             Interlocked.Add(ref _size, frames.Length);
+            Interlocked.Add(ref _appendedBytes, frames.Length);
             if (_flusherWaiting)
             {
                 Monitor.Pulse(_gate);
@@ -133,6 +134,7 @@ public sealed partial class WriteAheadLog
             var seq = _nextSeq++;
             _open.Add(seq, type, nodeId, data, hasData);
             Interlocked.Add(ref _size, size);
+            Interlocked.Add(ref _appendedBytes, size);
             completion = _open.Completion.Task;
             if (_flusherWaiting && !t_callerCommits)
             {

@@ -51,6 +51,7 @@ public sealed partial class WriteAheadLog : IDisposable
     private ulong _nextSeq;
     private ulong _acknowledgedSeq;
     private long _size;
+    private long _appendedBytes;
     private bool _flusherWaiting;
     private bool _closing;
     private volatile Exception? _poison;
@@ -82,6 +83,9 @@ public sealed partial class WriteAheadLog : IDisposable
 
     /// <summary>Total bytes of all segments, including appends not yet written.</summary>
     public long Size => Interlocked.Read(ref _size);
+
+    /// <summary>Bytes appended (records with their framing) since the log was opened; never decreases, unlike <see cref="Size"/>, which segments leaving the log lower.</summary>
+    public long AppendedBytes => Interlocked.Read(ref _appendedBytes);
 
     /// <summary>The first sequence number still held by the log.</summary>
     public ulong FirstSequence

@@ -15,14 +15,28 @@ public class StoreTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static StoreOptions Options(string dir, FakeTimeProvider? time = null, Func<CancellationToken, ValueTask>? push = null, Action<Exception>? failed = null, long snapshotAfterEntries = 500_000) => new()
+    private static StoreOptions Options(string dir, FakeTimeProvider? time = null, Func<CancellationToken, ValueTask>? push = null, Action<Exception>? failed = null, long snapshotAfterEntries = 500_000, long snapshotAfterLogBytes = 64L << 20, Registry.Persistence.Snapshots.Storage.ISnapshotFileSystem? snapshotFiles = null) => new()
     {
         DataDirectory = dir,
         TimeProvider = time ?? new FakeTimeProvider(),
         PushAsync = push,
         SaveFailed = failed,
         SnapshotAfterEntries = snapshotAfterEntries,
+        SnapshotAfterLogBytes = snapshotAfterLogBytes,
+        SnapshotFileSystem = snapshotFiles ?? Registry.Persistence.Snapshots.Storage.PosixSnapshotFileSystem.Instance,
     };
+
+    /// <summary>Logs records until the log grew by at least <paramref name="bytes"/>; returns the next free index.</summary>
+    private static async Task<int> LogAtLeast(Store store, HostnameMachine machine, int from, long bytes)
+    {
+        var until = store.Log.AppendedBytes + bytes;
+        while (store.Log.AppendedBytes < until)
+        {
+            await SetMany(store, machine, from++, 1);
+        }
+
+        return from;
+    }
 
     private static async Task SetMany(Store store, HostnameMachine machine, int from, int count)
     {
@@ -151,6 +165,108 @@ public class StoreTests
         store.TriggerSave();
         WaitUntil(() => store.Statistics.Saves == 1, "the threshold snapshot");
         Assert.Equal(10UL, store.Statistics.LastSnapshotSequence);
+    }
+
+    [Fact]
+    public async Task TriggerSave_PastLogByteThreshold_SnapshotsOnce_NotAgainForThePreviousGenerationKept()
+    {
+        using var dir = new TempDirectory();
+        var machine = new HostnameMachine();
+        await using var store = Store.Open(Options(dir.Path, snapshotAfterLogBytes: 4096), machine);
+        store.Start();
+        var next = await LogAtLeast(store, machine, 1, 4096);
+        Assert.True(store.UrgentSaveDue);
+        store.TriggerSave();
+        WaitUntil(() => store.Statistics.Saves == 1, "the threshold snapshot");
+
+        // The log keeps the segments since the previous generation, over the threshold still; only what is logged
+        // after the capture counts toward the next urgent save. Counting the whole log saved again and again.
+        Assert.True(store.Log.Size >= 4096, $"log of {store.Log.Size} bytes");
+        Assert.False(store.UrgentSaveDue);
+        next = await LogAtLeast(store, machine, next, 2048);
+        Assert.False(store.UrgentSaveDue);
+        _ = await LogAtLeast(store, machine, next, 2048);
+        Assert.True(store.UrgentSaveDue);
+        store.TriggerSave();
+        WaitUntil(() => store.Statistics.Saves == 2, "the second threshold snapshot");
+    }
+
+    [Fact]
+    public async Task TriggerSave_WritesWhileASnapshotIsWritten_CountFromItsCapture()
+    {
+        using var dir = new TempDirectory();
+        var machine = new HostnameMachine();
+        await Store.Open(Options(dir.Path), new HostnameMachine()).DisposeAsync();
+        using var files = new HeldFileSystem();
+        await using var store = Store.Open(Options(dir.Path, snapshotAfterLogBytes: 4096, snapshotFiles: files), machine);
+        store.Start();
+        var next = await LogAtLeast(store, machine, 1, 4096);
+        store.TriggerSave();
+        Assert.True(files.Entered.Wait(Bound, Ct), "the save did not start");
+
+        // While the captured state is written, what is logged counts from the capture, not from the snapshot before
+        // it: these few records ask for no second save to follow right behind this one.
+        _ = await LogAtLeast(store, machine, next, 1024);
+        Assert.False(store.UrgentSaveDue);
+        files.Release.Set();
+        WaitUntil(() => store.Statistics.Saves == 1, "the snapshot");
+    }
+
+    /// <summary>The real snapshot file system, holding the first temporary file's creation until released.</summary>
+    private sealed class HeldFileSystem : Registry.Persistence.Snapshots.Storage.ISnapshotFileSystem, IDisposable
+    {
+        private readonly Registry.Persistence.Snapshots.Storage.PosixSnapshotFileSystem _real = Registry.Persistence.Snapshots.Storage.PosixSnapshotFileSystem.Instance;
+
+        public ManualResetEventSlim Entered { get; } = new();
+
+        public ManualResetEventSlim Release { get; } = new();
+
+        public bool Exists(string path) => _real.Exists(path);
+
+        public Registry.Persistence.Snapshots.Storage.ISnapshotFile CreateTemp(string path)
+        {
+            Entered.Set();
+            Assert.True(Release.Wait(Bound), "the test did not release the save");
+            return _real.CreateTemp(path);
+        }
+
+        public void Rename(string source, string destination) => _real.Rename(source, destination);
+
+        public void SyncDirectory(string directory) => _real.SyncDirectory(directory);
+
+        public void Delete(string path) => _real.Delete(path);
+
+        public void Dispose()
+        {
+            Release.Set();
+            Entered.Dispose();
+            Release.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task TriggerSave_ASaveThatFails_LeavesTheGrowthCounted()
+    {
+        using var dir = new TempDirectory();
+        var machine = new HostnameMachine();
+        var failures = new List<Exception>();
+
+        // Made and closed first: the reopened store writes no snapshot while it opens. Then the first snapshot file
+        // operation fails (an I/O error), once.
+        await Store.Open(Options(dir.Path), new HostnameMachine()).DisposeAsync();
+        var files = new Snapshots.FaultyFileSystem(failAt: 1, Snapshots.FaultKind.IoError);
+        await using var store = Store.Open(Options(dir.Path, failed: failures.Add, snapshotAfterLogBytes: 4096, snapshotFiles: files), machine);
+        store.Start();
+        _ = await LogAtLeast(store, machine, 1, 4096);
+        store.TriggerSave();
+        WaitUntil(() => store.Statistics.SaveFailures == 1, "the failed save");
+
+        // Nothing was saved, so the next change asks for a save again, without waiting for the tick.
+        Assert.Equal(0, store.Statistics.Saves);
+        Assert.True(store.UrgentSaveDue);
+        _ = await LogAtLeast(store, machine, 10_000, 1);
+        store.TriggerSave();
+        WaitUntil(() => store.Statistics.Saves == 1, "the retried save");
     }
 
     [Fact]
