@@ -152,6 +152,36 @@ public sealed class ReplicationSubscriberTests
         Assert.Equal(1, peer.Aborts);
     }
 
+    [Fact]
+    public async Task SendAsync_CancelledWhileThePeerTakesNothing_StopsAndSoDoesItsProducer()
+    {
+        var ct = Timeouts.Bounded(60);
+        var peer = new SlowPeer();
+        var produced = 0L;
+        var body = ProducedBody.Start(output =>
+        {
+            var chunk = new byte[64 * 1024];
+            for (var i = 0; i < 1024; i++)
+            {
+                output.Write(chunk);
+                Interlocked.Add(ref produced, chunk.Length);
+            }
+        });
+
+        // A server stopping while a standby sits on a large snapshot: the send ends, and disposing the body returns
+        // only once its producer stopped writing, having written a bounded part of its 64 MiB.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var sending = peer.Subscriber().SendAsync(64L << 20, body.Reader, stopping.Token).AsTask();
+        var read = await peer.Pipe.Reader.ReadAsync(ct);
+        peer.Pipe.Reader.AdvanceTo(read.Buffer.Start);
+        await stopping.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending);
+        await body.DisposeAsync().AsTask().WaitAsync(ct);
+
+        Assert.InRange(Interlocked.Read(ref produced), 1, 8L << 20);
+        Assert.Equal(0, peer.Aborts);
+    }
+
     /// <summary>Takes everything written to <paramref name="reader"/> until it completes.</summary>
     private static async Task ConsumeAsync(PipeReader reader, CancellationToken cancellationToken)
     {
