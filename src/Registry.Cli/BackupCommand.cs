@@ -92,6 +92,11 @@ internal static class BackupCommand
                 return ExitCodes.UsageOrIo;
             }
 
+            // The copy's registry must be garbage before the verification loads a second one: the copy's store closes
+            // asynchronously, and this method resumed inline on that thread, whose frames (the store's close) stayed
+            // on the stack and kept the first registry alive to the end; the process peaked at twice the registry.
+            await Task.Yield();
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
             var verified = Verify(context, partial, cancellationToken);
             if (verified is null)
             {
@@ -200,9 +205,9 @@ internal static class BackupCommand
             return null;
         }
 
-        var (state, _) = machine.Capture();
+        var counts = machine.Registry.GetCounts();
         var bytes = new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
-        return new Verified(report.LastSequence, report.SnapshotSequence, Timeline.Load(directory).Current, state.Nodes?.Count ?? 0, state.Networks?.Count ?? 0, bytes);
+        return new Verified(report.LastSequence, report.SnapshotSequence, Timeline.Load(directory).Current, counts.Nodes, counts.Networks, bytes);
     }
 
     private static void Report(CliContext context, bool json, string directory, System.Net.EndPoint server, Verified copy, TimeSpan elapsed)

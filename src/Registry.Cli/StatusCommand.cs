@@ -115,7 +115,7 @@ internal static class StatusCommand
             await using var store = Store.Open(new StoreOptions { DataDirectory = dataDirectory }, machine);
             deltaLog.Attach(store.Log);
             var report = store.Recovery;
-            var (state, _) = machine.Capture();
+            var counts = machine.Registry.GetCounts();
             if (json)
             {
                 context.Out.WriteLine(JsonLine.Object(w =>
@@ -128,8 +128,8 @@ internal static class StatusCommand
                     w.WriteNumber("last_seq", report.LastSequence);
                     w.WriteNumber("log_bytes", store.Log.Size);
                     w.WriteNumber("bytes_cut", report.BytesCut);
-                    w.WriteNumber("nodes", state.Nodes?.Count ?? 0);
-                    w.WriteNumber("networks", state.Networks?.Count ?? 0);
+                    w.WriteNumber("nodes", counts.Nodes);
+                    w.WriteNumber("networks", counts.Networks);
                     w.WriteNumber("recovery_ms", Math.Round(report.Duration.TotalMilliseconds, 1));
                     JsonLine.WriteProblems(w, report.LogProblems);
                 }));
@@ -150,7 +150,7 @@ internal static class StatusCommand
                     context.Out.WriteLine($"cut bytes kept in {side}");
                 }
 
-                context.Out.WriteLine($"state: {state.Nodes?.Count ?? 0} nodes, {state.Networks?.Count ?? 0} networks; recovered in {report.Duration.TotalMilliseconds:F1} ms");
+                context.Out.WriteLine($"state: {counts.Nodes} nodes, {counts.Networks} networks; recovered in {report.Duration.TotalMilliseconds:F1} ms");
             }
 
             return ExitCodes.Ok;
