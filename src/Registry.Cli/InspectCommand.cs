@@ -57,11 +57,16 @@ internal static class InspectCommand
             return ExitCodes.Damaged;
         }
 
-        var (state, sequence) = machine.Capture();
+        // The encoder's capture: nodes stay frozen and are converted one at a time (while encoding, or never), so a
+        // summary does not build a model of the whole registry, and the full document goes out a chunk at a time.
+        var (state, sequence) = machine.CaptureForEncoding();
         if (json && full)
         {
             state.WalSeq = sequence;
-            context.Out.WriteLine(Encoding.UTF8.GetString(SnapshotEncoder.EncodeToArray(state)));
+            var sink = new TextWriterSink(context.Out);
+            _ = SnapshotEncoder.Encode(state, sink);
+            sink.Flush();
+            context.Out.WriteLine();
         }
         else if (json)
         {
@@ -95,7 +100,7 @@ internal static class InspectCommand
 
                 JsonLine.WriteProblems(w, damage);
                 JsonLine.WriteProblems(w, inProgress, "in_progress");
-                w.WriteNumber("nodes", state.Nodes?.Count ?? 0);
+                w.WriteNumber("nodes", state.NodeSource?.Count ?? state.Nodes?.Count ?? 0);
                 w.WriteNumber("networks", state.Networks?.Count ?? 0);
                 w.WriteNumber("trust_pairs", state.TrustPairs?.Count ?? 0);
                 w.WriteNumber("next_node", state.NextNode);
@@ -136,7 +141,7 @@ internal static class InspectCommand
             }
 
             context.Out.WriteLine($"timeline: {timeline}");
-            context.Out.WriteLine($"state: {state.Nodes?.Count ?? 0} nodes, {state.Networks?.Count ?? 0} networks, {state.TrustPairs?.Count ?? 0} trust pairs, next node {state.NextNode}, next network {state.NextNet}");
+            context.Out.WriteLine($"state: {state.NodeSource?.Count ?? state.Nodes?.Count ?? 0} nodes, {state.Networks?.Count ?? 0} networks, {state.TrustPairs?.Count ?? 0} trust pairs, next node {state.NextNode}, next network {state.NextNet}");
         }
 
         return damage.Count == 0 ? ExitCodes.Ok : ExitCodes.Damaged;
