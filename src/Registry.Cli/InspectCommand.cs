@@ -63,10 +63,7 @@ internal static class InspectCommand
         if (json && full)
         {
             state.WalSeq = sequence;
-            var sink = new TextWriterSink(context.Out);
-            _ = SnapshotEncoder.Encode(state, sink);
-            sink.Flush();
-            context.Out.WriteLine();
+            TextWriterSink.WriteLine(context.Out, output => SnapshotEncoder.Encode(state, output));
         }
         else if (json)
         {

@@ -134,7 +134,7 @@ internal static class SnapshotCommands
         if (json)
         {
             // The snapshot schema, byte-exact as the Go registry would write this content (version 1 + checksum).
-            context.Out.WriteLine(Encoding.UTF8.GetString(SnapshotEncoder.EncodeToArray(file.Snapshot)));
+            TextWriterSink.WriteLine(context.Out, output => SnapshotEncoder.Encode(file.Snapshot, output));
             return ExitCodes.Ok;
         }
 

@@ -14,6 +14,17 @@ internal sealed class TextWriterSink(TextWriter output) : IBufferWriter<byte>
     private byte[] _bytes = new byte[ChunkBytes];
     private int _used;
 
+    /// <summary>Writes what <paramref name="write"/> produces as UTF-8 to <paramref name="output"/>, then a line break.</summary>
+    public static void WriteLine(TextWriter output, Action<IBufferWriter<byte>> write)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(write);
+        var sink = new TextWriterSink(output);
+        write(sink);
+        sink.Flush();
+        output.WriteLine();
+    }
+
     public void Advance(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
