@@ -99,6 +99,35 @@ public sealed class FrameWriterTests
         Assert.True(written.AsSpan(4).SequenceEqual(body));
     }
 
+    [Fact]
+    public async Task WriteInPiecesAsync_ABodyReadInSmallParts_StillCopiesIntoLargeBuffers()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var pool = new CountingPool();
+        using var sink = new MemoryStream();
+        var output = PipeWriter.Create(sink, new StreamPipeWriterOptions(pool, minimumBufferSize: 4096, leaveOpen: true));
+        var body = new byte[(2 << 20) + 3];
+        new Random(4).NextBytes(body);
+
+        // A pipe of 4 KiB segments, written a little at a time: the frame writer reads it in parts of a few KiB.
+        var pipe = new Pipe(new PipeOptions(minimumSegmentSize: 4096, useSynchronizationContext: false));
+        var writing = Task.Run(async () =>
+        {
+            for (var at = 0; at < body.Length; at += 1000)
+            {
+                await pipe.Writer.WriteAsync(body.AsMemory(at, Math.Min(1000, body.Length - at)), ct);
+            }
+
+            await pipe.Writer.CompleteAsync();
+        }, ct);
+
+        await new FrameWriter(output).WriteInPiecesAsync(body.Length, pipe.Reader, 1 << 20, static () => { }, ct);
+        await writing;
+
+        Assert.InRange(pool.Rents, 3, (3 * 17) + 2);
+        Assert.True(sink.ToArray().AsSpan(4).SequenceEqual(body));
+    }
+
     /// <summary>The shared pool, counting what is rented from it.</summary>
     private sealed class CountingPool : MemoryPool<byte>
     {

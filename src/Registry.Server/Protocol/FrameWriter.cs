@@ -15,6 +15,7 @@ public sealed class FrameWriter
 
     private readonly PipeWriter _output;
     private readonly ArrayBufferWriter<byte> _scratch = new(128);
+    private int _copyBufferLeft;
 
     /// <summary>Creates a writer over <paramref name="output"/>.</summary>
     public FrameWriter(PipeWriter output)
@@ -49,6 +50,7 @@ public sealed class FrameWriter
         ArgumentNullException.ThrowIfNull(beforePiece);
 
         beforePiece();
+        _copyBufferLeft = 0;
         var header = _output.GetSpan(4);
         BinaryPrimitives.WriteUInt32BigEndian(header, (uint)length);
         _output.Advance(4);
@@ -76,6 +78,7 @@ public sealed class FrameWriter
             if (inPiece == pieceBytes || remaining == 0)
             {
                 await FlushAsync(cancellationToken);
+                _copyBufferLeft = 0;
                 inPiece = 0;
                 if (remaining > 0)
                 {
@@ -100,10 +103,14 @@ public sealed class FrameWriter
     {
         while (!bytes.IsEmpty)
         {
-            var span = _output.GetSpan(Math.Min(bytes.Length, CopyBufferBytes));
+            // The rest of the current buffer while it has room (any hint larger than that room starts a new buffer),
+            // then a new one of the full size: a hint of what is left to copy would get buffers of that size, and a
+            // body read in parts of a few KiB would again take a buffer per part.
+            var span = _output.GetSpan(_copyBufferLeft > 0 ? 1 : CopyBufferBytes);
             var count = Math.Min(span.Length, bytes.Length);
             bytes[..count].CopyTo(span);
             _output.Advance(count);
+            _copyBufferLeft = span.Length - count;
             bytes = bytes[count..];
         }
     }
