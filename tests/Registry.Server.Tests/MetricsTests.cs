@@ -63,13 +63,15 @@ public sealed class MetricsTests
         var persistence = new PersistenceMetrics(factory);
 
         Assert.DoesNotContain("registry_wal_poisoned", exporter.Render(), StringComparison.Ordinal);
-        persistence.SetSampler(() => new PersistenceSample { Poisoned = true, LogBytes = 4096, Syncs = 12 });
+        persistence.SetSampler(() => new PersistenceSample { Poisoned = true, LogBytes = 4096, Syncs = 12, SnapshotSaves = 9, SnapshotUrgentSaves = 4 });
         persistence.RecordAppendLatency(TimeSpan.FromMilliseconds(0.07));
         var text = exporter.Render();
 
         Assert.Contains("registry_wal_poisoned 1", text, StringComparison.Ordinal);
         Assert.Contains("registry_wal_size_bytes 4096", text, StringComparison.Ordinal);
         Assert.Contains("registry_wal_syncs_total 12", text, StringComparison.Ordinal);
+        Assert.Contains("registry_snapshot_saves_total 9", text, StringComparison.Ordinal);
+        Assert.Contains("registry_snapshot_urgent_saves_total 4", text, StringComparison.Ordinal);
         Assert.Contains("registry_wal_append_duration_seconds_count 1", text, StringComparison.Ordinal);
     }
 

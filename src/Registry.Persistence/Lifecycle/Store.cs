@@ -44,6 +44,7 @@ public sealed class Store : IAsyncDisposable
     private long _saves;
     private long _saveFailures;
     private long _pushes;
+    private long _urgentSaves;
     private long _segmentsDeleted;
     private TimeSpan _lastSaveDuration;
     private volatile string _replicationToken = "";
@@ -91,7 +92,8 @@ public sealed class Store : IAsyncDisposable
         _lastSaveDuration,
         Interlocked.Read(ref _lastSnapshotSeq),
         Interlocked.Read(ref _pushes),
-        Interlocked.Read(ref _segmentsDeleted));
+        Interlocked.Read(ref _segmentsDeleted),
+        Interlocked.Read(ref _urgentSaves));
 
     /// <summary>Locks <see cref="StoreOptions.DataDirectory"/> and recovers it into <paramref name="machine"/>.</summary>
     /// <exception cref="DirectoryLockedException">Another process has the directory open.</exception>
@@ -289,11 +291,13 @@ public sealed class Store : IAsyncDisposable
         var urgent = _urgent.WaitAsync(stopping);
         while (!stopping.IsCancellationRequested)
         {
+            bool wokeUrgent;
             try
             {
                 // Both waits persist across iterations: a fresh semaphore wait per loop would leave an orphan that swallows a signal.
                 var woke = await Task.WhenAny(tick, urgent).ConfigureAwait(false);
                 await woke.ConfigureAwait(false);
+                wokeUrgent = woke == urgent;
                 if (woke == tick)
                 {
                     tick = timer.WaitForNextTickAsync(stopping).AsTask();
@@ -316,6 +320,10 @@ public sealed class Store : IAsyncDisposable
             try
             {
                 await TriggerSnapshotAsync(stopping).ConfigureAwait(false);
+                if (wokeUrgent)
+                {
+                    Interlocked.Increment(ref _urgentSaves);
+                }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {

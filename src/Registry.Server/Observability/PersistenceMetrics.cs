@@ -33,6 +33,7 @@ public sealed class PersistenceMetrics
         Counter(meter, "registry.wal.batches", "Group-commit batches written.", s => s.Batches);
         Counter(meter, "registry.wal.syncs", "Log fsyncs issued.", s => s.Syncs);
         Counter(meter, "registry.snapshot.saves", "Snapshots saved.", s => s.SnapshotSaves);
+        Counter(meter, "registry.snapshot.urgent_saves", "Snapshots saved before the save interval came round, because the log grew past SnapshotAfterEntries or SnapshotAfterLogBytes since the last capture.", s => s.SnapshotUrgentSaves);
         Counter(meter, "registry.snapshot.failures", "Snapshot saves that failed.", s => s.SnapshotFailures);
         Gauge(meter, "registry.snapshot.last_duration", "Duration of the last snapshot save.", s => s.LastSnapshotDuration.TotalSeconds, "s");
         Gauge(meter, "registry.recovery.last_duration", "Duration of this process's startup recovery.", s => s.RecoveryDuration.TotalSeconds, "s");

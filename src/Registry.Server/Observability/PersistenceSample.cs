@@ -24,6 +24,9 @@ public sealed record PersistenceSample
     /// <summary>Snapshots saved since start.</summary>
     public long SnapshotSaves { get; init; }
 
+    /// <summary>Of <see cref="SnapshotSaves"/>, those that did not wait for the save interval (the log grew past a threshold).</summary>
+    public long SnapshotUrgentSaves { get; init; }
+
     /// <summary>Snapshot saves that failed since start.</summary>
     public long SnapshotFailures { get; init; }
 

@@ -104,6 +104,7 @@ public class StoreTests
         time.Advance(TimeSpan.FromSeconds(5));
         await store.TriggerSnapshotAsync(Ct);
         Assert.Equal(3, store.Statistics.Saves);
+        Assert.Equal(0, store.Statistics.UrgentSaves);
     }
 
     [Fact]
@@ -178,6 +179,7 @@ public class StoreTests
         Assert.True(store.UrgentSaveDue);
         store.TriggerSave();
         WaitUntil(() => store.Statistics.Saves == 1, "the threshold snapshot");
+        Assert.Equal(1, store.Statistics.UrgentSaves);
 
         // The log keeps the segments since the previous generation, over the threshold still; only what is logged
         // after the capture counts toward the next urgent save. Counting the whole log saved again and again.
@@ -189,6 +191,7 @@ public class StoreTests
         Assert.True(store.UrgentSaveDue);
         store.TriggerSave();
         WaitUntil(() => store.Statistics.Saves == 2, "the second threshold snapshot");
+        Assert.Equal(2, store.Statistics.UrgentSaves);
     }
 
     [Fact]
