@@ -60,6 +60,7 @@ internal static class InspectCommand
         // The encoder's capture: nodes stay frozen and are converted one at a time (while encoding, or never), so a
         // summary does not build a model of the whole registry, and the full document goes out a chunk at a time.
         var (state, sequence) = machine.CaptureForEncoding();
+        var nodes = state.NodeSource?.Count ?? state.Nodes?.Count ?? 0;
         if (json && full)
         {
             state.WalSeq = sequence;
@@ -97,7 +98,7 @@ internal static class InspectCommand
 
                 JsonLine.WriteProblems(w, damage);
                 JsonLine.WriteProblems(w, inProgress, "in_progress");
-                w.WriteNumber("nodes", state.NodeSource?.Count ?? state.Nodes?.Count ?? 0);
+                w.WriteNumber("nodes", nodes);
                 w.WriteNumber("networks", state.Networks?.Count ?? 0);
                 w.WriteNumber("trust_pairs", state.TrustPairs?.Count ?? 0);
                 w.WriteNumber("next_node", state.NextNode);
@@ -138,7 +139,7 @@ internal static class InspectCommand
             }
 
             context.Out.WriteLine($"timeline: {timeline}");
-            context.Out.WriteLine($"state: {state.NodeSource?.Count ?? state.Nodes?.Count ?? 0} nodes, {state.Networks?.Count ?? 0} networks, {state.TrustPairs?.Count ?? 0} trust pairs, next node {state.NextNode}, next network {state.NextNet}");
+            context.Out.WriteLine($"state: {nodes} nodes, {state.Networks?.Count ?? 0} networks, {state.TrustPairs?.Count ?? 0} trust pairs, next node {state.NextNode}, next network {state.NextNet}");
         }
 
         return damage.Count == 0 ? ExitCodes.Ok : ExitCodes.Damaged;

@@ -253,19 +253,13 @@ public sealed class Store : IAsyncDisposable
 
             Log.Rotate();
             snapshot.WalSeq = sequence;
-            try
-            {
-                result = _snapshots.Save(snapshot, cancellationToken);
-            }
-            catch
-            {
-                Volatile.Write(ref _dirty, 1);
-                throw;
-            }
+            result = _snapshots.Save(snapshot, cancellationToken);
         }
         catch
         {
-            // Nothing was saved: the growth since the last snapshot that was still counts toward the next.
+            // Nothing was saved: the state is still changed, and the growth since the last snapshot that was still
+            // counts toward the next.
+            Volatile.Write(ref _dirty, 1);
             _ = CountUrgentFrom(countedFrom.Sequence, countedFrom.Bytes);
             throw;
         }

@@ -9,4 +9,4 @@ public sealed record StoreStatistics(
     ulong LastSnapshotSequence,
     long Pushes,
     long SegmentsDeleted,
-    long UrgentSaves = 0);
+    long UrgentSaves);
